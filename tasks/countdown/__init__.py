@@ -1,0 +1,25 @@
+"""Countdown (TinyZero / Stream of Search): reach a target from N numbers with + - * /."""
+
+from harness.registry import Family, register
+from tasks.countdown.config import CountdownConfig
+from tasks.countdown.generator import generate_countdown
+from tasks.countdown.loader import load_countdown
+from tasks.countdown.prompts import build_countdown_request
+from tasks.countdown.scoring import score_countdown_response
+
+FAMILY = register(
+    Family(
+        name="countdown",
+        description="Countdown arithmetic puzzles (TinyZero prompt, <answer> tags, AST verifier)",
+        config=CountdownConfig,
+        build_request=build_countdown_request,
+        primary_metric="accuracy",
+        score=score_countdown_response,
+        generate=generate_countdown,
+        load=load_countdown,
+        variants={
+            "countdown-3": {"n_numbers": 3},
+            "countdown-5": {"n_numbers": 5},
+        },
+    )
+)

@@ -1,0 +1,29 @@
+"""Every knob a Countdown variant can set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CountdownConfig:
+    n_numbers: int = 4  # Stream of Search / Gandhi et al.: 4 numbers
+    min_number: int = 1
+    max_number: int = 99
+    target_min: int = 10
+    target_max: int = 100
+    template: str = "chat"  # "chat" (TinyZero qwen-instruct wording as chat) or "base" (TinyZero base prefix)
+    max_tokens: int = 1024
+    temperature: float = 0.0
+
+    def validate(self) -> None:
+        if not 2 <= self.n_numbers <= 6:
+            raise ValueError(f"n_numbers must be between 2 and 6, got {self.n_numbers}")
+        if not 1 <= self.min_number <= self.max_number:
+            raise ValueError("need 1 <= min_number <= max_number")
+        if not 1 <= self.target_min <= self.target_max:
+            raise ValueError("need 1 <= target_min <= target_max")
+        if self.template not in ("chat", "base"):
+            raise ValueError(f"template must be 'chat' or 'base', got '{self.template}'")
+        if self.max_tokens < 1:
+            raise ValueError("max_tokens must be >= 1")

@@ -1,0 +1,91 @@
+"""Countdown verifier: never eval(). The expression is checked character by character, parsed by
+Python's `ast` (parse only) and walked by a tiny evaluator that admits numbers, + - * / and
+parentheses over exact fractions. Every input, however hostile, gets a verdict."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from fractions import Fraction
+
+from harness.types import Sample, Verdict
+from tasks.countdown.config import CountdownConfig
+
+ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
+ALLOWED = re.compile(r"[0-9+\-*/() \t\n]+")
+NUMBER = re.compile(r"[0-9]+")
+MAX_EXPRESSION_CHARS = 1_000
+MAX_DIGITS = 12
+FORMAT_REWARD = 0.1
+
+
+def extract_countdown_answer(text: str) -> str | None:
+    """The content of the last <answer>...</answer> block (linear time on any input)."""
+    end = text.rfind(ANSWER_CLOSE)
+    if end < 0:
+        return None
+    start = text.rfind(ANSWER_OPEN, 0, end)
+    if start < 0:
+        return None
+    return text[start + len(ANSWER_OPEN) : end].strip()
+
+
+def evaluate_arithmetic(expression: str) -> Fraction | None:
+    """Exact value of an expression of integers, + - * / and parentheses; None if it is anything
+    else, divides by zero, or is too long or deep to be a Countdown answer."""
+    if len(expression) > MAX_EXPRESSION_CHARS or not ALLOWED.fullmatch(expression):
+        return None
+    try:
+        tree = ast.parse(expression, mode="eval")
+        return _walk(tree.body)
+    except (SyntaxError, ValueError, ZeroDivisionError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def _walk(node: ast.AST) -> Fraction:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return Fraction(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        value = _walk(node.operand)
+        return value if isinstance(node.op, ast.UAdd) else -value
+    if isinstance(node, ast.BinOp):
+        left, right = _walk(node.left), _walk(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            return left / right  # ZeroDivisionError is caught by the caller
+    raise ValueError(f"not allowed in a Countdown answer: {type(node).__name__}")
+
+
+def numbers_used(expression: str) -> list[int] | None:
+    """The integers written in the expression; None if one is absurdly long."""
+    tokens = NUMBER.findall(expression)
+    if any(len(token) > MAX_DIGITS for token in tokens):
+        return None
+    return [int(token) for token in tokens]
+
+
+def verify_countdown_expression(expression: str, nums: list[int], target: int) -> bool:
+    """True iff the expression uses each given number exactly once and equals the target."""
+    if len(expression) > MAX_EXPRESSION_CHARS or not ALLOWED.fullmatch(expression):
+        return False
+    used = numbers_used(expression)
+    if used is None or Counter(used) != Counter(nums):
+        return False
+    value = evaluate_arithmetic(expression)
+    return value is not None and abs(float(value) - target) < 1e-5
+
+
+def score_countdown_response(cfg: CountdownConfig, sample: Sample, text: str) -> Verdict:
+    """accuracy (reward 1) and the TinyZero reward: 1 correct, 0.1 well-formed but wrong, 0 none."""
+    expression = extract_countdown_answer(text)
+    if expression is None:
+        return Verdict(answer=None, scores={"accuracy": 0.0, "reward": 0.0})
+    correct = verify_countdown_expression(expression, list(sample["nums"]), int(sample["target"]))
+    reward = 1.0 if correct else FORMAT_REWARD
+    return Verdict(answer=expression[:200], scores={"accuracy": float(correct), "reward": reward})
