@@ -107,7 +107,9 @@ def parse_completion_choices(data: Any, think_tags: bool = True) -> list[Choice]
     """Choices of a /completions body."""
     parsed = []
     for choice in _choices(data):
-        text = _text(choice.get("text"))
+        if not isinstance(choice.get("text"), str):
+            raise MalformedResponse("completion choice has no text")
+        text = choice["text"]
         reasoning = None
         if think_tags:
             text, reasoning = split_think_tags(text)
