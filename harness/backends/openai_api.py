@@ -232,6 +232,7 @@ class OpenAIBackend(Backend):
             self._max_tokens_param = "max_tokens" if self.settings.base_url else "max_completion_tokens"
         self._background: BackgroundLoop | None = None
         self._client: Any = None
+        self._llama_cpp_server: bool | None = None
 
     def __repr__(self) -> str:
         return f"OpenAIBackend(model={self.settings.model!r}, base_url={_safe_url(self.settings.base_url)!r})"
@@ -271,11 +272,26 @@ class OpenAIBackend(Backend):
                                f" {loglikelihood_help()}")
         calls = [_Call(index, part, 1, request)
                  for index, request in enumerate(requests) for part in range(len(request.continuations))]
+        if calls and self._served_by_llama_cpp_cached():
+            raise HarnessError(
+                f"the server at {_safe_url(self.settings.base_url)} is llama.cpp, whose echo+logprobs"
+                " misaligns prompt log-probabilities by one token; score with --model llamacpp:<gguf>"
+                f" instead. {loglikelihood_help()}")
         for index, request in enumerate(requests):
             if not request.continuations:
                 yield index, LoglikelihoodResult(results=[], prompt_tokens=0)
         for index, parts in self._assemble(calls, self._loglikelihood_call):
             yield index, _merge_loglikelihood(parts)
+
+    def _served_by_llama_cpp_cached(self) -> bool:
+        if self._llama_cpp_server is None:
+            self._ensure_loop()
+            self._llama_cpp_server = self._background.run(self._served_by_llama_cpp())
+        return self._llama_cpp_server
+
+    def _ensure_loop(self) -> None:
+        if self._background is None:
+            self._background = BackgroundLoop("openai-backend")
 
     def close(self) -> None:
         if self._background is None:
@@ -295,8 +311,7 @@ class OpenAIBackend(Backend):
         every call of that request is back."""
         if not calls:
             return
-        if self._background is None:
-            self._background = BackgroundLoop("openai-backend")
+        self._ensure_loop()
         expected: dict[int, int] = defaultdict(int)
         for call in calls:
             expected[call.index] += 1
@@ -387,6 +402,17 @@ class OpenAIBackend(Backend):
         return await self._call_with_retries(
             False, body, lambda data: parse_echo_loglikelihood(data, prompt, continuation),
             len(prompt) + len(continuation), 1, loglikelihood=True)
+
+    async def _served_by_llama_cpp(self) -> bool:
+        """Whether /models looks like llama.cpp's servers (ids of .gguf files, owner 'me' or
+        'llamacpp'). Their echo+logprobs shifts prompt log-probabilities by one token."""
+        try:
+            raw = await _with_timeout(self._client_now().models.with_raw_response.list(), self.settings.timeout_s)
+            models = json.loads(raw.http_response.content).get("data") or []
+        except Exception:  # noqa: BLE001 - no /models: nothing to learn, go on
+            return False
+        return any(isinstance(m, dict) and (str(m.get("id", "")).lower().endswith(".gguf")
+                                            or m.get("owned_by") in ("me", "llamacpp")) for m in models)
 
     async def _call_with_retries(self, chat: bool, make_body: Callable[[], dict], parse: Callable,
                                  prompt_chars: int, n: int, loglikelihood: bool = False) -> _Outcome:
