@@ -54,7 +54,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _backend_options(args: argparse.Namespace):
     from harness.backends import BackendOptions
 
-    return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype)
+    extra: dict[str, object] = dict(_settings(args.backend_option))
+    for key in ("rpm", "tpm"):
+        if getattr(args, key) is not None:
+            extra[key] = getattr(args, key)
+    return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype,
+                          concurrency=args.concurrency, base_url=args.base_url, api_key_env=args.api_key_env,
+                          timeout_s=args.request_timeout, max_retries=args.max_retries, extra=extra)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -134,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run tasks on a model")
     run.add_argument("tasks", metavar="TASK[,TASK...]", help="task names, comma-separated, or 'all'")
-    run.add_argument("--model", default="local", help="model spec: local (default), hf:<path-or-id>, ...")
+    run.add_argument("--model", default="local",
+                     help="model spec: local (default), hf:<path-or-id>, openai:<model>, lmeval:<model>,<args>,"
+                          " llamacpp:<gguf> (see 'harness list')")
     run.add_argument("--limit", type=int, help="number of samples per task (generated: first N; loaded: seeded subset)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--samples", type=int, help="completions per prompt (overrides the protocol's n)")
@@ -149,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=8)
     run.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present)")
     run.add_argument("--dtype", help="float32 (default), bfloat16, float16")
+    api = run.add_argument_group("API backends (openai:<model>)")
+    api.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL"),
+                     help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default $OPENAI_BASE_URL)")
+    api.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR",
+                     help="environment variable holding the API key (the key itself is never written anywhere)")
+    api.add_argument("--concurrency", type=int, default=32, help="requests kept in flight (default 32)")
+    api.add_argument("--rpm", type=float, help="requests-per-minute limit")
+    api.add_argument("--tpm", type=float, help="tokens-per-minute limit")
+    api.add_argument("--request-timeout", type=float, default=120.0, metavar="SECONDS", help="per-request timeout")
+    api.add_argument("--max-retries", type=int, default=6, help="retries on 429/5xx/timeouts before a sample is an error")
+    run.add_argument("--backend-option", action="append", default=[], metavar="KEY=VALUE",
+                     help="backend-specific option, repeatable (e.g. endpoint=completions, n_ctx=8192)")
     run.add_argument("--skip-unavailable", action="store_true", help="skip tasks whose data cannot be loaded")
     run.add_argument("--no-progress", action="store_true")
     run.set_defaults(func=cmd_run)

@@ -20,7 +20,7 @@ or exceptions (``redact`` scrubs anything a server echoes back).
 Options (BackendOptions fields, plus ``extra`` keys, settable as strings from the CLI):
     concurrency, base_url (else $OPENAI_BASE_URL), api_key_env, timeout_s, max_retries,
     extra: rpm, tpm, endpoint=auto|chat|completions, native_n=auto|true|false,
-           max_tokens_param=auto|max_tokens|max_completion_tokens, think_tags=true|false,
+           max_tokens_param=auto|max_tokens|max_completion_tokens, think_tags=false|true,
            retry_base_delay_s, retry_max_delay_s
 """
 
@@ -108,7 +108,8 @@ class ApiSettings:
     endpoint: str = "auto"  # auto: messages -> chat, plain prompt -> completions
     native_n: bool | None = None  # None: try native n, fall back to separate requests
     max_tokens_param: str = "auto"
-    think_tags: bool = True
+    think_tags: bool = False  # also split '<think>...</think>' out of the text (off: every backend
+    # must hand the scorer the same text; servers with a reasoning parser already separate it)
 
     @classmethod
     def from_options(cls, model: str, options: BackendOptions) -> "ApiSettings":
@@ -136,7 +137,7 @@ class ApiSettings:
             native_n=_flag(extra.get("native_n"), "native_n"),
             max_tokens_param=_choice(extra.get("max_tokens_param"), "max_tokens_param",
                                      ("auto", "max_tokens", "max_completion_tokens")),
-            think_tags=_flag(extra.get("think_tags", True), "think_tags") is not False,
+            think_tags=_flag(extra.get("think_tags"), "think_tags") is True,
         )
 
     @property

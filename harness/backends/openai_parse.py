@@ -3,8 +3,9 @@
 Servers differ (OpenAI, vLLM, SGLang, llama.cpp, Ollama, proxies) and some misbehave, so every
 reader here is total over any decoded JSON: a body it cannot use raises ``MalformedResponse``
 (which the client retries), never KeyError or TypeError. Reasoning text is kept apart from the
-answer, whichever way the server delivers it (``reasoning_content``, ``reasoning``, or
-``<think>...</think>`` inside the content).
+answer when the server delivers it apart (``reasoning_content`` or ``reasoning``); splitting
+``<think>...</think>`` out of the text itself is opt-in, because every backend must hand a
+family's scorer the same text for the same model output.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _text(value: Any) -> str:
     raise MalformedResponse(f"completion text is {type(value).__name__}, not a string")
 
 
-def parse_chat_choices(data: Any, think_tags: bool = True) -> list[Choice]:
+def parse_chat_choices(data: Any, think_tags: bool = False) -> list[Choice]:
     """Choices of a /chat/completions body."""
     parsed = []
     for choice in _choices(data):
@@ -103,7 +104,7 @@ def parse_chat_choices(data: Any, think_tags: bool = True) -> list[Choice]:
     return parsed
 
 
-def parse_completion_choices(data: Any, think_tags: bool = True) -> list[Choice]:
+def parse_completion_choices(data: Any, think_tags: bool = False) -> list[Choice]:
     """Choices of a /completions body."""
     parsed = []
     for choice in _choices(data):
