@@ -1,0 +1,81 @@
+"""The lmeval: bridge: spec parsing, clear errors, and lm-eval's own `hf` model on the embedded
+SmolLM2 giving the same greedy text, likelihoods and token counts as our local backend."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import pytest
+
+from harness.backends import BackendOptions, make_backend
+from harness.backends.lmeval_bridge import arg_keys, parse_spec
+from harness.errors import HarnessError
+from harness.types import GenerationSettings, Request
+
+
+def test_spec_parsing():
+    assert parse_spec("vllm,pretrained=Qwen/Qwen2.5-7B-Instruct,tensor_parallel_size=2,data_parallel_size=4") == (
+        "vllm", "pretrained=Qwen/Qwen2.5-7B-Instruct,tensor_parallel_size=2,data_parallel_size=4")
+    assert parse_spec("hf") == ("hf", "")
+    assert arg_keys("pretrained=x,dtype=bfloat16") == {"pretrained", "dtype"}
+
+
+def test_unknown_lm_eval_model_is_a_clear_error():
+    with pytest.raises(HarnessError, match=r"lm-eval has no model 'hff' \(did you mean 'hf'\?\)"):
+        make_backend("lmeval:hff,pretrained=x")
+    with pytest.raises(HarnessError, match="needs an lm-eval model name"):
+        make_backend("lmeval:")
+
+
+def test_built_in_models_are_all_visible():
+    from lm_eval.api.registry import model_registry
+
+    from harness.backends.lmeval_bridge import resolve_lm_class
+
+    assert resolve_lm_class("hf").__name__ == "HFLM"
+    assert resolve_lm_class("local-chat-completions").__name__
+    assert {"vllm", "sglang", "hf"} <= set(model_registry.keys())
+
+
+@pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vllm is installed here")
+def test_an_engine_that_is_not_installed_is_a_clear_error():
+    with pytest.raises(HarnessError, match="lm-eval model 'vllm' needs the package 'vllm'.*pip install vllm"):
+        make_backend("lmeval:vllm,pretrained=Qwen/Qwen2.5-7B-Instruct,tensor_parallel_size=2")
+
+
+@pytest.mark.model
+def test_lm_eval_hf_on_the_embedded_model_matches_the_local_backend():
+    requests = [
+        Request(kind="generate", messages=({"role": "user", "content": "What is the capital of France?"},),
+                settings=GenerationSettings(max_tokens=10)),
+        Request(kind="generate", prompt="The capital of France is",
+                settings=GenerationSettings(max_tokens=8, stop=(".",))),
+        Request(kind="generate", prompt="Count: one, two, three,", settings=GenerationSettings(max_tokens=3)),
+    ]
+    scoring = [Request(kind="loglikelihood", prompt="The capital of France is", continuations=(" Paris", " Berlin"))]
+
+    bridge = make_backend("lmeval:hf", BackendOptions(batch_size=4, device="cpu"))
+    try:
+        assert bridge.describe()["lm_eval_model"] == "hf"
+        via_lm_eval = dict(bridge.generate(requests))
+        (_, scored_lm_eval), = list(bridge.loglikelihood(scoring))
+    finally:
+        bridge.close()
+    local = make_backend("local", BackendOptions(batch_size=4, device="cpu"))
+    try:
+        via_local = dict(local.generate(requests))
+        (_, scored_local), = list(local.loglikelihood(scoring))
+    finally:
+        local.close()
+
+    for i in range(len(requests)):
+        assert via_lm_eval[i].texts == via_local[i].texts
+        assert via_lm_eval[i].finish_reasons == via_local[i].finish_reasons
+        assert via_lm_eval[i].prompt_tokens == via_local[i].prompt_tokens
+        assert via_lm_eval[i].completion_tokens == via_local[i].completion_tokens
+    assert via_lm_eval[2].truncated == [True]
+    for ours, theirs in zip(scored_local.results, scored_lm_eval.results):
+        assert math.isclose(ours.logprob, theirs.logprob, abs_tol=1e-3)
+        assert ours.is_greedy == theirs.is_greedy and ours.n_tokens == theirs.n_tokens
+    assert scored_lm_eval.prompt_tokens == scored_local.prompt_tokens
