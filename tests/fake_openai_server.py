@@ -106,6 +106,7 @@ class FakeOpenAIServer:
         require_max_completion_tokens: bool = False,
         keep_bodies: bool = False,
         record_events: bool = False,
+        reject_fn: Callable[[str], bool] | None = None,
         model: str = "fake-model",
     ) -> None:
         self.latency_s = latency_s
@@ -119,6 +120,7 @@ class FakeOpenAIServer:
         self.require_max_completion_tokens = require_max_completion_tokens
         self.keep_bodies = keep_bodies
         self.record_events = record_events
+        self.reject_fn = reject_fn  # prompts it rejects get a 400 that echoes the Authorization header
         self.model = model
         self.stats = ServerStats()
         self._faults_served: Counter = Counter()
@@ -211,6 +213,9 @@ class FakeOpenAIServer:
                 "invalid_request_error",
             )
         prompt = _prompt_text(body, chat)
+        if self.reject_fn is not None and self.reject_fn(prompt):  # a careless server that leaks the key
+            return _error(400, f"Invalid request with credentials {request.headers.get('Authorization')}",
+                          "invalid_request_error")
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         started = time.monotonic()

@@ -191,6 +191,15 @@ def test_the_api_key_never_shows(monkeypatch):
     assert SECRET not in str(info.value) and "SECRETKEY" not in str(info.value)
 
 
+def test_a_key_echoed_back_by_the_server_is_redacted_from_error_records(monkeypatch):
+    monkeypatch.setenv("MY_KEY", SECRET)
+    with FakeOpenAIServer(api_key=SECRET, reject_fn=lambda prompt: prompt.endswith("1")) as server:
+        results = run_all(backend_for(server, api_key_env="MY_KEY"), chat_requests(3))
+    assert results[0].error is None and results[2].error is None
+    assert "HTTP 400: Invalid request with credentials Bearer" in results[1].error
+    assert SECRET not in results[1].error and "SECRETKEY" not in results[1].error
+
+
 def test_a_missing_key_for_the_hosted_api_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
