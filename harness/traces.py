@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from harness.metrics import MetricValue, mean_with_ci
 
 _I = re.IGNORECASE
-_WE = r"(?:let me|let's|let us|i'll|i will|i should|we should|we'll|we can|i can|now)"
+_WE = r"\b(?:let me|let's|let us|i'll|i will|i should|we should|we'll|we can|i can|now)"
 
 BEHAVIOUR_PATTERNS: Mapping[str, tuple[str, ...]] = {
     # checking an intermediate or final result against the constraints
@@ -88,10 +88,14 @@ def count_behaviours(text: str) -> dict[str, int]:
     if not isinstance(text, str):
         return counts
     clipped = text[:MAX_TRACE_CHARS]
-    sentence_ends = [match.end() for match in _SENTENCE_END.finditer(clipped)]
+    sentence_ends: list[int] | None = None  # built on the first match only
     for name, pattern in _COMPILED.items():
-        sentences = {bisect.bisect_right(sentence_ends, match.start()) for match in pattern.finditer(clipped)}
-        counts[name] = len(sentences)
+        starts = [match.start() for match in pattern.finditer(clipped)]
+        if not starts:
+            continue
+        if sentence_ends is None:
+            sentence_ends = [match.end() for match in _SENTENCE_END.finditer(clipped)]
+        counts[name] = len({bisect.bisect_right(sentence_ends, start) for start in starts})
     return counts
 
 
