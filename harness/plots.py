@@ -47,7 +47,10 @@ def plot_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], path: Path, title: s
         for x, y, r in zip(xs, ys, points):
             axis.annotate(f"B={r['budget']}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7, alpha=0.7)
     if any(r["problems"] and r["metrics"]["tokens"].value > 0 for r in rows):
+        from matplotlib.ticker import ScalarFormatter
+
         axis.set_xscale("log", base=2)
+        axis.xaxis.set_major_formatter(ScalarFormatter())  # 512, not 2^9
     axis.set_xlabel("generated tokens per problem (mean, actually generated)")
     axis.set_ylabel("accuracy (solved if any sample verifies)")
     axis.set_ylim(-0.02, 1.02)
