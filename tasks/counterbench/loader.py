@@ -24,9 +24,12 @@ GRAPH_ID = re.compile(r"graph(\d+)")
 def load_counterbench(source: str, cfg: CounterBenchConfig) -> Iterator[Sample]:
     for row_number, row in read_records(source):
         try:
-            yield counterbench_sample(row)
-        except (KeyError, TypeError, ValueError) as exc:
+            sample = counterbench_sample(row)
+        except KeyError as exc:
+            raise HarnessError(f"{source}: row {row_number} is not a CounterBench record: missing field {exc}") from None
+        except (TypeError, ValueError) as exc:
             raise HarnessError(f"{source}: row {row_number} is not a CounterBench record: {exc}") from None
+        yield sample
 
 
 def counterbench_sample(row: Mapping[str, Any]) -> Sample:
