@@ -14,7 +14,7 @@ from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.generator import generate_counterbench, item_design
 from tasks.counterbench.names import real_words
 from tasks.counterbench.rule_text import parse_given_info, parse_question
-from tasks.counterbench.scm import CausalModel, counterfactual_outcome
+from tasks.counterbench.scm import CausalModel, counterfactual_outcome, explaining_root_values
 
 CFG = CounterBenchConfig()
 N_ITEMS = 160  # four blocks of 8 per size, 5 sizes
@@ -72,14 +72,18 @@ def test_question_types_have_their_shape(items):
         assert len(sample["scm"]["interventions"]) == (2 if sample["type"] in ("joint", "nested") else 1)
 
 
-def test_conditional_observations_are_news_and_sometimes_decide_the_answer(items):
-    """Each observation shows a root not intervened on is false; for some items it flips the
-    answer relative to ignoring it."""
+def test_conditional_observations_are_informative_and_sometimes_decide_the_answer(items):
+    """Every world explaining an observation has a root false that is not intervened on (so the
+    observation is news the default world does not show), and for some items, not all, the
+    observation flips the answer relative to ignoring it."""
     conditional = [s for s in items if s["type"] == "conditional"]
     flipped = 0
     for sample in conditional:
         model = CausalModel.from_json(sample["scm"]["model"])
         interventions = {k: bool(v) for k, v in sample["scm"]["interventions"].items()}
+        explanations = explaining_root_values(model, sample["scm"]["observations"])
+        assert explanations
+        assert all(any(not v for r, v in roots.items() if r not in interventions) for roots in explanations)
         ignoring = counterfactual_outcome(model, sample["scm"]["target"], interventions)
         flipped += ("yes" if ignoring else "no") != sample["answer"]
     assert 0 < flipped < len(conditional)

@@ -156,17 +156,18 @@ def draw_query(
 def _informative_observation(
     rng: random.Random, model: CausalModel, middle: list[str], interventions: dict[str, bool], target: str
 ) -> dict[str, bool] | None:
-    """An observation ("We observed [not] V") that is possible, is news about the world (it shows
-    that some root not intervened on is false) and leaves the answer determined; None if the
-    model has none. With no such news the observation could not matter to the answer."""
+    """An observation ("We observed [not] V") that is possible, informative and leaves the answer
+    determined; None if the model has none. Informative: every world that explains it has some
+    root false that the question does not intervene on. (An observation the all-true default
+    world already shows, or one blamed on the intervened root alone, could not matter.)"""
     candidates = [{variable: value} for variable in middle for value in (True, False)]
     rng.shuffle(candidates)
     for observation in candidates:
         explanations = explaining_root_values(model, observation)
-        is_news = any(
-            not value for roots in explanations for root, value in roots.items() if root not in interventions
+        informative = bool(explanations) and all(
+            any(not value for root, value in roots.items() if root not in interventions) for roots in explanations
         )
-        if is_news and counterfactual_outcome(model, target, interventions, observation) is not None:
+        if informative and counterfactual_outcome(model, target, interventions, observation) is not None:
             return observation
     return None
 
