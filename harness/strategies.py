@@ -133,7 +133,7 @@ _DECORATION = re.compile(r"[*_`#>]|\\(?:boxed|text|textbf|mathrm)\b|[{}$]")
 _YES_NO = r"(yes|no)\b"
 # "Answer: yes", "the answer is no", "Final answer - Yes", "answer would be no" (bounded: linear time)
 _MARKER = re.compile(
-    r"\banswer\b[ \t]{0,3}(?:is|would be|will be|should be|=|:|-)?[ \t:\-=]{0,3}(?:\n[ \t]{0,3})?" + _YES_NO,
+    r"\banswer\b[ \t]{0,3}(?:is|would be|will be|should be|=|:|-)?[ \t:\-=\"'\u201c\u2018]{0,4}(?:\n[ \t]{0,3})?" + _YES_NO,
     re.IGNORECASE,
 )
 _LEADING = re.compile(r"^[\W_]{0,8}" + _YES_NO, re.IGNORECASE)

@@ -36,6 +36,8 @@ from harness.strategies import (
         ("Answer: yes\nAnswer: no", "no"),
         ("<think>the answer is no</think>\nYes", "yes"),
         ("Answer - YES", "yes"),
+        ('The answer is "yes" because Blaf holds, not no.', "yes"),
+        ("the answer is \u201cNo\u201d, since Vork fails", "no"),
     ],
 )
 def test_extracts_the_final_answer(text, expected):
