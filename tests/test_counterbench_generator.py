@@ -125,6 +125,12 @@ def test_difficulty_beyond_the_original_and_type_subsets():
 
 def test_item_design_is_a_pure_function_of_the_index():
     assert item_design(CFG, 0) == ("basic", True, 5)
-    assert item_design(CFG, 5) == ("conditional", False, 5)
+    assert item_design(CFG, 1) == ("basic", False, 5)
+    assert item_design(CFG, 5) == ("joint", False, 5)
     assert item_design(CFG, 8) == ("basic", True, 6)
     assert item_design(CFG, 40) == ("basic", True, 5)
+
+
+def test_any_even_prefix_is_balanced_yes_no(items):
+    for n in (2, 4, 6, 10):
+        assert Counter(s["answer"] for s in items[:n]) == {"yes": n // 2, "no": n // 2}

@@ -1,9 +1,9 @@
 """Fresh CounterBench items: random acyclic binary causal models over nonsense names.
 
-Each item is deterministic per (seed, index). The index fixes the item's design, so any run of
-consecutive indices is balanced: within each block of 2 x len(query_types) indices every query
-type appears once with gold "yes" and once with "no", and the block's number of variables cycles
-through min_variables..max_variables block by block.
+Each item is deterministic per (seed, index). The index fixes the item's design, so the first N
+items are balanced: gold answers alternate yes/no, and within each block of 2 x len(query_types)
+indices every query type appears once with "yes" and once with "no"; the block's number of
+variables cycles through min_variables..max_variables block by block.
 
 A model mimics the original's shape: variables v0..v(n-1) in causal order, v0 the root that
 every question intervenes on and v(n-1) the asked-about sink, mostly chained (each variable
@@ -41,11 +41,12 @@ P_CHAIN_PARENT = 0.85  # chance that v(i-1) is among v(i)'s causes
 
 
 def item_design(cfg: CounterBenchConfig, index: int) -> tuple[str, bool, int]:
-    """(query type, wanted gold answer, number of variables) for an index (see module doc)."""
+    """(query type, wanted gold answer, number of variables) for an index (see module doc).
+    Answers alternate yes/no, types change every two indices, sizes every block."""
     types = cfg.query_types
     block_size = 2 * len(types)
-    query_type = types[index % len(types)]
-    wanted = (index // len(types)) % 2 == 0
+    wanted = index % 2 == 0
+    query_type = types[(index // 2) % len(types)]
     sizes = range(cfg.min_variables, cfg.max_variables + 1)
     n_variables = sizes[(index // block_size) % len(sizes)]
     return query_type, wanted, n_variables
