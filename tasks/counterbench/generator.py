@@ -8,8 +8,8 @@ variables cycles through min_variables..max_variables block by block.
 A model mimics the original's shape: variables v0..v(n-1) in causal order, v0 the root that
 every question intervenes on and v(n-1) the asked-about sink, mostly chained (each variable
 tends to depend on the one before it) with the original's rule forms mixed in: negated causes
-and effects, AND and OR of two or three causes, one cause with several effects, and extra
-exogenous roots. Candidate models are drawn until one gives the block's wanted answer; the
+and effects, AND of two or three causes, OR of two, one cause with several effects, and extra
+exogenous roots. Candidate models are drawn until one gives the index's wanted answer; the
 gold label comes from `scm.counterfactual_outcome`, never from the drawing.
 """
 
@@ -35,7 +35,7 @@ MAX_DRAWS = 2_000
 RULE_FORMS = (("single", 0.55), ("fan_out", 0.15), ("and", 0.18), ("or", 0.12))
 P_NEGATED_CAUSE = 0.12
 P_NEGATED_EFFECT = 0.2
-P_THREE_CAUSES = 0.15
+P_THREE_CAUSES = 0.15  # AND rules only: the original has no three-way OR
 P_EXTRA_ROOT = 0.12  # chance that an intermediate variable is exogenous
 P_CHAIN_PARENT = 0.85  # chance that v(i-1) is among v(i)'s causes
 
@@ -94,7 +94,7 @@ def _draw_mechanism(rng: random.Random, names: list[str], i: int, previous: list
     if form in ("single", "fan_out") or i < 2:
         parent = i - 1 if rng.random() < P_CHAIN_PARENT else rng.randrange(i)
         return Mechanism(names[i], (_literal(rng, names[parent]),), "and", negated_effect)
-    n_causes = 3 if i >= 3 and rng.random() < P_THREE_CAUSES else 2
+    n_causes = 3 if form == "and" and i >= 3 and rng.random() < P_THREE_CAUSES else 2  # as the original
     others = rng.sample(range(i - 1), n_causes - 1)
     parents = [i - 1, *others] if rng.random() < P_CHAIN_PARENT else rng.sample(range(i), n_causes)
     causes = tuple(_literal(rng, names[p]) for p in sorted(parents, reverse=True))
