@@ -65,7 +65,7 @@ def test_unparseable_answers_are_none(text):
         "(" * 500_000 + ")" * 500_000,
         "[{" * 300_000,
         "\u2603\u0301" * 400_000,
-        "__import__('os').system('rm -rf /')  # eval(answer)",
+        "__import__('os').system('rm -rf /') or compile('yes', '<answer>', 'single')",
         "no!" * 300_000 + "x",
         "\x00\ud800 yes",
         "\n" * 1_000_000 + "yes",
