@@ -18,7 +18,7 @@ import pytest
 from harness.backends import BackendOptions
 from harness.cache import ResponseCache
 from harness.registry import get_task
-from harness.runner import RunSpec, run
+from harness.runner import GenerationOverrides, RunSpec, run
 from harness.samples import select_samples, write_generated
 from tasks.countdown.solver import solve_countdown
 from tests.fake_openai_server import FakeOpenAIServer, FaultMix
@@ -124,3 +124,40 @@ def test_a_killed_run_resumes_without_re_asking(tmp_path, countdown_file):
     lines = (tmp_path / "run" / "samples.jsonl").read_text().splitlines()
     assert len(lines) == 200 and all(json.loads(line)["error"] is None for line in lines)
     assert files_containing(tmp_path, SECRET) == []
+
+
+def test_failed_samples_are_recorded_and_a_re_run_asks_only_those(tmp_path, countdown_file, monkeypatch):
+    monkeypatch.setenv("HARNESS_TEST_KEY", SECRET)
+    broken = FaultMix(rate=0.25, kinds=("server_error",), max_faults_per_request=1000)
+    with FakeOpenAIServer(answer_fn=countdown_answer, api_key=SECRET, faults=broken) as server:
+        spec = api_spec(tmp_path, server, countdown_file, "flaky", limit=40)
+        spec.backend_options.max_retries = 1
+        first = run(spec)
+        failed = {r.id for r in first.records["countdown-3"] if r.error}
+        lines = [json.loads(line) for line in (first.run_dir / "samples.jsonl").read_text().splitlines()]
+        answered_first = sum(server.stats.answered.values())
+        server.faults = FaultMix()  # the server recovers; the same command is run again
+        second = run(spec)
+        answered_second = sum(server.stats.answered.values()) - answered_first
+    assert 3 <= len(failed) <= 25 and first.rows[0]["errors"] == len(failed)
+    assert all("failed after 2 attempts: HTTP 500" in line["error"] for line in lines if line["id"] in failed)
+    assert second.backend_calls == len(failed) and second.cache_hits == 40 - len(failed)
+    assert answered_first == 40 - len(failed) and answered_second == len(failed)
+    assert second.rows[0]["errors"] == 0
+
+
+def test_truncated_answers_are_flagged_and_counted(tmp_path, countdown_file, monkeypatch):
+    monkeypatch.setenv("HARNESS_TEST_KEY", SECRET)
+
+    def rambling(prompt: str, index: int) -> str:
+        answer = countdown_answer(prompt, index)
+        return answer if "[1" in prompt else "let me think " * 50 + answer  # some never finish
+
+    with FakeOpenAIServer(answer_fn=rambling, api_key=SECRET, reasoning=True) as server:
+        outcome = run(api_spec(tmp_path, server, countdown_file, "long", limit=30,
+                               overrides=GenerationOverrides(max_tokens=40)))
+    lines = [json.loads(line) for line in (outcome.run_dir / "samples.jsonl").read_text().splitlines()]
+    truncated = [line for line in lines if line["truncated"] == [True]]
+    assert truncated and all(line["finish_reasons"] == ["length"] for line in truncated)
+    assert outcome.rows[0]["truncated"] == len(truncated)
+    assert all(line["reasoning"] == ["Let me think about it (0)."] for line in lines)
