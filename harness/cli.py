@@ -103,6 +103,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Fine-tuning files for tasks whose protocol trains the model first (reversal-fictitious)."""
+    from harness.registry import get_task
+
+    task = get_task(args.task, _settings(args.set))
+    if task.family.name != "reversal-fictitious":
+        raise HarnessError(f"'harness export' writes fine-tuning files for reversal-fictitious only, not '{args.task}'")
+    from tasks.reversal.export import export_fictitious
+
+    written = export_fictitious(task.config, args.out, seed=args.seed, source=args.data)
+    print(f"wrote {len(written)} files to {args.out} (fine-tune on all_prompts_train.jsonl or chat/all_prompts_train.jsonl;"
+          f" then probe with: harness run {args.task} --data {args.out} --model ...)")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from harness.run_folder import read_metrics
     from harness.tables import format_table
@@ -170,6 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out")
     score.add_argument("--results-dir", default=os.environ.get("HARNESS_RESULTS_DIR", "results"))
     score.set_defaults(func=cmd_score)
+
+    export = sub.add_parser("export", help="write fine-tuning files (reversal-fictitious: train on 'A is B', probe 'B is A')")
+    export.add_argument("task")
+    export.add_argument("--out", required=True, help="output folder")
+    export.add_argument("--data", help="an original layout folder to convert (default: generate one from --seed)")
+    export.add_argument("--seed", type=int, default=0)
+    export.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    export.set_defaults(func=cmd_export)
 
     report = sub.add_parser("report", help="print a run's metrics table")
     report.add_argument("run_dir")

@@ -10,6 +10,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.registry import get_task
+from harness.tables import row_label, task_rows
 from harness.types import Loglikelihood, ScoredSample
 from tasks.reversal.fact_generator import generate_layout
 from tasks.reversal.fact_templates import D2P_TEST, D2P_TRAIN, P2D_TEST, P2D_TRAIN
@@ -211,18 +212,22 @@ def _records(gaps, split="p2d_reverse_prompts_test"):
     ]
 
 
-def test_aggregate_reports_gap_ci_and_paired_p_values():
+def test_table_rows_report_gap_ci_and_paired_p_values():
     task = get_task("reversal-fictitious-loglik")
     clear_gap = _records([2.0, 2.5, 1.5, 3.0, 2.2, 1.8, 2.7, 2.1])
     no_gap = _records([0.3, -0.2, 0.1, -0.4, 0.2, -0.1, 0.05, -0.05], "d2p_reverse_prompts_test")
-    rows = task.family.aggregate(task.config, clear_gap + no_gap)
-    p2d = rows["split=p2d_reverse_prompts_test"]
+    rows = {row_label(row): row["metrics"] for row in task_rows(task, clear_gap + no_gap)}
+    p2d = rows["reversal-fictitious-loglik[split=p2d_reverse_prompts_test]"]
     assert p2d["logprob_gap"].value == pytest.approx(sum(r.scores["logprob_gap"] for r in clear_gap) / 8)
-    assert p2d["logprob_gap"].ci_low > 0 and p2d["gap_t_p_value"].value < 1e-4
-    assert p2d["gap_wilcoxon_p_value"].value < 0.05
-    d2p = rows["split=d2p_reverse_prompts_test"]
-    assert d2p["logprob_gap"].ci_low < 0 < d2p["logprob_gap"].ci_high and d2p["gap_t_p_value"].value > 0.5
-    assert rows[""]["reverse_logprob_gap"].n == 16
+    assert p2d["logprob_gap"].ci_low > 0
+    d2p = rows["reversal-fictitious-loglik[split=d2p_reverse_prompts_test]"]
+    assert d2p["logprob_gap"].ci_low < 0 < d2p["logprob_gap"].ci_high
+    main = rows["reversal-fictitious-loglik"]
+    assert main["p2d_reverse_gap_t_p_value"].value < 1e-4 and main["p2d_reverse_gap_wilcoxon_p_value"].value < 0.05
+    assert main["d2p_reverse_gap_t_p_value"].value > 0.5
+    assert main["reverse_gap_t_p_value"].n == 16
+    assert rows["reversal-fictitious-loglik[direction=reverse]"]["logprob"].n == 16
+    assert len(rows) == 1 + 1 + 2  # main, one direction, two splits: no duplicate labels
 
 
 def test_aggregate_without_likelihoods_adds_nothing(task):
@@ -234,4 +239,4 @@ def test_aggregate_without_likelihoods_adds_nothing(task):
 def test_identical_likelihoods_give_p_value_one():
     task = get_task("reversal-fictitious-loglik")
     rows = task.family.aggregate(task.config, _records([0.0] * 5))
-    assert rows["split=p2d_reverse_prompts_test"]["gap_t_p_value"].value == 1.0
+    assert rows[""]["p2d_reverse_gap_t_p_value"].value == 1.0

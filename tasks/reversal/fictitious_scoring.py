@@ -2,14 +2,14 @@
 
 accuracy: completion.strip().lower().startswith(target.strip().lower()) (the paper's evaluator);
 logprob: log P(target | prompt); for reverse probes also logprob_randomized and their gap.
-The engine reports every per-sample metric per split (group_keys); the aggregate adds, for each
-reverse split and pooled over both, the mean correct-minus-randomized gap with its CI and the
-paired tests' p-values. The reversal curse shows as a gap indistinguishable from zero.
+The engine reports every per-sample metric (mean and CI) per direction and per test file
+(group_keys), so `logprob_gap` there is the mean correct-minus-randomized gap with its CI; the
+aggregate adds the paired tests' p-values. The reversal curse shows as a gap indistinguishable from zero.
 """
 
 from __future__ import annotations
 
-from harness.metrics import MetricValue, difference_with_ci
+from harness.metrics import MetricValue
 from harness.types import Loglikelihood, Sample, ScoredSample, Verdict
 from tasks.reversal.fictitious_config import FictitiousConfig
 from tasks.reversal.matching import contains_match, is_startswith_match
@@ -42,27 +42,27 @@ def score_fictitious_loglikelihood(cfg: FictitiousConfig, sample: Sample, result
 
 
 def fictitious_group_keys(sample: Sample) -> dict[str, str]:
-    return {"split": sample["split"]}
+    """Rows per direction (same / reverse / randomized, pooled over groups) and per test file."""
+    return {"direction": sample["direction"], "split": sample["split"]}
 
 
-def likelihood_gap_metrics(records: list[ScoredSample]) -> dict[str, MetricValue]:
-    """Mean correct-minus-randomized log-prob gap (CI) and paired p-values over the records."""
+def likelihood_p_values(records: list[ScoredSample]) -> dict[str, MetricValue]:
+    """Paired p-values of correct vs randomized log-probs over the records that have both."""
     paired = [r for r in records if r.error is None and "logprob_gap" in r.scores]
-    if not paired:
-        return {}
-    correct = [r.scores["logprob"] for r in paired]
-    randomized = [r.scores["logprob_randomized"] for r in paired]
-    return {"logprob_gap": difference_with_ci(correct, randomized), **paired_p_values(correct, randomized)}
+    return paired_p_values([r.scores["logprob"] for r in paired], [r.scores["logprob_randomized"] for r in paired])
 
 
 def aggregate_fictitious(cfg: FictitiousConfig, records: list[ScoredSample]) -> dict[str, dict[str, MetricValue]]:
-    rows: dict[str, dict[str, MetricValue]] = {}
-    reverse_records = [r for r in records if r.sample.get("direction") == "reverse"]
-    pooled = likelihood_gap_metrics(reverse_records)
-    if pooled:
-        rows[""] = {f"reverse_{name}": value for name, value in pooled.items()}
-    for split in dict.fromkeys(r.sample["split"] for r in reverse_records):
-        metrics = likelihood_gap_metrics([r for r in reverse_records if r.sample["split"] == split])
-        if metrics:
-            rows[f"split={split}"] = metrics
-    return rows
+    """The likelihood test's p-values, pooled and per reverse file, on the task's own row.
+
+    The gap itself (mean with CI) is already in every row as the per-sample metric `logprob_gap`;
+    rows per split come from group_keys, so the p-values go on the main row under split prefixes
+    (e.g. p2d_reverse_gap_t_p_value) rather than in a second row with the same label.
+    """
+    reverse = [r for r in records if r.sample.get("direction") == "reverse"]
+    metrics = {f"reverse_{name}": value for name, value in likelihood_p_values(reverse).items()}
+    for split in dict.fromkeys(r.sample["split"] for r in reverse):
+        prefix = split.removesuffix("_prompts_test")
+        per_split = likelihood_p_values([r for r in reverse if r.sample["split"] == split])
+        metrics.update({f"{prefix}_{name}": value for name, value in per_split.items()})
+    return {"": metrics} if metrics else {}
