@@ -240,3 +240,21 @@ def test_identical_likelihoods_give_p_value_one():
     task = get_task("reversal-fictitious-loglik")
     rows = task.family.aggregate(task.config, _records([0.0] * 5))
     assert rows[""]["p2d_reverse_gap_t_p_value"].value == 1.0
+
+
+def test_first_generated_probes_cover_many_people(task):
+    """`--limit N` takes the first N generated probes: one paraphrase per person comes first."""
+    first = [task.family.generate(task.config, 0, i) for i in range(7 * 30)]
+    p2d = [s["line"] for s in first if s["split"] == "p2d_prompts_test"]
+    assert len(p2d) == 30 and all(line % 10 == 0 for line in p2d)
+    assert len({s["completion"] for s in first if s["split"] == "p2d_reverse_prompts_test"}) == 30
+
+
+def test_generated_descriptions_read_cleanly():
+    import re
+
+    from tasks.reversal.fact_generator import fictitious_descriptions
+
+    descriptions = fictitious_descriptions(180, seed=0)
+    assert not [d for d in descriptions if re.search(r"\b(\w+) \1\b", d)]  # no "the the"
+    assert all(d.startswith("the ") and " who " in d and not d.endswith(".") for d in descriptions)

@@ -4,11 +4,13 @@ A sample's id is "{file stem}/{line}" (0-based line), e.g. "p2d_reverse_prompts_
 predictions made elsewhere can be scored by id. Its target is the line's completion, cut to the
 first two words when it is a name. A reverse probe also carries `randomized_target`, the completion
 on the same line of the *_randomized control file (same prompt), for the paired likelihood test.
-Samples interleave the files line by line, so `--limit N` sees every split.
+Samples interleave the files line by line, so `--limit N` sees every split (and, for generated data,
+one paraphrase of every person before the second).
 """
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 
 from harness.errors import HarnessError
@@ -61,18 +63,26 @@ def _attach_randomized(sample: Sample, layout: Layout, cfg: FictitiousConfig) ->
     sample["randomized_target"] = control["target"]
 
 
-def probes_from_layout(layout: Layout, cfg: FictitiousConfig) -> list[Sample]:
-    """Samples of the selected test files present in the layout, interleaved line by line."""
+def spread_order(n_lines: int, per_fact: int) -> list[int]:
+    """Line numbers with each fact's first paraphrase first: facts sit in blocks of `per_fact`
+    lines, so taking the first N probes of a generated set covers N people, not N/10."""
+    return sorted(range(n_lines), key=lambda line: (line % per_fact, line // per_fact))
+
+
+def probes_from_layout(layout: Layout, cfg: FictitiousConfig, per_fact: int = 1) -> list[Sample]:
+    """Samples of the selected test files present in the layout, interleaved file by file; with
+    per_fact > 1 (generated data, where it is known) each file is also read fact by fact."""
     stems = [stem for stem in cfg.splits if stem in layout]
     if not stems:
         raise HarnessError(
             f"none of the selected splits ({', '.join(cfg.splits)}) is in the data; it has: {', '.join(sorted(layout))}"
         )
+    orders = {stem: spread_order(len(layout[stem]), per_fact) for stem in stems}
     samples: list[Sample] = []
-    longest = max(len(layout[stem]) for stem in stems)
-    for line in range(longest):
+    for position in range(max(len(order) for order in orders.values())):
         for stem in stems:
-            if line < len(layout[stem]):
+            if position < len(orders[stem]):
+                line = orders[stem][position]
                 sample = probe_sample(stem, line, layout[stem][line], cfg)
                 _attach_randomized(sample, layout, cfg)
                 samples.append(sample)
@@ -95,7 +105,7 @@ def pick_generated(samples: tuple[Sample, ...], index: int, what: str) -> Sample
             f"the generated {what} set has {len(samples)} probes (index {index} asked); raise"
             " --set people_per_group=... or test_paraphrases=..., or ask for fewer samples"
         )
-    return dict(samples[index])
+    return copy.deepcopy(samples[index])
 
 
 def generate_fictitious(cfg: FictitiousConfig, seed: int, index: int) -> Sample:
@@ -108,4 +118,4 @@ def _generated_probes(cfg: FictitiousConfig, seed: int) -> tuple[Sample, ...]:
     """Every probe of the generated dataset, built once per (cfg, seed); callers copy what they take."""
     from tasks.reversal.fact_generator import generate_layout
 
-    return tuple(probes_from_layout(generate_layout(cfg, seed), cfg))
+    return tuple(probes_from_layout(generate_layout(cfg, seed), cfg, per_fact=cfg.test_paraphrases))

@@ -91,8 +91,8 @@ def attach_facts(samples: list[Sample], layout: Layout, cfg: IncontextConfig) ->
     return samples
 
 
-def incontext_probes(layout: Layout, cfg: IncontextConfig) -> list[Sample]:
-    return attach_facts(probes_from_layout(layout, cfg), layout, cfg)
+def incontext_probes(layout: Layout, cfg: IncontextConfig, per_fact: int = 1) -> list[Sample]:
+    return attach_facts(probes_from_layout(layout, cfg, per_fact), layout, cfg)
 
 
 def load_incontext(source: str, cfg: IncontextConfig) -> list[Sample]:
@@ -108,7 +108,7 @@ def generate_incontext(cfg: IncontextConfig, seed: int, index: int) -> Sample:
 def _generated_incontext(cfg: IncontextConfig, seed: int) -> tuple[Sample, ...]:
     from tasks.reversal.fact_generator import generate_layout
 
-    return tuple(incontext_probes(generate_layout(cfg, seed), cfg))
+    return tuple(incontext_probes(generate_layout(cfg, seed), cfg, per_fact=cfg.test_paraphrases))
 
 
 def incontext_text(sample: Sample) -> str:
