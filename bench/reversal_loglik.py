@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import REPO_ROOT, figure, timer
 
-from harness.backends import BackendOptions, make_backend  # noqa: E402
-from harness.registry import get_task  # noqa: E402
-from harness.types import Request  # noqa: E402
+from harness.backends import BackendOptions, make_backend
+from harness.registry import get_task
+from harness.types import Request
 
-FIXTURE_CSV = Path(__file__).resolve().parents[1] / "tests/fixtures/reversal/celebrity/parent_child_pairs.csv"
+FIXTURE_CSV = REPO_ROOT / "tests/fixtures/reversal/celebrity/parent_child_pairs.csv"
 
 
 def fictitious_requests(count: int) -> list[Request]:
@@ -43,16 +40,20 @@ def celebrity_requests(count: int) -> list[Request]:
 
 def timed_scores(backend, requests: list[Request], batch_size: int) -> tuple[float, dict]:
     backend.options.batch_size = batch_size
-    start = time.perf_counter()
-    results = dict(backend.loglikelihood(requests))
-    return time.perf_counter() - start, results
+    with timer() as elapsed:
+        results = dict(backend.loglikelihood(requests))
+    return elapsed["s"], results
+
+
+def max_difference(results: dict, reference: dict) -> float:
+    return max(abs(a.logprob - b.logprob) for i in results for a, b in zip(results[i].results, reference[i].results))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", choices=("fictitious", "celebrity"), default="fictitious")
     parser.add_argument("--requests", type=int, default=32)
-    parser.add_argument("--batch-sizes", default="1,8,16")
+    parser.add_argument("--batch-sizes", default="1,8,16", help="the first is the baseline (one at a time: 1)")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     requests = (fictitious_requests if args.workload == "fictitious" else celebrity_requests)(args.requests)
@@ -60,19 +61,13 @@ def main() -> None:
     backend = make_backend("local", BackendOptions(device=args.device))
     timed_scores(backend, requests[:2], 2)  # warm-up
     sizes = [int(s) for s in args.batch_sizes.split(",")]
-    print(f"workload {args.workload}: {len(requests)} requests, {pairs} pairs, device {backend.device}")
-    reference = None
-    baseline_rate = None
-    for size in sizes:
+    print(f"workload {args.workload}: {len(requests)} requests, {pairs} (prompt, continuation) pairs, device {backend.device}")
+    baseline_seconds, reference = timed_scores(backend, requests, sizes[0])
+    figure(f"batch {sizes[0]}", pairs / baseline_seconds, "pairs/s")
+    for size in sizes[1:]:
         seconds, results = timed_scores(backend, requests, size)
-        rate = pairs / seconds
-        baseline_rate = baseline_rate or rate
-        if reference is None:
-            reference, drift = results, 0.0
-        else:
-            drift = max(abs(a.logprob - b.logprob) for i in results for a, b in zip(results[i].results, reference[i].results))
-        print(f"batch {size:>3}: {rate:7.2f} pairs/s  ({seconds:6.2f} s, x{rate / baseline_rate:4.2f} vs batch {sizes[0]},"
-              f" max |logprob diff| vs batch {sizes[0]} = {drift:.2e})")
+        figure(f"batch {size}", pairs / seconds, "pairs/s", f"x{baseline_seconds / seconds:.2f} vs batch {sizes[0]}")
+        figure(f"batch {size}: max |logprob diff| vs batch {sizes[0]}", max_difference(results, reference), "nats", "must be < 1e-4")
 
 
 if __name__ == "__main__":

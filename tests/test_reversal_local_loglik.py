@@ -21,8 +21,8 @@ def _requests(fixtures_dir):
     pairs = list(load_celebrity_pairs(str(fixtures_dir / "reversal/celebrity/parent_child_pairs.csv"), celebrity.config))
     fictitious = get_task("reversal-fictitious-loglik")
     probes = load_fictitious(str(fixtures_dir / "reversal/fictitious"), fictitious.config)
-    return [celebrity.family.build_request(celebrity.config, s) for s in pairs[:3]] + [
-        fictitious.family.build_request(fictitious.config, s) for s in probes[:6]
+    return [celebrity.family.build_request(celebrity.config, s) for s in pairs[:2]] + [
+        fictitious.family.build_request(fictitious.config, s) for s in probes[:5]
     ]
 
 
