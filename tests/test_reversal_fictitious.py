@@ -258,3 +258,18 @@ def test_generated_descriptions_read_cleanly():
     descriptions = fictitious_descriptions(180, seed=0)
     assert not [d for d in descriptions if re.search(r"\b(\w+) \1\b", d)]  # no "the the"
     assert all(d.startswith("the ") and " who " in d and not d.endswith(".") for d in descriptions)
+
+
+def test_unknown_split_names_get_did_you_mean(task, fixture_layout_dir):
+    cfg = dataclasses.replace(task.config, splits=("p2d_reverse_prompt_test",))
+    with pytest.raises(HarnessError, match="did you mean 'p2d_reverse_prompts_test'"):
+        load_fictitious(str(fixture_layout_dir), cfg)
+    cfg = dataclasses.replace(task.config, splits=("d2p_prompts_test", "d2p_prompt_test"))
+    with pytest.raises(HarnessError, match="did you mean 'd2p_prompts_test'"):
+        load_fictitious(str(fixture_layout_dir), cfg)
+
+
+def test_standard_files_a_folder_lacks_are_skipped(task, fixture_layout_dir, tmp_path):
+    (tmp_path / "d2p_prompts_test.jsonl").write_bytes((fixture_layout_dir / "d2p_prompts_test.jsonl").read_bytes())
+    samples = load_fictitious(str(tmp_path), task.config)
+    assert {s["split"] for s in samples} == {"d2p_prompts_test"}

@@ -13,11 +13,12 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, did_you_mean
 from harness.types import Sample
 from tasks.reversal.fictitious_config import FictitiousConfig
 from tasks.reversal.layout import (
     NAME_TARGETS,
+    TEST_STEMS,
     Layout,
     randomized_stem,
     read_layout,
@@ -72,7 +73,14 @@ def spread_order(n_lines: int, per_fact: int) -> list[int]:
 def probes_from_layout(layout: Layout, cfg: FictitiousConfig, per_fact: int = 1) -> list[Sample]:
     """Samples of the selected test files present in the layout, interleaved file by file; with
     per_fact > 1 (generated data, where it is known) each file is also read fact by fact."""
-    stems = [stem for stem in cfg.splits if stem in layout]
+    unknown = [stem for stem in cfg.splits if stem not in layout and stem not in TEST_STEMS]
+    if unknown:
+        choices = sorted(set(layout) | set(TEST_STEMS))
+        raise HarnessError(
+            f"split '{unknown[0]}' is neither a test file of the layout nor in the data"
+            f"{did_you_mean(unknown[0], choices)}; the data has: {', '.join(sorted(layout))}"
+        )
+    stems = [stem for stem in cfg.splits if stem in layout]  # standard files a folder lacks are skipped
     if not stems:
         raise HarnessError(
             f"none of the selected splits ({', '.join(cfg.splits)}) is in the data; it has: {', '.join(sorted(layout))}"

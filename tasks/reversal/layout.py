@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from harness.data import read_records
-from harness.errors import HarnessError
+from harness.errors import HarnessError, did_you_mean
 
 GROUPS = ("p2d", "d2p", "both")
 # The seven test files the paper's evaluator reports (its KEYS_WE_CARE_ABOUT), in a fixed order.
@@ -86,10 +86,11 @@ def read_layout(source: str, stems: tuple[str, ...] | None = None) -> Layout:
     wanted = stems if stems is not None else tuple(sorted(p.stem for p in path.glob("*.jsonl")))
     layout = {stem: read_layout_file(path / f"{stem}.jsonl") for stem in wanted if (path / f"{stem}.jsonl").is_file()}
     if not layout:
-        present = sorted(p.name for p in path.glob("*.jsonl"))[:10]
+        present = sorted(p.stem for p in path.glob("*.jsonl"))
+        hint = did_you_mean(wanted[0], present) if wanted else ""
         raise HarnessError(
-            f"--data {source}: none of {', '.join(f'{s}.jsonl' for s in wanted)} found"
-            f" (the folder has: {', '.join(present) or 'no .jsonl files'})"
+            f"--data {source}: none of {', '.join(f'{s}.jsonl' for s in wanted)} found{hint}"
+            f" (the folder has: {', '.join(present[:12]) or 'no .jsonl files'})"
         )
     return layout
 
