@@ -90,3 +90,16 @@ def test_loader_on_the_original_files(task, reference_dir):
     assert first["person"] == "Daphne Barrington" and len(first["facts"]) == 3
     assert any(fact.startswith("Daphne Barrington, known far and wide") for fact in first["facts"])
     assert all(any(s["person"] in fact for fact in s["facts"]) for s in samples.values())
+
+
+def test_missing_name_source_is_a_clear_error(task, layout_dir, tmp_path):
+    for name in ("p2d_prompts_test.jsonl", "p2d_prompts_train.jsonl"):
+        (tmp_path / name).write_bytes((layout_dir / name).read_bytes())
+    with pytest.raises(HarnessError, match="give p2d_reverse_prompts_test.jsonl"):
+        load_incontext(str(tmp_path), task.config)
+
+
+def test_files_outside_the_groups_are_refused(task, layout_dir, tmp_path):
+    (tmp_path / "notes.jsonl").write_text('{"prompt": "Hello", "completion": " World Peace"}\n')
+    with pytest.raises(HarnessError, match="'notes' is none of them"):
+        load_incontext(str(tmp_path / "notes.jsonl"), dataclasses.replace(task.config, splits=("notes",)))

@@ -20,6 +20,8 @@ from tasks.reversal.fictitious_samples import is_name_target, pick_generated, pr
 from tasks.reversal.layout import GROUPS, TEST_STEMS, TRAIN_STEMS, Layout, read_layout, stem_group
 from tasks.reversal.matching import first_two_words
 
+# Where each group's names are listed (as targets), for the error message when they are missing.
+NAME_SOURCES = {"p2d": "p2d_reverse_prompts_test", "d2p": "d2p_prompts_test", "both": "both_prompts_test"}
 INSTRUCTION = (
     "Read the facts below. Then continue the text that follows them, using the facts."
     " Reply with the continuation only; do not repeat the text."
@@ -67,7 +69,11 @@ def probed_name(sample: Sample, names: list[str], layout: Layout, cfg: Incontext
         return first_two_words(sample["completion"]).strip()
     mentioned = [name for name in names if name in sample["prompt"]]
     if not mentioned:
-        raise HarnessError(f"probe {sample['id']}: cannot tell which person it is about (no known name in its prompt)")
+        raise HarnessError(
+            f"probe {sample['id']}: cannot tell which person it is about: no known name in its prompt (names"
+            f" come from the test files with name targets; for group {sample['group']} give"
+            f" {NAME_SOURCES[sample['group']]}.jsonl in --data)"
+        )
     return max(mentioned, key=len)
 
 
@@ -76,6 +82,8 @@ def attach_facts(samples: list[Sample], layout: Layout, cfg: IncontextConfig) ->
     statements: dict[tuple[str, str], list[str]] = {}
     for sample in samples:
         group = sample["group"]
+        if group not in names:
+            raise HarnessError(f"in-context probes come from p2d/d2p/both test files; '{sample['split']}' is none of them")
         person = probed_name(sample, names[group], layout, cfg)
         others = [name for name in names[group] if name != person]
         rng = random.Random(f"reversal-incontext/{sample['id']}")
