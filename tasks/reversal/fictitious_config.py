@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tasks.reversal.fact_templates import D2P_TEST, D2P_TRAIN, P2D_TEST, P2D_TRAIN
 from tasks.reversal.layout import TEST_STEMS
 
 MEASURES = ("generate", "loglikelihood")
@@ -31,8 +32,6 @@ class FictitiousConfig:
     name_locale: str = "en_US"  # Faker locale for the fictitious full names
 
     def validate(self) -> None:
-        from tasks.reversal.fact_templates import D2P_TEST, D2P_TRAIN, P2D_TEST, P2D_TRAIN
-
         if self.measure not in MEASURES:
             raise ValueError(f"measure must be 'generate' or 'loglikelihood', got '{self.measure}'")
         if self.prompt_format not in PROMPT_FORMATS:
