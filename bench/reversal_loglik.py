@@ -5,7 +5,7 @@ pairs/s for each plus the largest log-prob difference between them (they must ag
 Workloads: 'fictitious' = reverse probes of a generated dataset (short prompts, each with the
 target and the randomized control); 'celebrity' = the base protocol's 6-shot prompts (~150 tokens)
 over the project's own fixture pairs. Usage:
-    python bench/reversal_loglik.py [--workload fictitious|celebrity] [--requests 32] [--batch-sizes 1,8,16]
+    python bench/reversal_loglik.py [--workload fictitious|celebrity] [--requests 32] [--batch-sizes 1,8,16] [--threads 1]
 """
 
 from __future__ import annotations
@@ -55,19 +55,28 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=32)
     parser.add_argument("--batch-sizes", default="1,8,16", help="the first is the baseline (one at a time: 1)")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (on a shared, oversubscribed machine 1 is often fastest)")
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     requests = (fictitious_requests if args.workload == "fictitious" else celebrity_requests)(args.requests)
     pairs = sum(len(r.continuations) for r in requests)
     backend = make_backend("local", BackendOptions(device=args.device))
     timed_scores(backend, requests[:2], 2)  # warm-up
     sizes = [int(s) for s in args.batch_sizes.split(",")]
-    print(f"workload {args.workload}: {len(requests)} requests, {pairs} (prompt, continuation) pairs, device {backend.device}")
+    import torch
+
+    print(f"workload {args.workload}: {len(requests)} requests, {pairs} (prompt, continuation) pairs,"
+          f" device {backend.device}, {torch.get_num_threads()} CPU threads")
     baseline_seconds, reference = timed_scores(backend, requests, sizes[0])
     figure(f"batch {sizes[0]}", pairs / baseline_seconds, "pairs/s")
     for size in sizes[1:]:
         seconds, results = timed_scores(backend, requests, size)
         figure(f"batch {size}", pairs / seconds, "pairs/s", f"x{baseline_seconds / seconds:.2f} vs batch {sizes[0]}")
-        figure(f"batch {size}: max |logprob diff| vs batch {sizes[0]}", max_difference(results, reference), "nats", "must be < 1e-4")
+        drift = max_difference(results, reference)
+        figure(f"batch {size}: max |logprob diff| vs batch {sizes[0]}", drift, "nats", f"{drift:.1e} (must be < 1e-4)")
 
 
 if __name__ == "__main__":
