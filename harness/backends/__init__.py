@@ -26,16 +26,22 @@ def backend_prefix(spec: str) -> tuple[str, str]:
     return prefix, rest
 
 
-def make_backend(spec: str, options: BackendOptions | None = None) -> Backend:
-    prefix, rest = backend_prefix(spec)
+def check_backend_spec(spec: str) -> None:
+    """Fail fast, before any work, on a model spec naming no known backend."""
+    prefix, _ = backend_prefix(spec)
     if prefix not in BACKENDS:
         raise HarnessError(
             f"unknown model backend '{prefix}' in --model {spec!r}{did_you_mean(prefix, BACKENDS)};"
             f" choose one of: {', '.join(f'{p}:' if p != 'local' else p for p in BACKENDS)}"
         )
+
+
+def make_backend(spec: str, options: BackendOptions | None = None) -> Backend:
+    check_backend_spec(spec)
+    prefix, rest = backend_prefix(spec)
     module_name, class_name, _ = BACKENDS[prefix]
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(rest, options or BackendOptions())
 
 
-__all__ = ["BACKENDS", "Backend", "BackendOptions", "make_backend", "backend_prefix"]
+__all__ = ["BACKENDS", "Backend", "BackendOptions", "make_backend", "backend_prefix", "check_backend_spec"]

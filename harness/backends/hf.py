@@ -1,0 +1,195 @@
+"""hf:<path-or-hub-id>: any transformers causal LM, batched, on CUDA when present else CPU.
+
+Generation: requests are grouped by identical settings and padded on the left; stop strings are
+handled by transformers' `stop_strings` and trimmed from the text. Log-likelihood: lm-eval's
+recipe (continuation tokens = tokens of prompt+continuation past the prompt's tokens), scored in
+fp32 by default, right-padded batches sorted by length.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from harness.backends.base import Backend, BackendOptions
+from harness.errors import HarnessError
+from harness.types import Generation, Loglikelihood, LoglikelihoodResult, Request
+
+
+class HFBackend(Backend):
+    supports_loglikelihood = True
+
+    def __init__(self, model: str, options: BackendOptions):
+        if not model:
+            raise HarnessError("hf: needs a model, e.g. --model hf:HuggingFaceTB/SmolLM2-135M-Instruct or hf:/path/to/model")
+        self.model_id = model
+        self.options = options
+        self.name = f"hf:{model}"
+        self._load(model)
+
+    # -- loading -------------------------------------------------------------------------------
+    def _load(self, model: str, **kwargs: Any) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        device = self.options.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = getattr(torch, self.options.dtype) if self.options.dtype else torch.float32
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model, **kwargs)
+            self.model = AutoModelForCausalLM.from_pretrained(model, dtype=dtype, **kwargs).to(device)
+        except OSError as exc:
+            raise HarnessError(f"could not load model '{model}': {str(exc).splitlines()[0]}") from None
+        self.model.eval()
+        self.device = device
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.supports_chat = bool(getattr(self.tokenizer, "chat_template", None))
+        self.max_length = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "device": self.device,
+            "dtype": str(self.model.dtype).replace("torch.", ""),
+            "batch_size": self.options.batch_size,
+            "chat_template": self.supports_chat,
+        }
+
+    # -- prompts -------------------------------------------------------------------------------
+    def render(self, request: Request) -> str:
+        """The exact text the model sees: the chat template for chat requests when the model has
+        one, the plain-text prompt otherwise."""
+        if request.messages is not None and self.supports_chat:
+            return self.tokenizer.apply_chat_template(
+                [dict(m) for m in request.messages], tokenize=False, add_generation_prompt=True
+            )
+        return request.prompt
+
+    # -- generation ----------------------------------------------------------------------------
+    def generate(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:
+        groups: dict[Any, list[int]] = defaultdict(list)
+        for index, request in enumerate(requests):
+            groups[request.settings].append(index)
+        size = max(1, self.options.batch_size)
+        for settings, indices in groups.items():
+            for start in range(0, len(indices), size):
+                batch = indices[start : start + size]
+                texts = [self.render(requests[i]) for i in batch]
+                for i, generation in zip(batch, self._generate_batch(texts, settings)):
+                    yield i, generation
+
+    def _generate_batch(self, prompts: list[str], settings) -> list[Generation]:
+        import torch
+
+        tok = self.tokenizer
+        tok.padding_side = "left"
+        encoded = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        prompt_lengths = encoded.attention_mask.sum(dim=1).tolist()
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": settings.max_tokens,
+            "num_return_sequences": settings.n,
+            "pad_token_id": tok.pad_token_id,
+        }
+        if settings.temperature > 0:
+            kwargs.update(do_sample=True, temperature=settings.temperature, top_p=settings.top_p)
+            torch.manual_seed(settings.seed)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if settings.stop:
+            kwargs.update(stop_strings=list(settings.stop), tokenizer=tok)
+        with torch.no_grad():
+            output = self.model.generate(**encoded, **kwargs)
+        new_tokens = output[:, encoded.input_ids.shape[1] :]
+        eos_ids = _eos_ids(self.model, tok)
+        results = []
+        for p, _ in enumerate(prompts):
+            texts, reasons, counts = [], [], []
+            for row in new_tokens[p * settings.n : (p + 1) * settings.n].tolist():
+                length = len(row)
+                hit_eos = False
+                for position, token in enumerate(row):
+                    if token in eos_ids:
+                        length, hit_eos = position + 1, True
+                        break
+                text = tok.decode(row[: length - 1 if hit_eos else length], skip_special_tokens=True)
+                text, hit_stop = trim_at_stop(text, settings.stop)
+                texts.append(text)
+                reasons.append("stop" if hit_eos or hit_stop else "length")
+                counts.append(length)
+            results.append(
+                Generation(texts=texts, finish_reasons=reasons, prompt_tokens=int(prompt_lengths[p]), completion_tokens=counts)
+            )
+        return results
+
+    # -- log-likelihood ------------------------------------------------------------------------
+    def loglikelihood(self, requests: Sequence[Request]) -> Iterator[tuple[int, LoglikelihoodResult]]:
+        pairs = [(i, j, self._encode_pair(r.prompt, c)) for i, r in enumerate(requests) for j, c in enumerate(r.continuations)]
+        pending: dict[int, dict[int, Loglikelihood]] = defaultdict(dict)
+        prompt_tokens: dict[int, int] = {}
+        order = sorted(range(len(pairs)), key=lambda k: -len(pairs[k][2][0]) - len(pairs[k][2][1]))
+        size = max(1, self.options.batch_size)
+        for start in range(0, len(order), size):
+            batch = [pairs[k] for k in order[start : start + size]]
+            for (i, j, (context, continuation)), result in zip(batch, self._score_batch([p[2] for p in batch])):
+                pending[i][j] = result
+                prompt_tokens[i] = len(context)
+                if len(pending[i]) == len(requests[i].continuations):
+                    results = [pending[i][k] for k in range(len(requests[i].continuations))]
+                    del pending[i]
+                    yield i, LoglikelihoodResult(results=results, prompt_tokens=prompt_tokens[i])
+        for i, request in enumerate(requests):
+            if not request.continuations:
+                yield i, LoglikelihoodResult(results=[], prompt_tokens=0)
+
+    def _encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
+        # lm-eval's rule: a trailing space of the context belongs to the continuation.
+        spaces = len(context) - len(context.rstrip(" "))
+        if spaces:
+            context, continuation = context[:-spaces], context[-spaces:] + continuation
+        whole = self.tokenizer(context + continuation, add_special_tokens=False).input_ids
+        context_ids = self.tokenizer(context, add_special_tokens=False).input_ids
+        if not context_ids:  # score from a start token when there is no context
+            start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
+            return [start], whole
+        return whole[: len(context_ids)], whole[len(context_ids) :]
+
+    def _score_batch(self, pairs: list[tuple[list[int], list[int]]]) -> list[Loglikelihood]:
+        import torch
+
+        sequences = []
+        for context, continuation in pairs:
+            tokens = (context + continuation)[-(self.max_length + 1) :]
+            sequences.append(tokens[:-1])
+        width = max(len(s) for s in sequences)
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.tensor([s + [pad] * (width - len(s)) for s in sequences], device=self.device)
+        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sequences], device=self.device)
+        with torch.no_grad():
+            logits = self.model(input_ids=input_ids, attention_mask=mask).logits.float()
+        logprobs = torch.log_softmax(logits, dim=-1)
+        results = []
+        for row, (seq, (_, continuation)) in enumerate(zip(sequences, pairs)):
+            n = len(continuation)
+            positions = torch.arange(len(seq) - n, len(seq), device=self.device)
+            targets = torch.tensor(continuation, device=self.device)
+            token_logprobs = logprobs[row, positions, targets]
+            greedy = bool((logprobs[row, positions].argmax(dim=-1) == targets).all())
+            results.append(Loglikelihood(logprob=float(token_logprobs.sum()), is_greedy=greedy, n_tokens=n))
+        return results
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    ids = {tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set()
+    configured = getattr(model.generation_config, "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif configured:
+        ids.update(configured)
+    return ids
+
+
+def trim_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
+    """Cut text at the earliest stop string; report whether one was found."""
+    cut = min((pos for pos in (text.find(s) for s in stop if s) if pos >= 0), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)

@@ -1,0 +1,102 @@
+"""The command line as a user meets it: listing, errors in one line, generate, score, report, leaderboard."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from harness.cli import main
+from tests.conftest import REPO_ROOT
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_does_not_import_heavy_libraries():
+    code = (
+        "import sys\nfrom harness.cli import main\nmain(['list'])\n"
+        "heavy = [m for m in ('torch', 'transformers', 'openai', 'lm_eval', 'datasets', 'pandas') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True).stdout
+    assert "countdown" in out and "HEAVY []" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "countdwn"], "did you mean 'countdown'"),
+        (["run", "countdown", "--model", "hff:gpt2"], "did you mean 'hf'"),
+        (["run", "countdown", "--set", "n_numbrs=3"], "did you mean 'n_numbers'"),
+        (["run", "countdown", "--set", "n_numbers=three"], "expects a int"),
+        (["run", "countdown", "--set", "n_numbers=9"], "n_numbers must be between 2 and 6"),
+        (["run", "countdown", "--set", "oops"], "expects key=value"),
+        (["run", "countdown", "--limit", "0"], "--limit must be >= 1"),
+        (["run", "countdown", "--data", "/no/such/file.jsonl"], "data file not found"),
+        (["run", "countdown", "--temperature", "-1", "--limit", "1"], "temperature must be in"),
+        (["report", "/no/such/run"], "not a run folder"),
+    ],
+)
+def test_errors_are_one_clear_line(capsys, tmp_path, argv, message):
+    code, _, err = run_cli(capsys, *argv, *(["--results-dir", str(tmp_path)] if argv[0] == "run" else []))
+    assert code == 2
+    assert err.count("\n") == 1 and message in err
+
+
+def test_corrupt_data_row_is_named(capsys, tmp_path):
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"target": 24, "nums": [6, 1, 3, 4]}\n{"target": 24, "nums": [6, 1\n')
+    code, _, err = run_cli(capsys, "run", "countdown", "--data", str(data), "--results-dir", str(tmp_path))
+    assert code == 2 and "bad.jsonl:2" in err and "corrupt JSON" in err
+    data.write_text('{"target": "x", "nums": [1]}\n')
+    code, _, err = run_cli(capsys, "generate", "countdown", "--data", str(data), "--out", str(tmp_path / "o.jsonl"))
+    assert code == 2 and "row 0 is not a Countdown record" in err
+
+
+def test_generate_then_score_gold_gives_accuracy_one(capsys, tmp_path):
+    samples = tmp_path / "samples.jsonl"
+    assert run_cli(capsys, "generate", "countdown", "--n", "6", "--seed", "3", "--out", str(samples))[0] == 0
+    again = tmp_path / "again.jsonl"
+    run_cli(capsys, "generate", "countdown", "--n", "6", "--seed", "3", "--out", str(again))
+    assert samples.read_bytes() == again.read_bytes()
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(json.dumps({"id": r["id"], "response": f"<answer>{r['solution']}</answer>"}) + "\n" for r in rows))
+    code, out, _ = run_cli(capsys, "score", "countdown", "--data", str(samples), "--predictions", str(preds), "--out", str(tmp_path / "scored"))
+    assert code == 0
+    metrics = json.loads((tmp_path / "scored" / "metrics.json").read_text())["rows"][0]
+    assert metrics["n"] == 6 and metrics["metrics"]["accuracy"]["value"] == 1.0
+    assert (tmp_path / "scored" / "metrics.csv").read_text().startswith("task,group,n,primary_metric,accuracy")
+    code, out, _ = run_cli(capsys, "report", str(tmp_path / "scored"))
+    assert code == 0 and "countdown" in out and "1.000" in out
+
+
+def test_score_rejects_unknown_ids(capsys, tmp_path):
+    samples = tmp_path / "samples.jsonl"
+    run_cli(capsys, "generate", "countdown", "--n", "2", "--out", str(samples))
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text('{"id": "nope", "response": "x"}\n')
+    code, _, err = run_cli(capsys, "score", "countdown", "--data", str(samples), "--predictions", str(preds))
+    assert code == 2 and "not samples of 'countdown'" in err
+
+
+def test_leaderboard_keeps_newest_run_per_model_and_task(capsys, tmp_path):
+    samples = tmp_path / "samples.jsonl"
+    run_cli(capsys, "generate", "countdown", "--n", "4", "--out", str(samples))
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    for name, good in (("old", False), ("new", True)):
+        preds = tmp_path / f"{name}.jsonl"
+        preds.write_text("".join(
+            json.dumps({"id": r["id"], "model": "m1", "response": f"<answer>{r['solution'] if good else '1'}</answer>"}) + "\n"
+            for r in rows))
+        run_cli(capsys, "score", "countdown", "--data", str(samples), "--predictions", str(preds), "--out", str(tmp_path / "results" / name))
+    out_csv = tmp_path / "board.csv"
+    code, out, _ = run_cli(capsys, "leaderboard", str(tmp_path / "results"), "--out", str(out_csv))
+    assert code == 0
+    lines = out_csv.read_text().splitlines()
+    assert len(lines) == 2  # header + one row for (m1, countdown)
+    assert lines[1].startswith("m1,countdown,accuracy,1.0")

@@ -1,0 +1,48 @@
+"""Confidence intervals and sampling metrics against hand-computed values."""
+
+import math
+
+import pytest
+
+from harness.metrics import mean_with_ci, pass_at_k, sampling_metrics, wilson_interval
+from harness.types import ScoredSample, Verdict
+
+
+def test_pass_at_k_hand_values():
+    assert pass_at_k(5, 0, 1) == 0.0
+    assert pass_at_k(5, 5, 3) == 1.0
+    assert pass_at_k(4, 1, 1) == pytest.approx(0.25)
+    assert pass_at_k(4, 1, 2) == pytest.approx(1 - math.comb(3, 2) / math.comb(4, 2))  # 0.5
+    assert pass_at_k(10, 3, 5) == pytest.approx(1 - math.comb(7, 5) / math.comb(10, 5))
+    with pytest.raises(ValueError):
+        pass_at_k(2, 1, 3)
+
+
+def test_wilson_interval_known_value():
+    low, high = wilson_interval(5, 10)
+    assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
+    assert wilson_interval(0, 4)[0] == 0.0
+
+
+def test_mean_with_ci_uses_t_for_continuous_values():
+    value = mean_with_ci([1.0, 2.0, 3.0, 4.0])
+    assert value.value == 2.5
+    assert value.ci_high - value.value == pytest.approx(3.182446 * math.sqrt(1.6666667 / 4), rel=1e-4)
+
+
+def record(corrects, answers):
+    verdicts = [Verdict(a, {"accuracy": float(c)}) for c, a in zip(corrects, answers)]
+    return ScoredSample(sample={"id": "s"}, verdicts=verdicts, scores={"accuracy": sum(corrects) / len(corrects)})
+
+
+def test_sampling_metrics_pass_best_and_majority():
+    records = [record([1, 0, 0, 0], ["a", "b", "b", "c"]), record([0, 0, 0, 0], ["x", "x", None, "y"])]
+    out = sampling_metrics(records, "accuracy")
+    assert out["pass@1"].value == pytest.approx(0.125)
+    assert out["pass@4"].value == pytest.approx(0.5)
+    assert out["best_of_4"].value == pytest.approx(0.5)
+    assert out["maj@4"].value == 0.0  # majority answer 'b' is wrong; 'x' is wrong
+
+
+def test_sampling_metrics_need_equal_n():
+    assert sampling_metrics([record([1], ["a"])], "accuracy") == {}
