@@ -79,14 +79,17 @@ def test_prompt_settings_must_match_between_loading_and_running(data_dir):
         zero.family.build_request(zero.config, samples[0])
 
 
-def test_missing_prompt_files_fall_back_to_project_prompts(data_dir):
+def test_missing_prompt_files_fall_back_to_project_prompts(data_dir, tmp_path):
     task, samples = load("lr2bench-logic", data_dir, level="4_4")
     request = task.family.build_request(task.config, samples[0])
     assert "<Answer>" in request.messages[-1]["content"] and len(request.messages) == 6
-    acrostic, samples = load("lr2bench-acrostic", data_dir, level="easy")
-    with pytest.raises(HarnessError, match="shots=0"):
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    (copy / "1-acrostic" / "easy" / "prompt.json").unlink()
+    acrostic, samples = load("lr2bench-acrostic", copy, level="easy")
+    with pytest.raises(HarnessError, match="shots=0"):  # the project has no acrostic examples to show
         acrostic.family.build_request(acrostic.config, samples[0])
-    zero, samples = load("lr2bench-acrostic", data_dir, level="easy", shots="0")
+    zero, samples = load("lr2bench-acrostic", copy, level="easy", shots="0")
     assert len(zero.family.build_request(zero.config, samples[0]).messages) == 2
 
 

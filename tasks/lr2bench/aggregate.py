@@ -90,9 +90,9 @@ def aggregate_lr2bench(cfg: LR2BenchConfig, records: list[ScoredSample]) -> dict
     for task, groups in task_groups.items():
         if len(task_values) > 1:
             rows[f"task={task}"] = mean_of_groups(groups)
-    for (task, level), values in level_values.items():
-        if len(level_values) > 1:
-            rows[f"level={task}/{level}"] = mean_of_groups([values])
+        for (level_task, level), values in level_values.items():
+            if level_task == task and len(level_values) > 1:
+                rows[f"level={task}/{level}"] = mean_of_groups([values])
     return rows
 
 
