@@ -38,6 +38,8 @@ def test_list_does_not_import_heavy_libraries():
         (["run", "countdown", "--limit", "0"], "--limit must be >= 1"),
         (["run", "countdown", "--data", "/no/such/file.jsonl"], "data file not found"),
         (["run", "countdown", "--temperature", "-1", "--limit", "1"], "temperature must be in"),
+        (["run", "countdown", "--model", "hf:/no/such/model", "--limit", "1"], "model folder not found"),
+        (["run", "countdown", "--model", "local:gpt2", "--limit", "1"], "'local' takes no model name"),
         (["report", "/no/such/run"], "not a run folder"),
     ],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
@@ -23,10 +24,12 @@ class HFBackend(Backend):
     def __init__(self, model: str, options: BackendOptions):
         if not model:
             raise HarnessError("hf: needs a model, e.g. --model hf:HuggingFaceTB/SmolLM2-135M-Instruct or hf:/path/to/model")
+        if model.startswith(("/", ".", "~")) and not Path(model).expanduser().exists():
+            raise HarnessError(f"model folder not found: {model} (give a transformers model folder or a hub id like owner/name)")
         self.model_id = model
         self.options = options
         self.name = f"hf:{model}"
-        self._load(model)
+        self._load(str(Path(model).expanduser()) if model.startswith("~") else model)
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self, model: str, **kwargs: Any) -> None:
