@@ -15,6 +15,7 @@ Families share it; it knows no task. ``to_json_safe`` turns a parsed value into 
 from __future__ import annotations
 
 import ast
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -138,15 +139,13 @@ class _LiteralWalker:
 
 
 def to_json_safe(value: Any, _depth: int = 0) -> Any:
-    """A copy of a parsed literal that json.dumps accepts: tuples and sets become lists (sets in a
-    stable order), dict keys that JSON cannot hold become their repr, non-finite floats strings."""
+    """A copy of a parsed literal that json.dumps accepts, even with sort_keys: tuples and sets
+    become lists (sets in a stable order), every dict key a string (as JSON would write it, or its
+    repr), non-finite floats strings."""
     if _depth > 64:
         return repr(value)[:200]
     if isinstance(value, dict):
-        return {
-            key if isinstance(key, (str, int, bool)) or key is None else repr(key): to_json_safe(item, _depth + 1)
-            for key, item in value.items()
-        }
+        return {_json_key(key): to_json_safe(item, _depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json_safe(item, _depth + 1) for item in value]
     if isinstance(value, (set, frozenset)):
@@ -154,3 +153,11 @@ def to_json_safe(value: Any, _depth: int = 0) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
     return value
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, (bool, int)) or (isinstance(key, float) and math.isfinite(key)):
+        return json.dumps(key)
+    return repr(key)

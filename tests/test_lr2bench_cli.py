@@ -129,3 +129,19 @@ def test_run_with_a_model_fills_level_task_and_overall_rows(tmp_path):
     assert rows["level=drop/easy"]["metrics"]["completion_ratio"]["value"] == 0.5
     assert rows[""]["metrics"]["exact_match"]["value"] == pytest.approx((1 + 0.5 + 0.5) / 3)
     assert rows[""]["unparseable"] == 2
+
+
+def test_several_completions_per_item_give_sampling_metrics(capsys, tmp_path, fixtures_dir):
+    data = fixtures_dir / "lr2bench" / "data"
+    task = get_task("lr2bench-acrostic", {"level": "easy"})
+    (sample,) = task.family.load(str(data), task.config)
+    responses = [tagged_solution("acrostic", sample), "<Answer>{1: 'G', '2': 'O', 3: 'X'}</Answer>", ""]
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(json.dumps({"id": sample["id"], "responses": responses}) + "\n")
+    code, _, err = run_cli(capsys, "score", "lr2bench-acrostic", "--data", str(data), "--set", "level=easy",
+                           "--predictions", str(preds), "--out", str(tmp_path / "scored"))
+    assert code == 0, err
+    row = metric_rows(tmp_path / "scored")[""]
+    assert row["metrics"]["exact_match"]["value"] == pytest.approx(1 / 3)
+    assert row["metrics"]["subtask_accuracy"]["value"] == pytest.approx((1 + 2 / 5 + 0) / 3)
+    assert row["metrics"]["best_of_3"]["value"] == 1.0 and "maj@3" in row["metrics"]

@@ -95,3 +95,6 @@ def test_json_safe_copies_serialise():
     safe = to_json_safe(value)
     assert json.loads(json.dumps(safe)) == {"(1, 2)": [1, 3], "x": [1, [2]], "null": 1.5}
     assert to_json_safe(float("inf")) == "inf"
+    mixed = to_json_safe(parse_literal("{1: 'G', '2': 'O', None: 'x', 2.5: 'y'}"))
+    assert json.dumps(mixed, sort_keys=True) == '{"1": "G", "2": "O", "2.5": "y", "null": "x"}'
+
