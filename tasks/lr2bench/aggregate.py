@@ -50,19 +50,27 @@ def _score(record: ScoredSample, name: str) -> float:
     return float(record.scores.get(name, 0.0))
 
 
+def equal_weight_items(groups: Sequence[ItemValues]) -> ItemValues:
+    """The groups' item values reweighted by N / (K * n_group), so that their plain mean is the
+    unweighted mean of the group means (weights are exactly 1 when the groups are equally large)."""
+    groups = [group for group in groups if group and group[METRICS[0]]]
+    total = sum(len(group[METRICS[0]]) for group in groups)
+    return {
+        name: [value * total / (len(groups) * len(group[name])) for group in groups for value in group[name]]
+        for name in METRICS
+    }
+
+
 def mean_of_groups(groups: Sequence[ItemValues]) -> dict[str, MetricValue]:
     """Every metric as the unweighted mean of the groups' means, with a CI over reweighted items."""
     groups = [group for group in groups if group and group[METRICS[0]]]
-    out: dict[str, MetricValue] = {}
     if not groups:
-        return out
-    total = sum(len(group[METRICS[0]]) for group in groups)
+        return {}
+    reweighted = equal_weight_items(groups)
+    out: dict[str, MetricValue] = {}
     for name in METRICS:
-        reweighted = [
-            value * total / (len(groups) * len(group[name])) for group in groups for value in group[name]
-        ]
         group_means = [sum(group[name]) / len(group[name]) for group in groups]
-        ci = mean_with_ci(reweighted)
+        ci = mean_with_ci(reweighted[name])
         out[name] = MetricValue(sum(group_means) / len(group_means), ci.ci_low, ci.ci_high, ci.n)
     return out
 
@@ -80,7 +88,7 @@ def aggregate_lr2bench(cfg: LR2BenchConfig, records: list[ScoredSample]) -> dict
     task_groups: dict[str, list[ItemValues]] = {}
     for (task, _level), values in level_values.items():
         task_groups.setdefault(task, []).append(values)
-    task_values = {task: _flatten_equal_levels(groups) for task, groups in task_groups.items()}
+    task_values = {task: equal_weight_items(groups) for task, groups in task_groups.items()}
 
     rows: dict[str, dict[str, MetricValue]] = {}
     if len(task_values) > 1:
@@ -95,12 +103,3 @@ def aggregate_lr2bench(cfg: LR2BenchConfig, records: list[ScoredSample]) -> dict
                 rows[f"level={task}/{level}"] = mean_of_groups([values])
     return rows
 
-
-def _flatten_equal_levels(groups: list[ItemValues]) -> ItemValues:
-    """One task's item values, reweighted so that their plain mean is the mean of the level means
-    (the input of the overall mean, where every task then counts equally)."""
-    total = sum(len(group[METRICS[0]]) for group in groups)
-    return {
-        name: [value * total / (len(groups) * len(group[name])) for group in groups for value in group[name]]
-        for name in METRICS
-    }
