@@ -179,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     board.add_argument("--out", default="leaderboard.csv")
     board.set_defaults(func=cmd_leaderboard)
+
+    from harness.search_study_cli import add_search_study_command
+
+    add_search_study_command(sub)
     return parser
 
 

@@ -19,6 +19,7 @@ from harness.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
 FAMILY_MODULES: tuple[str, ...] = (
     "tasks.countdown",
     "tasks.lr2bench",
+    "tasks.sudoku",
 )
 
 
