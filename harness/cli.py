@@ -54,7 +54,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _backend_options(args: argparse.Namespace):
     from harness.backends import BackendOptions
 
-    return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype)
+    return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype, threads=args.threads)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=8)
     run.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present)")
     run.add_argument("--dtype", help="float32 (default), bfloat16, float16")
+    run.add_argument("--threads", type=int, help="CPU threads for local models (default: torch's choice)")
     run.add_argument("--skip-unavailable", action="store_true", help="skip tasks whose data cannot be loaded")
     run.add_argument("--no-progress", action="store_true")
     run.set_defaults(func=cmd_run)
