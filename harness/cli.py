@@ -54,7 +54,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _backend_options(args: argparse.Namespace):
     from harness.backends import BackendOptions
 
-    return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype)
+    return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype, threads=args.threads)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=8)
     run.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present)")
     run.add_argument("--dtype", help="float32 (default), bfloat16, float16")
+    run.add_argument("--threads", type=int, help="CPU threads for local models (default: torch's choice)")
     run.add_argument("--skip-unavailable", action="store_true", help="skip tasks whose data cannot be loaded")
     run.add_argument("--no-progress", action="store_true")
     run.set_defaults(func=cmd_run)
@@ -202,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     board.add_argument("--out", default="leaderboard.csv")
     board.set_defaults(func=cmd_leaderboard)
+
+    from harness.search_study_cli import add_search_study_command
+
+    add_search_study_command(sub)
     return parser
 
 

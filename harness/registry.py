@@ -18,6 +18,9 @@ from harness.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
 # Every family lives in its own package under tasks/; adding a family adds one line here.
 FAMILY_MODULES: tuple[str, ...] = (
     "tasks.countdown",
+    "tasks.lr2bench",
+    "tasks.sudoku",
+    "tasks.counterbench",
     "tasks.reversal",
 )
 

@@ -13,6 +13,7 @@ class CountdownConfig:
     target_min: int = 10
     target_max: int = 100
     template: str = "chat"  # "chat" (TinyZero qwen-instruct wording as chat) or "base" (TinyZero base prefix)
+    prompt_style: str = "tinyzero"  # "tinyzero" (the paper's prompt) or "backtrack" (adds an invitation to search and backtrack)
     max_tokens: int = 1024
     temperature: float = 0.0
 
@@ -25,5 +26,7 @@ class CountdownConfig:
             raise ValueError("need 1 <= target_min <= target_max")
         if self.template not in ("chat", "base"):
             raise ValueError(f"template must be 'chat' or 'base', got '{self.template}'")
+        if self.prompt_style not in ("tinyzero", "backtrack"):
+            raise ValueError(f"prompt_style must be 'tinyzero' or 'backtrack', got '{self.prompt_style}'")
         if self.max_tokens < 1:
             raise ValueError("max_tokens must be >= 1")

@@ -15,6 +15,11 @@ QUESTION = (
     " tags. And return the final answer in <answer> </answer> tags, for example <answer> (1 + 2) / 3"
     " </answer>."
 )
+# Not part of TinyZero: the "sequential search" prompt of `harness search-study` (Qin et al. 2025).
+BACKTRACK_HINT = (
+    " Search for it step by step: try a combination, compute its value, and if it does not reach the"
+    " target, say so, backtrack and try a different combination until one works."
+)
 BASE_PREFIX = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant solves it."
     " The assistant first thinks about the reasoning process in the mind and then provides the user"
@@ -24,6 +29,8 @@ BASE_PREFIX = (
 
 def build_countdown_request(cfg: CountdownConfig, sample: Sample) -> Request:
     question = QUESTION.format(nums=list(sample["nums"]), target=sample["target"])
+    if cfg.prompt_style == "backtrack":
+        question += BACKTRACK_HINT
     settings = GenerationSettings(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
     prompt = BASE_PREFIX.format(question=question)
     if cfg.template == "base":

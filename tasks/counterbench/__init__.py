@@ -1,0 +1,48 @@
+"""CounterBench (arXiv 2502.11008): counterfactual questions over formal causal rules.
+
+Fresh seeded items by default (random binary causal models over nonsense names, exact gold);
+the original 1,000 with `counterbench-original` (hub id) or `--data PATH`. Prompt strategies
+(direct, chain of thought, CoIn) come from harness.strategies.
+"""
+
+from harness.registry import Family, register
+from tasks.counterbench.config import CounterBenchConfig
+from tasks.counterbench.generator import generate_counterbench
+from tasks.counterbench.loader import load_counterbench
+from tasks.counterbench.prompts import build_counterbench_request
+from tasks.counterbench.scoring import (
+    counterbench_aggregate,
+    counterbench_chance_level,
+    counterbench_group_keys,
+    score_counterbench_response,
+)
+
+
+def counterbench_default_source(cfg: CounterBenchConfig) -> str | None:
+    """The hub id when source=hub; None means fresh generated items."""
+    return cfg.hub_id if cfg.source == "hub" else None
+
+
+FAMILY = register(
+    Family(
+        name="counterbench",
+        description="CounterBench counterfactuals over causal rules (yes/no; generated or original)",
+        config=CounterBenchConfig,
+        build_request=build_counterbench_request,
+        primary_metric="accuracy",
+        score=score_counterbench_response,
+        generate=generate_counterbench,
+        load=load_counterbench,
+        default_source=counterbench_default_source,
+        aggregate=counterbench_aggregate,
+        group_keys=counterbench_group_keys,
+        chance_level=counterbench_chance_level,
+        variants={
+            "counterbench-cot": {"strategy": "cot"},
+            "counterbench-coin": {"strategy": "coin"},
+            "counterbench-original": {"source": "hub"},
+            "counterbench-original-cot": {"source": "hub", "strategy": "cot"},
+            "counterbench-original-coin": {"source": "hub", "strategy": "coin"},
+        },
+    )
+)

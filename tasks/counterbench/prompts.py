@@ -1,0 +1,20 @@
+"""CounterBench requests: the rules (given_info) as context, the question, the chosen strategy."""
+
+from __future__ import annotations
+
+from harness.strategies import apply_strategy, strategy_max_tokens, strategy_text_prompt
+from harness.types import GenerationSettings, Request, Sample
+from tasks.counterbench.config import CounterBenchConfig
+
+
+def build_counterbench_request(cfg: CounterBenchConfig, sample: Sample) -> Request:
+    context, question = sample["given_info"], sample["question"]
+    settings = GenerationSettings(
+        max_tokens=cfg.max_tokens or strategy_max_tokens(cfg.strategy), temperature=cfg.temperature
+    )
+    return Request(
+        kind="generate",
+        prompt=strategy_text_prompt(cfg.strategy, question, context),
+        messages=apply_strategy(cfg.strategy, question, context),
+        settings=settings,
+    )

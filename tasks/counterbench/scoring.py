@@ -1,0 +1,36 @@
+"""CounterBench scoring: the extracted yes/no against the gold label (as given, even where the
+original's label disagrees with the rules). Also the tables' extra numbers: how often the model
+said "yes" (a model stuck on one answer sits at 50% on balanced data) and the chance level."""
+
+from __future__ import annotations
+
+from harness.metrics import MetricValue, mean_with_ci
+from harness.strategies import extract_yes_no
+from harness.types import Sample, ScoredSample, Verdict
+from tasks.counterbench.config import CounterBenchConfig
+
+CHANCE_LEVEL = 0.5  # yes/no questions, gold balanced 50/50 per type in the original and generated sets
+
+
+def score_counterbench_response(cfg: CounterBenchConfig, sample: Sample, text: str) -> Verdict:
+    answer = extract_yes_no(text)
+    return Verdict(answer=answer, scores={"accuracy": float(answer == sample["answer"])})
+
+
+def counterbench_group_keys(sample: Sample) -> dict[str, str]:
+    """Extra table rows per question type and per number of variables (the paper's breakdowns)."""
+    return {"type": str(sample["type"]), "variables": str(sample["num_variables"])}
+
+
+def counterbench_aggregate(cfg: CounterBenchConfig, records: list[ScoredSample]) -> dict[str, dict[str, MetricValue]]:
+    """yes_rate: share of parseable answers that are "yes" (per sample, then averaged)."""
+    per_sample = []
+    for record in records:
+        answers = [v.answer for v in record.verdicts if v.answer is not None]
+        if answers:
+            per_sample.append(sum(a == "yes" for a in answers) / len(answers))
+    return {"": {"yes_rate": mean_with_ci(per_sample)}}
+
+
+def counterbench_chance_level(cfg: CounterBenchConfig) -> float:
+    return CHANCE_LEVEL

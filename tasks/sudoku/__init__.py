@@ -1,0 +1,43 @@
+"""Sudoku (n^2 x n^2 and general box shapes): seeded unique puzzles, exact solver, grid verifier.
+
+Variants: sudoku-4x4 / sudoku-9x9 (LR2Bench "easy" clue counts) and their -hard versions (fewer
+clues); any size via --set box_rows=..,box_cols=..,n_clues=..; LR2Bench files via --data.
+"""
+
+from harness.registry import Family, register
+from harness.types import Sample
+from tasks.sudoku.config import SudokuConfig
+from tasks.sudoku.generator import generate_sudoku
+from tasks.sudoku.loader import load_sudoku
+from tasks.sudoku.prompts import build_sudoku_request
+from tasks.sudoku.scoring import sample_shape, score_sudoku_response
+
+
+def sudoku_groups(sample: Sample) -> dict[str, str]:
+    """Extra table rows per grid size, and per LR2Bench level when the data has one."""
+    side = sample_shape(sample).side
+    groups = {"size": f"{side}x{side}"}
+    if sample.get("level"):
+        groups["level"] = str(sample["level"])
+    return groups
+
+
+FAMILY = register(
+    Family(
+        name="sudoku",
+        description="Sudoku of any n^2 x n^2 size (unique generated puzzles or LR2Bench files); solve rate and cell accuracy",
+        config=SudokuConfig,
+        build_request=build_sudoku_request,
+        primary_metric="solved",
+        score=score_sudoku_response,
+        generate=generate_sudoku,
+        load=load_sudoku,
+        group_keys=sudoku_groups,
+        variants={
+            "sudoku-4x4": {"box_rows": 2, "box_cols": 2, "n_clues": 6, "max_tokens": 1024},
+            "sudoku-4x4-hard": {"box_rows": 2, "box_cols": 2, "n_clues": 5, "max_tokens": 1024},
+            "sudoku-9x9": {"box_rows": 3, "box_cols": 3, "n_clues": 34},
+            "sudoku-9x9-hard": {"box_rows": 3, "box_cols": 3, "n_clues": 28},
+        },
+    )
+)

@@ -1,0 +1,39 @@
+"""Score one Sudoku response: extract the grid, then verify it. Pure and total."""
+
+from __future__ import annotations
+
+from harness.types import Sample, Verdict
+from tasks.sudoku.config import SudokuConfig
+from tasks.sudoku.extraction import extract_sudoku_grid
+from tasks.sudoku.solver import SudokuShape
+from tasks.sudoku.verifier import cell_accuracy, is_valid_solution
+
+
+def sample_shape(sample: Sample) -> SudokuShape:
+    """The box shape a sample records (older records without one get the usual shape for its side)."""
+    if "box_rows" in sample and "box_cols" in sample:
+        return SudokuShape(int(sample["box_rows"]), int(sample["box_cols"]))
+    return SudokuShape.for_side(len(sample["puzzle"]))
+
+
+def score_sudoku_response(cfg: SudokuConfig, sample: Sample, text: str) -> Verdict:
+    """solved: the grid is complete, every row/column/box holds 1..side once, and every clue is kept.
+    cell_accuracy: share of the puzzle's empty cells filled with the gold value.
+    The verdict's answer is the extracted grid (None when no grid was found), so maj@k compares grids."""
+    shape = sample_shape(sample)
+    grid = extract_sudoku_grid(text, shape.side)
+    if grid is None:
+        return Verdict(answer=None, scores={"solved": 0.0, "cell_accuracy": 0.0})
+    solved = is_valid_solution(grid, sample["puzzle"], shape)
+    cells = cell_accuracy(grid, sample["puzzle"], sample["solution"])
+    return Verdict(answer=grid, scores={"solved": float(solved), "cell_accuracy": cells})
+
+
+def format_grid(grid: list[list[int]]) -> str:
+    """Rows on their own lines in JSON list-of-lists form: how prompts show grids and gold answers."""
+    return "[" + ",\n ".join("[" + ", ".join(str(v) for v in row) + "]" for row in grid) + "]"
+
+
+def gold_response(sample: Sample) -> str:
+    """A response that states the gold solution the way the prompt asks (for end-to-end tests)."""
+    return f"<answer>\n{format_grid(sample['solution'])}\n</answer>"
