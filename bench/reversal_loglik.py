@@ -57,13 +57,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, help="torch CPU threads (on a shared, oversubscribed machine 1 is often fastest)")
     args = parser.parse_args()
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
     requests = (fictitious_requests if args.workload == "fictitious" else celebrity_requests)(args.requests)
     pairs = sum(len(r.continuations) for r in requests)
-    backend = make_backend("local", BackendOptions(device=args.device))
+    backend = make_backend("local", BackendOptions(device=args.device, threads=args.threads))
     timed_scores(backend, requests[:2], 2)  # warm-up
     sizes = [int(s) for s in args.batch_sizes.split(",")]
     import torch
