@@ -42,6 +42,7 @@ CELEBRITY = register(
         default_source=celebrity_default_source,
         aggregate=aggregate_celebrity,
         group_keys=celebrity_group_keys,
+        selection_unit=lambda sample: str(sample["row"]),  # --limit keeps both directions of a pair
         variants={"reversal-celebrity-base": {"protocol": "base"}},
     )
 )
