@@ -74,18 +74,14 @@ def main() -> None:
 
     generate, score = requests(args.prompts, args.max_tokens)
     rows = []
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        pass
-    rows.append(measure("local", BackendOptions(batch_size=args.batch_size, device="cpu"), generate, score, args.repeat))
-    rows.append(measure("local", BackendOptions(batch_size=1, device="cpu"), generate, score, args.repeat) | {"backend": "local (batch 1)"})
+    local = BackendOptions(batch_size=args.batch_size, device="cpu", threads=args.threads)
+    rows.append(measure("local", local, generate, score, args.repeat))
+    local_single = BackendOptions(batch_size=1, device="cpu", threads=args.threads)
+    rows.append(measure("local", local_single, generate, score, args.repeat) | {"backend": "local (batch 1)"})
     if importlib.util.find_spec("llama_cpp") is None:
         print("llama-cpp-python is not installed: llamacpp row skipped (pip install llama-cpp-python)", file=sys.stderr)
     else:
-        rows.append(measure("llamacpp:", BackendOptions(extra={"n_threads": args.threads, "n_ctx": 2048}),
+        rows.append(measure("llamacpp:", BackendOptions(threads=args.threads, extra={"n_ctx": 2048}),
                             generate, score, args.repeat))
 
     print(f"\n{args.prompts} chat prompts, greedy, max {args.max_tokens} tokens; {args.threads} threads;"

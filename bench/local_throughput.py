@@ -23,7 +23,9 @@ def plain_loop(backend, prompts: list[str], batch_size: int, max_tokens: int) ->
         with torch.no_grad():
             out = model.generate(**enc, max_new_tokens=max_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
         new = out[:, enc.input_ids.shape[1]:]
-        generated += int((new != tok.pad_token_id).sum())
+        # count like the harness: every token up to and including the first end-of-sequence
+        for row in (new == tok.pad_token_id).int().tolist():
+            generated += row.index(1) + 1 if 1 in row else len(row)
     return generated
 
 
@@ -32,10 +34,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--threads", type=int, help="torch CPU threads (1 is faster on a busy machine)")
     args = parser.parse_args()
     task = get_task("countdown", {"max_tokens": str(args.max_tokens)})
     requests = [task.family.build_request(task.config, s) for s in select_samples(task, limit=args.n)]
-    backend = make_backend("local", BackendOptions(batch_size=args.batch_size))
+    backend = make_backend("local", BackendOptions(batch_size=args.batch_size, threads=args.threads))
     prompts = [backend.render(r) for r in requests]
     list(backend.generate(requests[:1]))  # warm-up
     with timer() as plain:

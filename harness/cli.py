@@ -58,7 +58,7 @@ def _backend_options(args: argparse.Namespace):
     for key in ("rpm", "tpm"):
         if getattr(args, key) is not None:
             extra[key] = getattr(args, key)
-    return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype,
+    return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype, threads=args.threads,
                           concurrency=args.concurrency, base_url=args.base_url, api_key_env=args.api_key_env,
                           timeout_s=args.request_timeout, max_retries=args.max_retries, extra=extra)
 
@@ -106,6 +106,21 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(f"note: {missing} samples had no prediction and were left out", file=sys.stderr)
     print(format_table(rows))
     print(f"\nrun folder: {run_dir}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Fine-tuning files for tasks whose protocol trains the model first (reversal-fictitious)."""
+    from harness.registry import get_task
+
+    task = get_task(args.task, _settings(args.set))
+    if task.family.name != "reversal-fictitious":
+        raise HarnessError(f"'harness export' writes fine-tuning files for reversal-fictitious only, not '{args.task}'")
+    from tasks.reversal.export import export_fictitious
+
+    written = export_fictitious(task.config, args.out, seed=args.seed, source=args.data)
+    print(f"wrote {len(written)} files to {args.out} (fine-tune on all_prompts_train.jsonl or chat/all_prompts_train.jsonl;"
+          f" then probe with: harness run {args.task} --data {args.out} --model ...)")
     return 0
 
 
@@ -157,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=8)
     run.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present)")
     run.add_argument("--dtype", help="float32 (default), bfloat16, float16")
+    run.add_argument("--threads", type=int, help="CPU threads for local models (default: torch's choice)")
     api = run.add_argument_group("API backends (openai:<model>)")
     api.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL"),
                      help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default $OPENAI_BASE_URL)")
@@ -190,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out")
     score.add_argument("--results-dir", default=os.environ.get("HARNESS_RESULTS_DIR", "results"))
     score.set_defaults(func=cmd_score)
+
+    export = sub.add_parser("export", help="write fine-tuning files (reversal-fictitious: train on 'A is B', probe 'B is A')")
+    export.add_argument("task")
+    export.add_argument("--out", required=True, help="output folder")
+    export.add_argument("--data", help="an original layout folder to convert (default: generate one from --seed)")
+    export.add_argument("--seed", type=int, default=0)
+    export.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    export.set_defaults(func=cmd_export)
 
     report = sub.add_parser("report", help="print a run's metrics table")
     report.add_argument("run_dir")

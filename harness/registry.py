@@ -18,8 +18,10 @@ from harness.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
 # Every family lives in its own package under tasks/; adding a family adds one line here.
 FAMILY_MODULES: tuple[str, ...] = (
     "tasks.countdown",
+    "tasks.lr2bench",
     "tasks.sudoku",
     "tasks.counterbench",
+    "tasks.reversal",
 )
 
 
@@ -38,6 +40,8 @@ class Family:
     aggregate     (cfg, list[ScoredSample]) -> {group: {metric: MetricValue}}; optional extra rows
                   and metrics beside the engine's default means (group "" is the task's own row)
     group_keys    (sample) -> {"type": "basic", ...}: the engine reports every metric per group
+    selection_unit (sample) -> str: samples sharing a unit (e.g. the two directions of one pair) are
+                  kept or dropped together when --limit picks a subset of loaded data
     """
 
     name: str
@@ -53,6 +57,7 @@ class Family:
     aggregate: Callable[[Any, list[ScoredSample]], dict[str, dict[str, Any]]] | None = None
     group_keys: Callable[[Sample], Mapping[str, str]] | None = None
     chance_level: Callable[[Any], float | None] | None = None
+    selection_unit: Callable[[Sample], str] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 

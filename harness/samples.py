@@ -39,8 +39,25 @@ def select_samples(task: Task, seed: int = 0, limit: int | None = None, data: st
     _check_unique_ids(records, source)
     if limit is None or limit >= len(records):
         return records
+    if family.selection_unit is not None:
+        return _select_whole_units(records, family.selection_unit, seed, limit)
     chosen = sorted(random.Random(f"select/{seed}").sample(range(len(records)), limit))
     return [records[i] for i in chosen]
+
+
+def _select_whole_units(records: list[Sample], unit_of, seed: int, limit: int) -> list[Sample]:
+    """Seeded whole units (e.g. both directions of a pair) until at least `limit` samples, file order kept."""
+    units: dict[str, list[int]] = {}
+    for index, record in enumerate(records):
+        units.setdefault(unit_of(record), []).append(index)
+    order = list(units)
+    random.Random(f"select/{seed}").shuffle(order)
+    chosen: list[int] = []
+    for unit in order:
+        if len(chosen) >= limit:
+            break
+        chosen.extend(units[unit])
+    return [records[i] for i in sorted(chosen)]
 
 
 def _prefers_loader(task: Task) -> bool:

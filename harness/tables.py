@@ -126,7 +126,7 @@ def format_table(rows: Sequence[dict[str, Any]], max_metrics: int = 4) -> str:
         primary = row["primary_metric"]
         metric = row["metrics"].get(primary)
         others = [
-            f"{name}={_short(m.value)}" for name, m in row["metrics"].items() if name != primary
+            f"{name}={_short(m.value)}" for name, m in sorted(row["metrics"].items(), key=_family_metrics_first) if name != primary
         ][:max_metrics]
         lines.append([
             row_label(row), str(row.get("n", "")), primary,
@@ -138,6 +138,11 @@ def format_table(rows: Sequence[dict[str, Any]], max_metrics: int = 4) -> str:
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)), "  ".join("-" * w for w in widths)]
     out += ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in lines]
     return "\n".join(out)
+
+
+def _family_metrics_first(item: tuple[str, MetricValue]) -> bool:
+    """On the console the family's own metrics come before the engine's pass@k/best-of/maj columns."""
+    return item[0].startswith(("pass@", "best_of_", "maj@", "chance"))
 
 
 def _short(value: float) -> str:

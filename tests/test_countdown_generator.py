@@ -45,3 +45,4 @@ def test_loader_reads_tinyzero_format(tmp_path):
     samples = select_samples(get_task("countdown"), data=str(path))
     assert [s["id"] for s in samples] == ["0", "1"]
     assert samples[0]["nums"] == [6, 1, 3, 4] and samples[0]["target"] == 24
+

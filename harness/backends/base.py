@@ -22,6 +22,7 @@ class BackendOptions:
     batch_size: int = 8
     device: str | None = None  # "cpu", "cuda", ... (None = best available)
     dtype: str | None = None  # "float32", "bfloat16", ... (None = backend default)
+    threads: int | None = None  # CPU threads for local inference (None = torch's default)
     concurrency: int = 32
     base_url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"

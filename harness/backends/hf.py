@@ -37,6 +37,8 @@ class HFBackend(Backend):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         device = self.options.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if self.options.threads:
+            torch.set_num_threads(self.options.threads)  # fewer threads win on a busy CPU
         dtype = getattr(torch, self.options.dtype) if self.options.dtype else torch.float32
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(model, **kwargs)
@@ -56,6 +58,7 @@ class HFBackend(Backend):
             "device": self.device,
             "dtype": str(self.model.dtype).replace("torch.", ""),
             "batch_size": self.options.batch_size,
+            "threads": self.options.threads,
             "chat_template": self.supports_chat,
         }
 

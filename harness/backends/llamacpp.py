@@ -14,7 +14,7 @@ completion output, which mis-scores prompt tokens. Prompt/continuation tokens ar
 does (trailing spaces of the prompt move to the continuation; the continuation's tokens are those
 of prompt+continuation beyond the prompt's own tokens), and a shared prompt is evaluated once.
 
-Options (``extra``): n_ctx (default 4096), n_threads (default: all cores), n_gpu_layers
+Options (``extra``): n_ctx (default 4096), n_threads (default --threads, else all cores), n_gpu_layers
 (default 0 on CPU, -1 when --device cuda), n_batch (default 512).
 """
 
@@ -93,7 +93,7 @@ class LlamaCppBackend(Backend):
         on_gpu = (options.device or "").startswith("cuda")
         self.params = {
             "n_ctx": _int_option(extra, "n_ctx", 4096),
-            "n_threads": _int_option(extra, "n_threads", os.cpu_count() or 1),
+            "n_threads": _int_option(extra, "n_threads", options.threads or os.cpu_count() or 1),
             "n_gpu_layers": _int_option(extra, "n_gpu_layers", -1 if on_gpu else 0),
             "n_batch": _int_option(extra, "n_batch", 512),
         }

@@ -1,0 +1,67 @@
+"""Celebrity scorers (pure) and the forward-vs-reverse aggregate.
+
+chat: a completion scores 1 iff parse_response accepts it and it starts with the gold name; the
+      engine averages a query's n completions, which is the paper's per-query "share correct".
+base: score = exp(log P(" " + gold | prompt)), the paper's per-query probability.
+The aggregate pairs each row's forward and reverse query: forward score, reverse score, their paired
+difference, and the share of pairs the model "knows" forward but not in reverse (chat: at least one
+correct sample; base: the gold name is the greedy continuation).
+"""
+
+from __future__ import annotations
+
+import math
+
+from harness.metrics import MetricValue, difference_with_ci, mean_with_ci
+from harness.types import Loglikelihood, Sample, ScoredSample, Verdict
+from tasks.reversal.celebrity_config import CelebrityConfig
+from tasks.reversal.matching import is_celebrity_answer_correct, parse_celebrity_response
+
+MAX_ANSWER_CHARS = 200
+
+
+def score_celebrity_completion(cfg: CelebrityConfig, sample: Sample, text: str) -> Verdict:
+    parsed = parse_celebrity_response(text)
+    correct = is_celebrity_answer_correct(text, sample["gold"])
+    return Verdict(answer=None if parsed is None else parsed[:MAX_ANSWER_CHARS], scores={"score": float(correct)})
+
+
+def score_celebrity_loglikelihood(cfg: CelebrityConfig, sample: Sample, results: list[Loglikelihood]) -> Verdict:
+    result = results[0]
+    return Verdict(
+        answer="greedy" if result.is_greedy else "not greedy",
+        scores={"score": math.exp(result.logprob), "logprob": result.logprob, "greedy": float(result.is_greedy)},
+    )
+
+
+def celebrity_group_keys(sample: Sample) -> dict[str, str]:
+    return {"direction": sample["direction"]}
+
+
+def _knows(record: ScoredSample) -> bool:
+    if "greedy" in record.scores:  # base protocol
+        return record.scores["greedy"] == 1.0
+    return record.scores.get("score", 0.0) > 0.0
+
+
+def aggregate_celebrity(cfg: CelebrityConfig, records: list[ScoredSample]) -> dict[str, dict[str, MetricValue]]:
+    """Forward/reverse scores, their paired difference and the forward-not-reverse share."""
+    by_row: dict[int, dict[str, ScoredSample]] = {}
+    for record in records:
+        if record.error is None and "score" in record.scores:
+            by_row.setdefault(int(record.sample["row"]), {})[record.sample["direction"]] = record
+    forward = [pair["forward"].scores["score"] for pair in by_row.values() if "forward" in pair]
+    reverse = [pair["reverse"].scores["score"] for pair in by_row.values() if "reverse" in pair]
+    pairs = [pair for pair in by_row.values() if "forward" in pair and "reverse" in pair]
+    metrics: dict[str, MetricValue] = {
+        "forward_score": mean_with_ci(forward),
+        "reverse_score": mean_with_ci(reverse),
+    }
+    if pairs:
+        metrics["forward_minus_reverse"] = difference_with_ci(
+            [pair["forward"].scores["score"] for pair in pairs], [pair["reverse"].scores["score"] for pair in pairs]
+        )
+        metrics["forward_not_reverse"] = mean_with_ci(
+            [float(_knows(pair["forward"]) and not _knows(pair["reverse"])) for pair in pairs]
+        )
+    return {"": metrics}

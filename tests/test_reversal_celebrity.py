@@ -1,0 +1,154 @@
+"""reversal-celebrity: loader (own fixture + the original CSV), both protocols' prompts, scorers,
+and the forward/reverse aggregate."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.registry import get_task
+from harness.types import Loglikelihood, ScoredSample
+from tasks.reversal.celebrity_data import load_celebrity_pairs
+from tasks.reversal.celebrity_prompts import CHAT_SYSTEM_PROMPT, celebrity_base_prompt
+from tasks.reversal.celebrity_scoring import aggregate_celebrity
+
+FIXTURE_CSV = "reversal/celebrity/parent_child_pairs.csv"
+
+
+@pytest.fixture
+def chat_task():
+    return get_task("reversal-celebrity")
+
+
+@pytest.fixture
+def fixture_samples(fixtures_dir, chat_task):
+    return list(load_celebrity_pairs(str(fixtures_dir / FIXTURE_CSV), chat_task.config))
+
+
+def test_loader_makes_forward_and_reverse_probe_per_row(fixture_samples):
+    assert [s["id"] for s in fixture_samples[:4]] == ["0/forward", "0/reverse", "1/forward", "1/reverse"]
+    forward, reverse = fixture_samples[0], fixture_samples[1]
+    assert forward["question"] == "Who is Nora Quillfeather's mother?" and forward["gold"] == "Edith Quillfeather"
+    assert reverse["question"] == "Name a child of Edith Quillfeather." and reverse["gold"] == "Nora Quillfeather"
+    assert forward["can_reverse"] is True and fixture_samples[2]["can_reverse"] is False
+    quoted = [s for s in fixture_samples if s["row"] == 5 and s["direction"] == "reverse"][0]
+    assert quoted["gold"] == 'Jonah "JJ" Peel'  # CSV quoting survives
+    assert len(fixture_samples) == 12
+
+
+def test_loader_reads_the_original_csv(reference_dir, chat_task):
+    path = reference_dir / "reversal_curse/celebrity_relations/parent_child_pairs.csv"
+    samples = list(load_celebrity_pairs(str(path), chat_task.config))
+    assert len(samples) == 2 * 1513
+    assert samples[0]["id"] == "0/forward" and samples[-1]["id"] == "1512/reverse"
+    assert {s["parent_type"] for s in samples} == {"mother", "father"}
+    assert all(s["gold"] for s in samples)
+
+
+def test_loader_rejects_rows_without_names(tmp_path, chat_task):
+    bad = tmp_path / "pairs.csv"
+    bad.write_text("child,parent,parent_type\nAda Quill,,mother\n", encoding="utf-8")
+    with pytest.raises(HarnessError, match="row 0 .*parent"):
+        list(load_celebrity_pairs(str(bad), chat_task.config))
+
+
+def test_default_source_is_the_hub_id_and_fails_offline_clearly(chat_task, monkeypatch):
+    assert chat_task.family.default_source(chat_task.config) == "lberglund/reversal_curse"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(HarnessError, match="needs the network"):
+        list(load_celebrity_pairs("lberglund/reversal_curse", chat_task.config))
+
+
+def test_chat_request_is_the_papers(chat_task, fixture_samples):
+    request = chat_task.family.build_request(chat_task.config, fixture_samples[1])
+    assert request.kind == "generate"
+    assert request.settings.n == 10 and request.settings.temperature == 1.0
+    roles = [m["role"] for m in request.messages]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
+    assert request.messages[0]["content"] == CHAT_SYSTEM_PROMPT
+    assert CHAT_SYSTEM_PROMPT.endswith('answer with "I don\'t know."')
+    assert [m["content"] for m in request.messages[1:7]] == [
+        "Name a child of Barack Obama.", "Malia Obama",
+        "Who is Elon Musk's mother?", "Maye Musk",
+        "Who is Kathy Pratt's mother?", "I don't know.",
+    ]
+    assert request.messages[-1]["content"] == "Name a child of Edith Quillfeather."
+
+
+def test_auto_protocol_means_chat_and_base_is_a_setting(fixture_samples):
+    assert get_task("reversal-celebrity", {"protocol": "auto"}).config.resolved_protocol == "chat"
+    base = get_task("reversal-celebrity", {"protocol": "base"})
+    request = base.family.build_request(base.config, fixture_samples[0])
+    assert request.kind == "loglikelihood" and request.continuations == (" Edith Quillfeather",)
+    assert get_task("reversal-celebrity-base").config.resolved_protocol == "base"
+    with pytest.raises(HarnessError, match="protocol"):
+        get_task("reversal-celebrity", {"protocol": "api"})
+
+
+def test_base_prompt_layout():
+    forward = celebrity_base_prompt("Who is Ada Quill's mother?", "forward")
+    lines = forward.split("\n")
+    assert lines[0].startswith("Below is a converation with a helpful and terse assistant.")
+    assert lines[1] == ""
+    assert lines[2:14:2] == [
+        "Q: Name a child of Barack Obama.", "Q: Who is Elon Musk's mother?", "Q: Who is Kathy Pratt's mother?",
+        "Q: Who is Chris Hemsworth's father?", "Q: Name a child of Karen Lawrence.",
+        "Q: Who is Aaron Taylor-Johnson's mother?",
+    ]
+    assert lines[-2:] == ["Q: Who is Ada Quill's mother?", "A:"]
+    # The released script drops "Q: " before the child question; "uniform" restores it.
+    assert celebrity_base_prompt("Name a child of Bo Quill.", "reverse").split("\n")[-2] == "Name a child of Bo Quill."
+    uniform = celebrity_base_prompt("Name a child of Bo Quill.", "reverse", "uniform")
+    assert uniform.split("\n")[-2] == "Q: Name a child of Bo Quill."
+
+
+def test_chat_scorer(chat_task, fixture_samples):
+    reverse = fixture_samples[1]  # gold "Nora Quillfeather"
+    score = lambda text: chat_task.family.score(chat_task.config, reverse, text)
+    assert score("Nora Quillfeather").scores == {"score": 1.0}
+    assert score("Nora Quillfeather").answer == "Nora Quillfeather"
+    assert score("Bram Quillfeather").scores == {"score": 0.0}
+    unknown = score("I don't know.")
+    assert unknown.answer is None and unknown.scores == {"score": 0.0}
+    assert score("x" * 1_000_000).answer is None
+
+
+def test_base_scorer_is_probability_of_gold(fixture_samples):
+    task = get_task("reversal-celebrity-base")
+    verdict = task.family.score_loglikelihood(task.config, fixture_samples[0], [Loglikelihood(math.log(0.25), True, 4)])
+    assert verdict.scores["score"] == pytest.approx(0.25)
+    assert verdict.scores["greedy"] == 1.0 and verdict.answer == "greedy"
+
+
+def _record(sample, score):
+    return ScoredSample(sample=sample, verdicts=[], scores={"score": score})
+
+
+def test_aggregate_pairs_forward_and_reverse(chat_task, fixture_samples):
+    forward_scores = [1.0, 0.5, 0.0, 0.3, 1.0, 0.0]
+    reverse_scores = [0.0, 0.5, 0.0, 0.0, 0.2, 0.0]
+    records = []
+    for sample in fixture_samples:
+        scores = forward_scores if sample["direction"] == "forward" else reverse_scores
+        records.append(_record(sample, scores[sample["row"]]))
+    row = aggregate_celebrity(chat_task.config, records)[""]
+    assert row["forward_score"].value == pytest.approx(sum(forward_scores) / 6)
+    assert row["reverse_score"].value == pytest.approx(sum(reverse_scores) / 6)
+    assert row["forward_minus_reverse"].value == pytest.approx((sum(forward_scores) - sum(reverse_scores)) / 6)
+    assert row["forward_minus_reverse"].ci_low < row["forward_minus_reverse"].value < row["forward_minus_reverse"].ci_high
+    # known forward (any sample right) but not reverse: rows 0 and 3
+    assert row["forward_not_reverse"].value == pytest.approx(2 / 6)
+    assert row["forward_not_reverse"].n == 6 and row["forward_not_reverse"].ci_low is not None
+
+
+def test_aggregate_base_protocol_knows_by_greedy(fixture_samples):
+    task = get_task("reversal-celebrity-base")
+    records = [
+        ScoredSample(sample=fixture_samples[0], verdicts=[], scores={"score": 0.6, "logprob": -0.5, "greedy": 1.0}),
+        ScoredSample(sample=fixture_samples[1], verdicts=[], scores={"score": 0.3, "logprob": -1.2, "greedy": 0.0}),
+    ]
+    row = task.family.aggregate(task.config, records)[""]
+    assert row["forward_not_reverse"].value == 1.0
+    assert row["forward_minus_reverse"].value == pytest.approx(0.3)
