@@ -34,7 +34,7 @@ CAPITAL = "The capital of France is"
 def llama():
     if importlib.util.find_spec("llama_cpp") is None or embedded_gguf_path() is None:
         pytest.skip("llama-cpp-python or the embedded GGUF is not installed")
-    backend = make_backend("llamacpp:", BackendOptions(extra={"n_ctx": 512}))
+    backend = make_backend("llamacpp:", BackendOptions(threads=1, extra={"n_ctx": 512}))  # a good neighbour on 2 cores
     yield backend
     backend.close()
 
