@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml
 test: setup
 	$(PY) -m pytest -q
 
+test-server: setup  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
+	$(PY) -m pip install -q 'llama-cpp-python[server]>=0.3.0'
+	$(PY) -m pytest -q tests/test_backend_llamacpp.py
+
 test-fast: setup
 	$(PY) -m pytest -q -m "not model and not server"
 
@@ -38,6 +42,7 @@ perf: setup
 	$(PY) bench/engine_overhead.py
 	$(PY) bench/local_throughput.py
 	$(PY) bench/list_startup.py
+	$(PY) bench/api_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -82,4 +83,5 @@ def git_commit() -> str | None:
 
 
 def command_line() -> list[str]:
-    return [Path(sys.argv[0]).name, *sys.argv[1:]]
+    """The command as typed, with any user:password@ in URLs removed."""
+    return [Path(sys.argv[0]).name, *(re.sub(r"://[^/@\s]+@", "://***@", arg) for arg in sys.argv[1:])]

@@ -102,3 +102,10 @@ def test_leaderboard_keeps_newest_run_per_model_and_task(capsys, tmp_path):
     lines = out_csv.read_text().splitlines()
     assert len(lines) == 2  # header + one row for (m1, countdown)
     assert lines[1].startswith("m1,countdown,accuracy,1.0")
+
+
+def test_manifest_command_hides_url_credentials(monkeypatch):
+    from harness.run_folder import command_line
+
+    monkeypatch.setattr(sys, "argv", ["harness", "run", "x", "--base-url", "http://user:secret@127.0.0.1:8000/v1"])
+    assert command_line() == ["harness", "run", "x", "--base-url", "http://***@127.0.0.1:8000/v1"]

@@ -115,3 +115,14 @@ def test_batched_loglikelihood_matches_one_at_a_time(local):
             assert b.is_greedy == s.is_greedy
     paris, london, _ = batched[0].results
     assert paris.logprob > london.logprob and paris.is_greedy
+
+
+def test_empty_continuation_and_trailing_whitespace(local):
+    empty = Request(kind="loglikelihood", prompt="Q: What is 2+2?\nA:", continuations=("", " 4"))
+    (_, result), = list(local.loglikelihood([empty]))
+    assert result.results[0].logprob == 0.0 and result.results[0].n_tokens == 0
+    assert result.results[1].logprob < 0 and result.results[1].n_tokens >= 1
+    # lm-eval's rule: trailing whitespace of the prompt is scored as part of the continuation
+    moved = Request(kind="loglikelihood", prompt="Q: What is 2+2?\nA: ", continuations=("4",))
+    (_, same), = list(local.loglikelihood([moved]))
+    assert same.results[0].logprob == pytest.approx(result.results[1].logprob, abs=1e-5)

@@ -149,8 +149,8 @@ class HFBackend(Backend):
                 yield i, LoglikelihoodResult(results=[], prompt_tokens=0)
 
     def _encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
-        # lm-eval's rule: a trailing space of the context belongs to the continuation.
-        spaces = len(context) - len(context.rstrip(" "))
+        # lm-eval's rule: trailing whitespace of the context belongs to the continuation.
+        spaces = len(context) - len(context.rstrip())
         if spaces:
             context, continuation = context[:-spaces], context[-spaces:] + continuation
         whole = self.tokenizer(context + continuation, add_special_tokens=False).input_ids
@@ -177,8 +177,11 @@ class HFBackend(Backend):
         results = []
         for row, (seq, (_, continuation)) in enumerate(zip(sequences, pairs)):
             n = len(continuation)
+            if n == 0:  # an empty continuation has probability 1
+                results.append(Loglikelihood(logprob=0.0, is_greedy=True, n_tokens=0))
+                continue
             positions = torch.arange(len(seq) - n, len(seq), device=self.device)
-            targets = torch.tensor(continuation, device=self.device)
+            targets = torch.tensor(continuation, dtype=torch.long, device=self.device)
             token_logprobs = logprobs[row, positions, targets]
             greedy = bool((logprobs[row, positions].argmax(dim=-1) == targets).all())
             results.append(Loglikelihood(logprob=float(token_logprobs.sum()), is_greedy=greedy, n_tokens=n))
