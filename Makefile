@@ -6,6 +6,7 @@ HARNESS := $(VENV)/bin/harness
 STAMP := $(VENV)/.installed
 BENCH_LIMIT ?= 5
 BENCH_MAX_TOKENS ?= 192
+BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
@@ -32,7 +33,7 @@ test-fast: setup
 	$(PY) -m pytest -q -m "not model and not server"
 
 bench: setup
-	$(HARNESS) run all --limit $(BENCH_LIMIT) --max-tokens $(BENCH_MAX_TOKENS) --skip-unavailable --out results/bench-suite
+	$(HARNESS) run $(BENCH_TASKS) --limit $(BENCH_LIMIT) --max-tokens $(BENCH_MAX_TOKENS) --skip-unavailable --out results/bench-suite
 	$(HARNESS) leaderboard results --out results/leaderboard.csv
 
 leaderboard: setup

@@ -30,22 +30,26 @@ def read_records(source: str, split: str = "train") -> Iterator[tuple[int, dict[
     raise HarnessError(f"data file not found: {source} (give an existing path or a dataset hub id like owner/name)")
 
 
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line; a corrupt line is named in the error."""
+    with Path(path).open(encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise HarnessError(f"{path}:{line_number}: corrupt JSON line ({exc.msg}); fix or remove that line") from None
+            if not isinstance(record, dict):
+                raise HarnessError(f"{path}:{line_number}: expected a JSON object per line")
+            yield line_number, record
+
+
 def _read_local(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        with path.open(encoding="utf-8") as handle:
-            row = 0
-            for line_number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise HarnessError(f"{path}:{line_number}: corrupt JSON line ({exc.msg}); fix or remove that line") from None
-                if not isinstance(record, dict):
-                    raise HarnessError(f"{path}:{line_number}: expected a JSON object per line")
-                yield row, record
-                row += 1
+        for row, (_, record) in enumerate(iter_jsonl(path)):
+            yield row, record
     elif suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

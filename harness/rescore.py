@@ -3,11 +3,11 @@ family's own scorer and no model, writing the same run-folder files as `harness 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from harness.data import iter_jsonl
 from harness.errors import HarnessError
 from harness.registry import get_task
 from harness.run_folder import command_line, git_commit, package_versions, write_json, write_metrics, write_samples
@@ -24,23 +24,16 @@ def read_predictions(path: str) -> dict[str, dict[str, Any]]:
     if not file.is_file():
         raise HarnessError(f"predictions file not found: {path}")
     predictions: dict[str, dict[str, Any]] = {}
-    with file.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise HarnessError(f"{path}:{number}: corrupt JSON line ({exc.msg})") from None
-            if not isinstance(record, dict) or "id" not in record:
-                raise HarnessError(f'{path}:{number}: each line needs an "id" and a "response", e.g. {{"id": "x", "response": "..."}}')
-            texts = record.get("responses", [record.get("response")])
-            if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-                raise HarnessError(f'{path}:{number}: "response" must be a string (or "responses" a list of strings)')
-            key = str(record["id"])
-            if key in predictions:
-                raise HarnessError(f"{path}:{number}: duplicate prediction for id '{key}'")
-            predictions[key] = {**record, "responses": texts}
+    for number, record in iter_jsonl(file):
+        if "id" not in record:
+            raise HarnessError(f'{path}:{number}: each line needs an "id" and a "response", e.g. {{"id": "x", "response": "..."}}')
+        texts = record.get("responses", [record.get("response")])
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise HarnessError(f'{path}:{number}: "response" must be a string (or "responses" a list of strings)')
+        key = str(record["id"])
+        if key in predictions:
+            raise HarnessError(f"{path}:{number}: duplicate prediction for id '{key}'")
+        predictions[key] = {**record, "responses": texts}
     return predictions
 
 

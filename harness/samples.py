@@ -11,6 +11,7 @@ import json
 import random
 from pathlib import Path
 
+from harness.data import iter_jsonl
 from harness.errors import HarnessError
 from harness.registry import Task
 from harness.types import Sample
@@ -79,16 +80,9 @@ def _read_generated(path: str) -> list[Sample] | None:
     if not isinstance(head, dict) or GENERATED_MARK not in head:
         return None
     samples = []
-    with file.open(encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise HarnessError(f"{path}:{line_number}: corrupt JSON line ({exc.msg})") from None
-            record.pop(GENERATED_MARK, None)
-            samples.append(record)
+    for _, record in iter_jsonl(file):
+        record.pop(GENERATED_MARK, None)
+        samples.append(record)
     return samples
 
 
