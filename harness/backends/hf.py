@@ -35,7 +35,9 @@ class HFBackend(Backend):
     def _load(self, model: str, **kwargs: Any) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # our own progress bar is the one that matters
         device = self.options.device or ("cuda" if torch.cuda.is_available() else "cpu")
         if self.options.threads:
             torch.set_num_threads(self.options.threads)  # fewer threads win on a busy CPU
