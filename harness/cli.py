@@ -124,6 +124,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_lmeval(args: argparse.Namespace) -> int:
+    """lm-eval task YAMLs for every registered task, written from the registry (or checked)."""
+    from pathlib import Path
+
+    from harness.lmeval_export import export_all, stale_files
+
+    root = Path(args.out)
+    if args.check:
+        stale = stale_files(root)
+        if stale:
+            print(f"harness: error: lm-eval YAMLs under {root} are not current: {', '.join(stale)};"
+                  f" run 'harness export-lmeval --out {root}'", file=sys.stderr)
+            return 1
+        print(f"lm-eval YAMLs under {root} are current")
+        return 0
+    written = export_all(root)
+    print(f"wrote {len(written)} lm-eval task files under {root} (*/lmeval/*.yaml);"
+          f" run: lm_eval --include_path {root} --tasks countdown --model hf --model_args pretrained=MODEL --apply_chat_template")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from harness.run_folder import read_metrics
     from harness.tables import format_table
@@ -214,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, default=0)
     export.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     export.set_defaults(func=cmd_export)
+
+    lmeval = sub.add_parser("export-lmeval", help="write lm-eval task YAMLs for every task (lm_eval --include_path tasks)")
+    lmeval.add_argument("--out", default="tasks", help="the tasks/ folder (default: tasks)")
+    lmeval.add_argument("--check", action="store_true", help="only check that the files are current (exit 1 if not)")
+    lmeval.set_defaults(func=cmd_export_lmeval)
 
     report = sub.add_parser("report", help="print a run's metrics table")
     report.add_argument("run_dir")

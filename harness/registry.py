@@ -42,6 +42,8 @@ class Family:
     group_keys    (sample) -> {"type": "basic", ...}: the engine reports every metric per group
     selection_unit (sample) -> str: samples sharing a unit (e.g. the two directions of one pair) are
                   kept or dropped together when --limit picks a subset of loaded data
+    examples      (cfg) -> list[Sample]: a few made-up samples in the family's schema, for describing
+                  a task without its data (the lm-eval export); defaults to the generator's first ones
     """
 
     name: str
@@ -58,6 +60,7 @@ class Family:
     group_keys: Callable[[Sample], Mapping[str, str]] | None = None
     chance_level: Callable[[Any], float | None] | None = None
     selection_unit: Callable[[Sample], str] | None = None
+    examples: Callable[[Any], list[Sample]] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 

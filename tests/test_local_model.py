@@ -125,4 +125,5 @@ def test_empty_continuation_and_trailing_whitespace(local):
     # lm-eval's rule: trailing whitespace of the prompt is scored as part of the continuation
     moved = Request(kind="loglikelihood", prompt="Q: What is 2+2?\nA: ", continuations=("4",))
     (_, same), = list(local.loglikelihood([moved]))
-    assert same.results[0].logprob == pytest.approx(result.results[1].logprob, abs=1e-5)
+    # padded in a batch of two vs alone: fp32 differs by ~1e-5 (issue 4 allows 1e-4)
+    assert same.results[0].logprob == pytest.approx(result.results[1].logprob, abs=1e-4)

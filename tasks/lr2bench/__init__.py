@@ -5,6 +5,7 @@ four tasks that need no copyrighted clues (sudoku, logic, cryptogram, drop quote
 from harness.registry import Family, register
 from tasks.lr2bench.aggregate import aggregate_lr2bench
 from tasks.lr2bench.config import LR2BenchConfig
+from tasks.lr2bench.examples import lr2bench_examples
 from tasks.lr2bench.generators import generate_lr2bench
 from tasks.lr2bench.loader import default_lr2bench_source, load_lr2bench
 from tasks.lr2bench.prompts import build_lr2bench_request
@@ -23,6 +24,7 @@ FAMILY = register(
         load=load_lr2bench,
         default_source=default_lr2bench_source,
         aggregate=aggregate_lr2bench,
+        examples=lr2bench_examples,
         variants={
             **{f"lr2bench-{task}": {"task": task} for task in TASKS},
             "lr2bench-generated": {"source": "generated"},

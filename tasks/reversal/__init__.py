@@ -9,7 +9,7 @@ Three families:
 
 from harness.registry import Family, register
 from tasks.reversal.celebrity_config import CelebrityConfig
-from tasks.reversal.celebrity_data import celebrity_default_source, load_celebrity_pairs
+from tasks.reversal.celebrity_data import celebrity_default_source, celebrity_examples, load_celebrity_pairs
 from tasks.reversal.celebrity_prompts import build_celebrity_request
 from tasks.reversal.celebrity_scoring import (
     aggregate_celebrity,
@@ -43,6 +43,7 @@ CELEBRITY = register(
         aggregate=aggregate_celebrity,
         group_keys=celebrity_group_keys,
         selection_unit=lambda sample: str(sample["row"]),  # --limit keeps both directions of a pair
+        examples=celebrity_examples,
         variants={"reversal-celebrity-base": {"protocol": "base"}},
     )
 )

@@ -46,6 +46,17 @@ def celebrity_samples_from_row(row_number: int, row: dict, directions=("forward"
     ]
 
 
+# Made-up pairs in the CSV's schema, for describing the task without its data (lm-eval export).
+EXAMPLE_ROWS = (
+    {"child": "Ada Quillfeather", "parent": "Bea Quillfeather", "parent_type": "mother"},
+    {"child": "Cal Ormsby", "parent": "Dov Ormsby", "parent_type": "father"},
+)
+
+
+def celebrity_examples(cfg: CelebrityConfig) -> list[Sample]:
+    return [s for number, row in enumerate(EXAMPLE_ROWS) for s in celebrity_samples_from_row(number, row, cfg.directions)]
+
+
 def load_celebrity_pairs(source: str, cfg: CelebrityConfig) -> Iterator[Sample]:
     """Samples of every row of the CSV at `source` (a path or a hub id), row by row."""
     for row_number, row in read_records(source):
