@@ -125,7 +125,7 @@ def render_task_yaml(name: str) -> str:
         "test_split: test",
         "description: harness_system",
         "doc_to_text: harness_user",
-        "doc_to_target: harness_target",
+        "doc_to_target: " + ("0" if shape.kind == "loglikelihood" else "harness_target"),
         'target_delimiter: ""',
         'fewshot_delimiter: ""',
     ]
@@ -138,7 +138,8 @@ def render_task_yaml(name: str) -> str:
             f"  sampler: !function {HOOKS}.ChatTurnsSampler",
         ]
     if shape.kind == "loglikelihood":
-        lines.append("output_type: loglikelihood")
+        lines += ["# log P(continuation | prompt) for each of the sample's continuations",
+                  "output_type: multiple_choice", "doc_to_choice: harness_choices"]
     else:
         lines += [
             "output_type: generate_until",

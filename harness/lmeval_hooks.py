@@ -5,7 +5,8 @@ so lm-eval uses the families' own sample selection, prompts, extraction, scorers
 one implementation, not two. Only lm-eval imports this module (it imports lm_eval itself).
 
 - `load_dataset` (custom_dataset): the exact samples `harness run` would use, as lm-eval docs that
-  carry the rendered request pieces (system turn, earlier chat turns, last user turn, continuation).
+  carry the rendered request pieces (system turn, earlier chat turns, last user turn, continuations;
+  log-likelihood requests run as lm-eval `multiple_choice`, one choice per continuation).
   Choose them with lm-eval's `--metadata '{"seed": 1, "limit": 50, "data": "PATH", "settings": {...}}'`.
 - `ChatTurnsSampler` (fewshot sampler): the earlier turns of a multi-turn chat (few-shot examples the
   family put in its messages) given back per doc, so `--apply_chat_template --fewshot_as_multiturn`
@@ -26,7 +27,8 @@ from harness.errors import HarnessError
 from harness.types import Generation, Loglikelihood, LoglikelihoodResult, Request, Sample, ScoredSample, Verdict
 
 # Columns of every doc; fewshot turns handed out by ChatTurnsSampler have the same ones.
-DOC_COLUMNS = ("harness_id", "harness_system", "harness_user", "harness_target", "harness_turns", "harness_record")
+DOC_COLUMNS = ("harness_id", "harness_system", "harness_user", "harness_target", "harness_choices", "harness_turns",
+               "harness_record")
 
 
 def load_dataset(harness_task: str, seed: int = 0, limit: int | None = None, data: str | None = None,
@@ -68,15 +70,13 @@ def _check_settings_match_yaml(task) -> None:
 def doc_for_sample(task_name: str, settings: Mapping[str, Any], sample: Sample, request: Request) -> dict[str, str]:
     """One lm-eval doc: the request split the way lm-eval assembles prompts, plus the sample itself."""
     system, turns, user = split_messages(request)
-    target = request.continuations[0] if request.kind == "loglikelihood" else ""
-    if len(request.continuations) > 1:
-        raise HarnessError(f"task {task_name}: lm-eval export handles one continuation per sample, got {len(request.continuations)}")
     record = {"task": task_name, "settings": dict(settings), "sample": sample}
     return {
         "harness_id": str(sample["id"]),
         "harness_system": system,
         "harness_user": user,
-        "harness_target": target,
+        "harness_target": "",
+        "harness_choices": list(request.continuations),
         "harness_turns": json.dumps(turns, ensure_ascii=False),
         "harness_record": json.dumps(record, ensure_ascii=False, sort_keys=True),
     }
@@ -109,7 +109,8 @@ class ChatTurnsSampler(ContextSampler):
         if eval_doc is None or n <= 0:
             return []
         return [
-            {column: "" for column in DOC_COLUMNS} | {"harness_user": user, "harness_target": assistant, "harness_turns": "[]"}
+            {column: "" for column in DOC_COLUMNS}
+            | {"harness_user": user, "harness_target": assistant, "harness_choices": [], "harness_turns": "[]"}
             for user, assistant in json.loads(eval_doc["harness_turns"])
         ]
 
@@ -135,7 +136,8 @@ def process_results(doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str,
 
 
 def _as_result(results: Sequence[Any]) -> Generation | LoglikelihoodResult:
-    """lm-eval's per-doc results: [text] or [[text, ...]] (repeats) for generation, [(ll, greedy)] else."""
+    """lm-eval's per-doc results: [text] or [[text, ...]] (repeats) for generation; one (ll, greedy)
+    per continuation for log-likelihood (multiple_choice)."""
     flat: list[Any] = []
     for item in results:
         flat.extend(item if isinstance(item, list) else [item])
