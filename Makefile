@@ -25,8 +25,16 @@ $(STAMP): pyproject.toml
 test: setup
 	$(PY) -m pytest -q
 
-test-server: setup  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
-	$(PY) -m pip install -q 'llama-cpp-python[server]>=0.3.0'
+# llama.cpp built for AVX2 without -march=native: a native build on a CPU that advertises AMX
+# dies with "Illegal instruction" inside VMs/sandboxes that do not grant AMX to processes.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA_STAMP := $(VENV)/.llamacpp-installed
+
+$(LLAMA_STAMP): $(STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --no-cache-dir --force-reinstall 'llama-cpp-python[server]>=0.3.0'
+	touch $(LLAMA_STAMP)
+
+test-server: setup $(LLAMA_STAMP)  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
 	$(PY) -m pytest -q tests/test_backend_llamacpp.py
 
 test-fast: setup
