@@ -172,25 +172,28 @@ def render_task_yaml(name: str) -> str:
     return lines[0] + "\n".join(lines[1:]) + "\n"
 
 
+def expected_files() -> dict[Path, str]:
+    """{path relative to the tasks folder: YAML text} for every registered task."""
+    return {yaml_relative_path(get_task(name)): render_task_yaml(name) for name in task_names()}
+
+
 def export_all(root: Path) -> list[Path]:
     """Write every task's YAML under root/<family folder>/lmeval/; remove YAMLs of tasks that are gone."""
-    written = []
-    wanted = {yaml_relative_path(get_task(name)): render_task_yaml(name) for name in task_names()}
+    wanted = expected_files()
     for relative, text in wanted.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-        written.append(path)
     for old in root.glob("*/lmeval/*.yaml"):
         if old.relative_to(root) not in wanted:
             old.unlink()
-    return written
+    return [root / relative for relative in wanted]
 
 
 def stale_files(root: Path) -> list[str]:
     """Paths (relative to root) whose YAML is missing, different from the registry's, or left over."""
-    wanted = {yaml_relative_path(get_task(name)): render_task_yaml(name) for name in task_names()}
+    wanted = expected_files()
     stale = [str(rel) for rel, text in wanted.items()
              if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text]
     stale += [str(p.relative_to(root)) for p in root.glob("*/lmeval/*.yaml") if p.relative_to(root) not in wanted]
