@@ -32,7 +32,9 @@ def test_list_does_not_import_heavy_libraries():
         (["run", "countdwn"], "did you mean 'countdown'"),
         (["run", "countdown", "--model", "hff:gpt2"], "did you mean 'hf'"),
         (["run", "countdown", "--set", "n_numbrs=3"], "did you mean 'n_numbers'"),
-        (["run", "countdown", "--set", "n_numbers=three"], "expects a int"),
+        (["run", "countdown", "--set", "n_numbers=three"], "expects an integer like 4, got 'three'"),
+        (["run", "countdown", "--set", "temperature=hot"], "expects a number like 0.0, got 'hot'"),
+        (["run", "lr2bench", "--set", "system_prompt=maybe"], "expects true or false (also 1/0, yes/no, on/off)"),
         (["run", "countdown", "--set", "n_numbers=9"], "n_numbers must be between 2 and 6"),
         (["run", "countdown", "--set", "oops"], "expects key=value"),
         (["run", "countdown", "--limit", "0"], "--limit must be >= 1"),
@@ -109,3 +111,14 @@ def test_manifest_command_hides_url_credentials(monkeypatch):
 
     monkeypatch.setattr(sys, "argv", ["harness", "run", "x", "--base-url", "http://user:secret@127.0.0.1:8000/v1"])
     assert command_line() == ["harness", "run", "x", "--base-url", "http://***@127.0.0.1:8000/v1"]
+
+
+def test_setting_type_phrases_read_as_english():
+    """Issue 20: 'expects a int like (10, 100)' -> words a user can act on, in --set syntax."""
+    from harness.registry import _kind_phrase
+
+    assert _kind_phrase(4) == "an integer like 4"
+    assert _kind_phrase(0.5) == "a number like 0.5"
+    assert _kind_phrase((10, 100)) == "a comma-separated list of integers like 10,100"
+    assert _kind_phrase(("basic", "joint")) == "a comma-separated list of texts like basic,joint"
+    assert _kind_phrase(False).startswith("true or false")
