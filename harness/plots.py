@@ -140,7 +140,9 @@ def place_point_labels(axis, labels: Sequence[tuple[float, float, str, Any]],
 
 def _annotate(axis, x, y, text, colour, where, leader: bool):
     dx, dy, ha, va = where
-    arrow = {"arrowstyle": "-", "color": colour, "alpha": 0.5, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3} if leader else None
+    corner = (0.0 if ha == "left" else 1.0, 0.0 if va == "bottom" else 1.0)  # the text's corner nearest its point
+    arrow = {"arrowstyle": "-", "color": colour, "alpha": 0.5, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3,
+             "relpos": corner} if leader else None
     return axis.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha, va=va, fontsize=LABEL_FONT_SIZE,
                          color=colour, annotation_clip=False, arrowprops=arrow)
 
