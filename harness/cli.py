@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         cache_path=args.cache, skip_unavailable=args.skip_unavailable, progress=not args.no_progress,
     )
     try:
-        outcome = run(spec)
+        outcome = run(spec, notify=lambda line: print(line, file=sys.stderr))
     except KeyboardInterrupt:
         print("\ninterrupted: every answer received so far is cached; re-run the same command to resume", file=sys.stderr)
         return 130
@@ -101,7 +101,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from harness.rescore import score_predictions
     from harness.tables import format_table
 
-    run_dir, rows, missing = score_predictions(args.task, args.data, args.predictions, args.out, _settings(args.set), args.results_dir)
+    run_dir, rows, missing = score_predictions(args.task, args.data, args.predictions, args.out, _settings(args.set),
+                                               args.results_dir, seed=args.seed, limit=args.limit)
     if missing:
         print(f"note: {missing} samples had no prediction and were left out", file=sys.stderr)
     print(format_table(rows))
@@ -223,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("task")
     score.add_argument("--data", help="the samples (original data, or a file from 'harness generate')")
     score.add_argument("--predictions", required=True, help='JSONL: {"id": ..., "response": "..."} per line')
+    score.add_argument("--seed", type=int, default=0, help="without --data: the seed the samples were generated with")
+    score.add_argument("--limit", type=int, help="without --data: how many generated samples to match (default 100)")
     score.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     score.add_argument("--out")
     score.add_argument("--results-dir", default=os.environ.get("HARNESS_RESULTS_DIR", "results"))

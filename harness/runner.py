@@ -145,16 +145,41 @@ class LazyBackend:
             self.backend.close()
 
 
-def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool) -> tuple[list[Any], int]:
-    """Results for every request, from cache or the backend; returns (results, cache hits)."""
+@dataclass
+class Lookup:
+    """One task's requests looked up in the cache: what is there, and what must be asked."""
+
+    keys: list[str]
+    results: list[Any]  # the cached result, or None where the backend must answer
+    hits: int
+    missing: dict[str, list[int]]  # key -> indices of the requests with that key (asked once)
+
+
+def look_up(planned: PlannedTask, cache: ResponseCache, cache_name: str) -> Lookup:
     keys = [request_key(cache_name, r) for r in planned.requests]
     cached = cache.get_many(keys)
     results: list[Any] = [cached.get(k) for k in keys]
-    hits = sum(r is not None for r in results)
     missing: dict[str, list[int]] = {}
     for i, result in enumerate(results):
         if result is None:
             missing.setdefault(keys[i], []).append(i)  # identical requests are asked once
+    return Lookup(keys, results, sum(r is not None for r in results), missing)
+
+
+def resume_line(lookups: Sequence[Lookup]) -> str | None:
+    """'resuming: N of M answers cached, asking K' when earlier answers are reused, else None."""
+    cached = sum(item.hits for item in lookups)
+    if not cached:
+        return None
+    total = sum(len(item.keys) for item in lookups)
+    return f"resuming: {cached} of {total} answers cached, asking {sum(len(item.missing) for item in lookups)}"
+
+
+def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool,
+            lookup: Lookup | None = None) -> tuple[list[Any], int]:
+    """Results for every request, from cache or the backend; returns (results, cache hits)."""
+    lookup = lookup or look_up(planned, cache, cache_name)
+    keys, results, hits, missing = lookup.keys, list(lookup.results), lookup.hits, lookup.missing
     if not missing:
         return results, hits
     firsts = [indices[0] for indices in missing.values()]
@@ -218,7 +243,9 @@ def sample_line(task: Task, sample: Sample, request: Request, result: Any, recor
     return line
 
 
-def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend) -> RunOutcome:
+def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend,
+        notify: Callable[[str], None] | None = None) -> RunOutcome:
+    """``notify`` receives one-line status messages for the user (the CLI prints them on stderr)."""
     started = datetime.now(timezone.utc)
     spec.tasks = expand_task_names(spec.tasks)
     check_backend_spec(spec.model)
@@ -231,9 +258,13 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
         try:
             planned.append(plan_task(task, spec))
         except HarnessError as exc:
-            if not spec.skip_unavailable:
+            if spec.skip_unavailable:
+                skipped[name] = str(exc)
+            elif len(spec.tasks) > 1:
+                raise HarnessError(f"task '{name}' cannot start: {exc}. To run the other tasks without it, add"
+                                   f" --skip-unavailable; to run it, give its data: harness run {name} --data PATH") from None
+            else:
                 raise
-            skipped[name] = str(exc)
     run_dir = Path(spec.out) if spec.out else Path(spec.results_dir) / default_run_id(spec)
     run_dir.mkdir(parents=True, exist_ok=True)
     cache = ResponseCache(spec.cache_path or Path(spec.results_dir) / ".cache" / "responses.sqlite")
@@ -244,8 +275,12 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     lines: list[dict[str, Any]] = []
     hits = 0
     try:
-        for item in planned:
-            results, task_hits = execute(item, backend, cache, cache_name, spec.progress)
+        lookups = [look_up(item, cache, cache_name) for item in planned]
+        line = resume_line(lookups)
+        if line and notify:
+            notify(line)
+        for item, lookup in zip(planned, lookups):
+            results, task_hits = execute(item, backend, cache, cache_name, spec.progress, lookup)
             hits += task_hits
             records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
             all_records[item.task.name] = records

@@ -88,6 +88,28 @@ def test_score_rejects_unknown_ids(capsys, tmp_path):
     assert code == 2 and "not samples of 'countdown'" in err
 
 
+def test_score_without_data_on_another_seed_says_which_option_picks_the_samples(capsys, tmp_path):
+    """Issue 20: ids from 'generate --seed 3', scored without --data: the hint names --seed and --data,
+    and 'score --seed 3' finds them."""
+    samples = tmp_path / "samples.jsonl"
+    run_cli(capsys, "generate", "countdown", "--n", "4", "--seed", "3", "--out", str(samples))
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(json.dumps({"id": r["id"], "response": f"<answer>{r['solution']}</answer>"}) + "\n" for r in rows))
+    code, _, err = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--results-dir", str(tmp_path))
+    assert code == 2 and err.count("\n") == 1
+    assert ("4 of 4 prediction ids are not samples of 'countdown' among the 100 samples generated with seed 0"
+            f" (first: '{rows[0]['id']}'; those samples' ids look like 'countdown-4/0/0')") in err
+    assert "another seed or file" in err and "--seed" in err and "--data FILE" in err
+    code, _, _ = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--seed", "3", "--out", str(tmp_path / "s3"))
+    assert code == 0
+    metrics = json.loads((tmp_path / "s3" / "metrics.json").read_text())["rows"][0]
+    assert metrics["n"] == 4 and metrics["metrics"]["accuracy"]["value"] == 1.0
+    code, _, err = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--seed", "3", "--limit", "2",
+                           "--out", str(tmp_path / "s3-2"))
+    assert code == 2 and "among the 2 samples generated with seed 3" in err
+
+
 def test_leaderboard_keeps_newest_run_per_model_and_task(capsys, tmp_path):
     samples = tmp_path / "samples.jsonl"
     run_cli(capsys, "generate", "countdown", "--n", "4", "--out", str(samples))
@@ -122,3 +144,13 @@ def test_setting_type_phrases_read_as_english():
     assert _kind_phrase((10, 100)) == "a comma-separated list of integers like 10,100"
     assert _kind_phrase(("basic", "joint")) == "a comma-separated list of texts like basic,joint"
     assert _kind_phrase(False).startswith("true or false")
+
+
+def test_suite_stopping_at_unavailable_data_names_both_ways_on(capsys, tmp_path, monkeypatch):
+    """Issue 20: 'run all' stops at a task whose data cannot be loaded (LR²Bench from the hub, offline):
+    the one line says how to skip it (--skip-unavailable) and how to run it (--data)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code, _, err = run_cli(capsys, "run", "all", "--limit", "1", "--results-dir", str(tmp_path))
+    assert code == 2 and err.count("\n") == 1
+    assert "cannot start" in err and "--skip-unavailable" in err and "--data PATH" in err
+    assert not any(tmp_path.iterdir())  # nothing asked, nothing written
