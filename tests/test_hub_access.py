@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness.core import hub
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from tests.conftest import REPO_ROOT
 
 
@@ -101,7 +101,7 @@ def test_reachable_hub_or_offline_mode_leave_loading_alone(answering_hub, no_off
 
 
 def test_dataset_hub_ids_with_unreachable_hub_name_the_data_option(no_offline_env, tmp_path):
-    from harness.data import read_records
+    from harness.pipeline.data import read_records
     from tasks.lr2bench.loader import download_from_hub
 
     no_offline_env.setenv("HF_ENDPOINT", closed_port_url())

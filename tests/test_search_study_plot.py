@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from harness.metrics import MetricValue
+from harness.report.metrics import MetricValue
 
 pytest.importorskip("matplotlib")
 
@@ -39,7 +39,7 @@ def label_boxes(figure):
 
 
 def test_coinciding_points_share_one_label_naming_every_budget():
-    from harness.plots import figure_accuracy_vs_tokens
+    from studies.search.plots import figure_accuracy_vs_tokens
 
     figure = figure_accuracy_vs_tokens(crowded_rows(), "crowded")
     _, _, labels, _ = label_boxes(figure)
@@ -50,7 +50,7 @@ def test_coinciding_points_share_one_label_naming_every_budget():
 
 
 def test_no_label_overlaps_another_label_the_legend_or_leaves_the_axes():
-    from harness.plots import figure_accuracy_vs_tokens
+    from studies.search.plots import figure_accuracy_vs_tokens
 
     figure = figure_accuracy_vs_tokens(crowded_rows(), "crowded")
     figure.canvas.draw()
@@ -71,7 +71,7 @@ def test_no_label_overlaps_another_label_the_legend_or_leaves_the_axes():
 
 
 def test_png_is_written(tmp_path):
-    from harness.plots import plot_accuracy_vs_tokens
+    from studies.search.plots import plot_accuracy_vs_tokens
 
     path = plot_accuracy_vs_tokens(crowded_rows(), tmp_path / "study.png", "crowded")
     assert path.read_bytes().startswith(b"\x89PNG") and not list(tmp_path.glob("*.tmp*"))

@@ -16,7 +16,7 @@ import os
 import urllib.error
 import urllib.request
 
-from harness.errors import HarnessError  # harness.core.errors after the layout move
+from harness.core.errors import HarnessError
 
 PROBE_TIMEOUT_S = 4.0
 DEFAULT_ENDPOINT = "https://huggingface.co"
