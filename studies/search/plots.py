@@ -119,8 +119,9 @@ def place_point_labels(axis, labels: Sequence[tuple[float, float, str, Any]],
     taken: list[Any] = list(markers)
     placed = []
     for x, y, text, colour in labels:
-        probe = _annotate(axis, x, y, text, colour, (4, 3, "left", "bottom"), leader=False)
-        best, best_cost, best_ring = (4, 3, "left", "bottom"), math.inf, 0
+        best = _candidates(0)[0]
+        probe = _annotate(axis, x, y, text, colour, best, leader=False)
+        best_cost, best_ring = math.inf, 0
         for ring in range(LABEL_TRIES):
             for candidate in _candidates(ring):
                 box = _text_box(probe, candidate, renderer)
@@ -159,7 +160,10 @@ def _text_box(annotation, where, renderer):
     return Text.get_window_extent(annotation, renderer)
 
 
-def _candidates(ring: int) -> list[tuple[float, float, str, str]]:
+Placement = tuple[float, float, str, str]  # (dx, dy) in points from the point, horizontal and vertical alignment
+
+
+def _candidates(ring: int) -> list[Placement]:
     """Offsets (points) and alignment for one ring: right of the point first, then left."""
     step = ring * LABEL_STEP_PT
     return [(4, 3 + step, "left", "bottom"), (4, -3 - step, "left", "top"),
