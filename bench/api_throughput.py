@@ -78,7 +78,7 @@ def run_bare(base_url: str, concurrency: int, count: int) -> tuple[float, float,
 def run_harness(base_url: str, concurrency: int, count: int, profile: str | None) -> tuple[float, float, int]:
     sys.path.insert(0, str(ROOT))
     from harness.backends import BackendOptions, make_backend
-    from harness.types import GenerationSettings, Request
+    from harness.core.types import GenerationSettings, Request
 
     def requests(tag: str, n: int) -> list[Request]:
         return [Request(kind="generate", messages=tuple(_messages(tag, i)), settings=GenerationSettings(max_tokens=MAX_TOKENS))
