@@ -4,8 +4,9 @@ default) and on transformers, at several batch sizes and thread counts, same fp3
 Each (engine, batch, threads) configuration runs in a fresh subprocess (load, one warm-up batch,
 then the measured generation) so that no engine inherits another's threads or caches; the order
 of configurations rotates from one repeat to the next. Printed: generated tokens/s median and
-min-max, the ratio to transformers at batch 8 (today's old default), and how many greedy texts
-equal transformers' (the same weights: they differ only at float-rounding ties).
+min-max, the ratio to transformers at batch 8 (the old default), tokens per CPU-second of the
+process (all threads: the figure that load on the machine disturbs least), and how many greedy
+texts equal transformers' (the same weights: they differ only at float-rounding ties).
 
     python bench/local_engines.py                        # every family's bench prompts, 3 repeats
     python bench/local_engines.py --configs ct2:8:2,transformers:8:2 --per-task 2 --repeats 2
@@ -98,8 +99,8 @@ def main() -> None:
     reference = next((c for c in configs if c.startswith("transformers:8")), None)
     ref_texts = next((r["texts"] for r in ok if r["config"] == reference), None)
     print(f"\nload average {load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end; median (min-max)\n")
-    print("| engine:batch:threads | tok/s | vs transformers:8 | greedy texts equal to transformers' |")
-    print("|---|---|---|---|")
+    print("| engine:batch:threads | tok/s | vs transformers:8 | tokens per CPU-second | greedy texts equal to transformers' |")
+    print("|---|---|---|---|---|")
     for config in configs:
         if not rates[config]:
             continue
@@ -108,7 +109,8 @@ def main() -> None:
                  if reference and rates.get(reference) else "")
         texts = next(r["texts"] for r in ok if r["config"] == config)
         same = f"{sum(a == b for a, b in zip(texts, ref_texts))}/{len(texts)}" if ref_texts else ""
-        print(f"| {config} | {statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f}) | {ratio} | {same} |")
+        per_cpu = statistics.median(r["tokens"] / r["cpu_s"] for r in ok if r["config"] == config)
+        print(f"| {config} | {statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f}) | {ratio} | {per_cpu:.1f} | {same} |")
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=2))
 

@@ -106,9 +106,9 @@ def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, ca
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    from tqdm import tqdm
+    from harness.pipeline.progress import ProgressBar
 
-    return tqdm(total=total, desc=desc, unit="req", disable=not enabled, leave=False, dynamic_ncols=True)
+    return ProgressBar(total, desc, enabled)
 
 
 class ModelSession:
