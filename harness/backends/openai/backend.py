@@ -114,6 +114,8 @@ class OpenAIBackend(Backend):
             "max_retries": s.retry.max_retries,
             "native_n": self._native_n,
             "max_tokens_param": self._max_tokens_param,
+            **({"endpoints": {safe_url(url): health for url, health in self._client.summary().items()}}
+               if isinstance(self._client, EndpointPool) else {}),
         }
 
     def generate(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:

@@ -128,7 +128,7 @@ class EndpointPool:
             endpoint.times_drained += 1
 
     def summary(self) -> dict[str, dict[str, Any]]:
-        """Per-endpoint counts, for the run manifest (URLs as given; no secrets live in them)."""
+        """Per-endpoint counts, for the run manifest (the backend redacts the URLs)."""
         return {endpoint.url: endpoint.summary() for endpoint in self.endpoints}
 
     async def _call(self, method: str, path: str, kwargs: dict[str, Any]) -> Any:
