@@ -15,6 +15,7 @@ from harness.backends import BackendOptions, make_backend
 from harness.core.errors import HarnessError
 from harness.core.types import GenerationSettings, Request
 from tests.vllm_support import (
+    ENFORCE_EAGER,
     GENERATION_TASKS,
     LOGLIK_TASKS,
     MAX_TOKENS,
@@ -31,7 +32,8 @@ pytestmark = requires_vllm
 
 @pytest.fixture(scope="module")
 def engine():
-    backend = make_backend("vllm:", BackendOptions(dtype="float32", extra={"max_model_len": "2048"}))
+    backend = make_backend("vllm:", BackendOptions(dtype="float32", extra={
+        "max_model_len": "2048", "enforce_eager": str(ENFORCE_EAGER)}))
     try:
         yield backend
     finally:
@@ -48,6 +50,7 @@ def test_describe_names_the_engine_and_its_arguments(engine):
     info = engine.describe()
     assert info["name"] == "vllm:SmolLM2-135M-Instruct" and info["dtype"] == "float32"
     assert info["max_model_len"] == 2048 and info["chat_template"] is True and info["vllm_version"]
+    assert info["enforce_eager"] is ENFORCE_EAGER
 
 
 def test_generation_on_two_families_records_metrics_tokens_and_finish_reasons(engine, tmp_path):

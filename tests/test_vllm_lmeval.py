@@ -8,6 +8,7 @@ import pytest
 
 from harness.backends import BackendOptions, make_backend
 from tests.vllm_support import (
+    ENFORCE_EAGER,
     GENERATION_TASKS,
     LOGLIK_TASKS,
     MAX_TOKENS,
@@ -25,7 +26,7 @@ pytestmark = requires_vllm
 def lmeval_vllm():
     from harness.backends.local import converted_model_dir
 
-    spec = f"lmeval:vllm,pretrained={converted_model_dir()},dtype=float32,max_model_len=2048"
+    spec = f"lmeval:vllm,pretrained={converted_model_dir()},dtype=float32,max_model_len=2048,enforce_eager={ENFORCE_EAGER}"
     backend = make_backend(spec, BackendOptions())
     try:
         yield spec, backend

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ GENERATION_TASKS = ["countdown", "counterbench"]  # two families, chat prompts, 
 LOGLIK_TASKS = ["reversal-fictitious-loglik", "reversal-incontext-loglik"]
 LIMIT = 4
 MAX_TOKENS = 40
+# Engines load with enforce_eager (no torch.compile): ~90 s instead of ~160 s each on this machine,
+# three loads per session; VLLM_TEST_COMPILE=1 tests the compiled default instead (bench/ uses it).
+ENFORCE_EAGER = os.environ.get("VLLM_TEST_COMPILE", "0") != "1"
 LOGPROB_TOLERANCE = 1e-3  # fp32 on both sides; measured differences are ~2e-5
 
 _local_runs: dict[tuple[str, ...], RunOutcome] = {}
