@@ -341,6 +341,9 @@ class OpenAIBackend(Backend):
             )
         return self._client
 
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        return not self._uses_chat(request)  # a chat completions API has no partial assistant turn
+
     def _uses_chat(self, request: Request) -> bool:
         if self.settings.endpoint == "chat":
             return True
