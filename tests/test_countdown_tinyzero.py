@@ -165,3 +165,41 @@ def test_scores_keep_the_task_rule_beside_tinyzero():
     assert both.scores == {"accuracy": 1.0, "reward": 1.0, "tinyzero_reward": 0.0}
     multi = score_countdown_response(cfg, sample, "<answer>((1 + 2)\n* 3)</answer>")
     assert multi.scores["accuracy"] == 1.0 and multi.scores["tinyzero_reward"] == 0.0
+
+
+def test_manifest_says_whether_the_prefill_was_sent(tmp_path):
+    from harness.runner import RunSpec, run
+    from tests.fake_backend import FakeCountdownBackend
+
+    class Prefilling(FakeCountdownBackend):
+        def sends_assistant_prefill(self, request):
+            return True
+
+    def manifest(backend, out):
+        spec = RunSpec(tasks=["countdown"], limit=3, seed=0, results_dir=str(tmp_path), out=str(tmp_path / out),
+                       progress=False, settings={"template": "qwen-instruct"}, cache_path=str(tmp_path / f"{out}.sqlite"))
+        outcome = run(spec, backend_factory=lambda m, o: backend)
+        return json.loads((outcome.run_dir / "manifest.json").read_text())["tasks"]["countdown"]
+
+    chat_api = manifest(FakeCountdownBackend(), "chat")["assistant_prefill"]
+    assert chat_api["sent"] is False and chat_api["note"].startswith("NOT sent")
+    assert manifest(Prefilling(), "prefill")["assistant_prefill"]["sent"] is True
+    records = [json.loads(line) for line in (tmp_path / "prefill" / "samples.jsonl").read_text().splitlines()]
+    assert all("tinyzero_reward" in r["scores"] for r in records)
+
+
+@pytest.mark.model
+def test_local_chat_template_continues_the_prefill_byte_for_byte():
+    """The embedded model's ChatML template + the continued assistant turn = make_prefix exactly."""
+    from transformers import AutoTokenizer
+
+    from harness.backends.hf import HFBackend
+    from harness.backends.local import converted_model_dir
+
+    backend = HFBackend.__new__(HFBackend)  # the renderer only: no model weights needed
+    backend.tokenizer = AutoTokenizer.from_pretrained(converted_model_dir())
+    backend.supports_chat = True
+    request = build_countdown_request(CountdownConfig(template="qwen-instruct"), {"nums": [44, 19, 35], "target": 98})
+    assert backend.render(request) == request.prompt
+    plain = build_countdown_request(CountdownConfig(), {"nums": [44, 19, 35], "target": 98})
+    assert backend.render(plain).endswith("<|im_start|>assistant\n")
