@@ -44,6 +44,10 @@ class Family:
                   kept or dropped together when --limit picks a subset of loaded data
     examples      (cfg) -> list[Sample]: a few made-up samples in the family's schema, for describing
                   a task without its data (the lm-eval export); defaults to the generator's first ones
+    primary_metric_for (cfg) -> str: the primary metric of a configuration, where a variant measures
+                  something else (a log-likelihood variant of a generation family); default primary_metric
+    unbounded_metrics  per-sample metrics with no range on either side (a log-prob difference): their
+                  CI is Student t; every other metric gets Wilson (0/1) or a bootstrap (in range)
     """
 
     name: str
@@ -61,6 +65,8 @@ class Family:
     chance_level: Callable[[Any], float | None] | None = None
     selection_unit: Callable[[Sample], str] | None = None
     examples: Callable[[Any], list[Sample]] | None = None
+    unbounded_metrics: tuple[str, ...] = ()
+    primary_metric_for: Callable[[Any], str] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -71,6 +77,13 @@ class Task:
     name: str
     family: Family
     config: Any
+
+    @property
+    def primary_metric(self) -> str:
+        """The metric the task's tables lead with (its configuration's, where the family says)."""
+        if self.family.primary_metric_for is not None:
+            return self.family.primary_metric_for(self.config)
+        return self.family.primary_metric
 
 
 _FAMILIES: dict[str, Family] = {}

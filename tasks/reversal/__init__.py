@@ -23,6 +23,7 @@ from tasks.reversal.fictitious_samples import generate_fictitious, load_fictitio
 from tasks.reversal.fictitious_scoring import (
     aggregate_fictitious,
     fictitious_group_keys,
+    fictitious_primary_metric,
     score_fictitious_completion,
     score_fictitious_loglikelihood,
     score_incontext_completion,
@@ -61,6 +62,8 @@ FICTITIOUS = register(
         load=load_fictitious,
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
+        unbounded_metrics=("logprob_gap",),
+        primary_metric_for=fictitious_primary_metric,
         variants={"reversal-fictitious-loglik": {"measure": "loglikelihood"}},
     )
 )
@@ -78,6 +81,8 @@ INCONTEXT = register(
         load=load_incontext,
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
+        unbounded_metrics=("logprob_gap",),
+        primary_metric_for=fictitious_primary_metric,
         variants={"reversal-incontext-loglik": {"measure": "loglikelihood", "prompt_format": "completion"}},
     )
 )
