@@ -203,3 +203,24 @@ def test_local_chat_template_continues_the_prefill_byte_for_byte():
     assert backend.render(request) == request.prompt
     plain = build_countdown_request(CountdownConfig(), {"nums": [44, 19, 35], "target": 98})
     assert backend.render(plain).endswith("<|im_start|>assistant\n")
+
+
+@pytest.mark.parametrize(
+    ("ending", "template", "accuracy", "tinyzero"),
+    [  # the table "How it differs from accuracy" in tasks/countdown/README.md
+        ("<answer>(1 + 2) * 3</answer>", "base", 1.0, 1.0),
+        ("<answer>(1 + 2) * 3</answer>\n", "base", 1.0, 0.0),
+        ("<answer>(1 + 2) * 3</answer>\nDone.", "base", 1.0, 0.0),
+        ("<answer>((1 + 2)\n* 3)</answer>", "base", 1.0, 0.0),
+        ("<answer>(1 + 2) * 3</answer> <answer>9</answer>", "base", 0.0, 0.1),
+        ("<answer>1 <answer>(1 + 2) * 3</answer>", "base", 1.0, 0.1),
+        ("<answer><answer>(1 + 2) * 3</answer></answer>", "base", 0.0, 0.1),
+        ("<answer>3 ** 2 * 1</answer>", "base", 0.0, 1.0),
+        ("<answer>(1 + 2) * 3.</answer>", "base", 0.0, 1.0),
+        ("<answer>(1 + 2) * 3</answer> Assistant: ok", "qwen-instruct", 1.0, 0.0),
+    ],
+)
+def test_readme_table_of_differences(ending, template, accuracy, tinyzero):
+    verdict = score_countdown_response(CountdownConfig(template=template), {"nums": [1, 2, 3], "target": 9},
+                                       "<think>I try.</think>\n" + ending)
+    assert (verdict.scores["accuracy"], verdict.scores["tinyzero_reward"]) == (accuracy, tinyzero)
