@@ -10,9 +10,9 @@ import sys
 import time
 
 import pytest
-
-from countdown_tinyzero_cases import generate_cases, tolerance_cases
 from conftest import REFERENCE_DIR
+from countdown_tinyzero_cases import generate_cases, tolerance_cases
+
 from tasks.countdown.config import CountdownConfig
 from tasks.countdown.prompts import BASE_PREFIX, QWEN_PREFIX, build_countdown_request, countdown_question, tinyzero_prefix
 from tasks.countdown.scoring import score_countdown_response
@@ -168,7 +168,7 @@ def test_scores_keep_the_task_rule_beside_tinyzero():
 
 
 def test_manifest_says_whether_the_prefill_was_sent(tmp_path):
-    from harness.runner import RunSpec, run
+    from harness.pipeline.runner import RunSpec, run
     from tests.fake_backend import FakeCountdownBackend
 
     class Prefilling(FakeCountdownBackend):

@@ -9,18 +9,18 @@ import random
 
 import pytest
 
-from harness.lmeval_export import probe_samples
-from harness.metrics import difference_with_ci, mean_with_ci
-from harness.registry import get_task, task_names
+from harness.core.registry import get_task, task_names
+from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, ScoredSample, Verdict
+from harness.interop.lmeval.export import probe_samples
+from harness.pipeline.scoring import score_result
 from harness.report.intervals import (
     bootstrap_mean_interval,
     stratified_bootstrap_interval,
     t_quantile_975,
     wilson_interval,
 )
-from harness.scoring import score_result
-from harness.tables import task_rows
-from harness.types import Generation, Loglikelihood, LoglikelihoodResult, ScoredSample, Verdict
+from harness.report.metrics import difference_with_ci, mean_with_ci
+from harness.report.tables import task_rows
 
 # scipy.stats.t.ppf(0.975, df), written out so the test runs without scipy too
 KNOWN_T = {1: 12.706204736174694, 2: 4.302652729749462, 3: 3.1824463052837078, 5: 2.5705818356363146,
@@ -44,7 +44,7 @@ def test_metrics_module_does_not_import_scipy():
     import subprocess
     import sys
 
-    code = ("import sys, harness.metrics as m; m.mean_with_ci([0.5, 1.0, 0.0]); m.mean_with_ci([1.0, 2.0], unbounded=True);"
+    code = ("import sys, harness.report.metrics as m; m.mean_with_ci([0.5, 1.0, 0.0]); m.mean_with_ci([1.0, 2.0], unbounded=True);"
             " print('scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 Z95 = 1.959963984540054
 BOOTSTRAP_RESAMPLES = 2000
@@ -167,5 +168,6 @@ def stratified_bootstrap_interval(strata: Sequence[tuple[float, Sequence[float],
             dens = den_a[idx].sum(axis=1)
             ratio = np.divide(num_a[idx].sum(axis=1), dens, out=np.zeros(size), where=dens > 0)
             total[start : start + size] += weight * ratio
-    q_low, q_high = np.quantile(total, [0.025, 0.975])
+    bounds: Any = np.quantile(total, [0.025, 0.975])
+    q_low, q_high = float(bounds[0]), float(bounds[1])
     return (min(float(q_low), value), max(float(q_high), value), "stratified-bootstrap")

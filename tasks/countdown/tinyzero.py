@@ -32,6 +32,8 @@ import math
 import operator
 import re
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 DIGITS = re.compile(r"\d+")
@@ -40,7 +42,7 @@ TOLERANCE = 1e-5  # TinyZero: abs(result - target) < 1e-5
 CORRECT, FORMAT, NONE = 1.0, 0.1, 0.0
 MAX_POWER_BITS = 1 << 22  # integer powers above this many bits are refused (0.1), see module doc
 
-_BINARY = {
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -48,7 +50,7 @@ _BINARY = {
     ast.FloorDiv: operator.floordiv,
     ast.Pow: operator.pow,
 }
-_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 
 
 class _NotANumber(Exception):

@@ -7,12 +7,10 @@ values (all six on the original data; the four generable ones on generated data)
 Confidence intervals: a stratified bootstrap (harness/report/intervals.py): items are resampled
 within each level, and the row's statistic (a level's mean or pooled ratio; a task's mean of level
 values; the mean of task values) is recomputed from the resample, so every interval stays inside
-[0, 1] (all-0 / all-1 rows of 0/1 metrics: Wilson on the pooled count). The per-item values below
-give the point values (their plain mean is the paper's number):
-  - pooled S-Acc uses the linearised ratio values z_i = p + (c_i - p * t_i) / mean(t) (c_i correct
-    of t_i subtasks): their mean is p, and their t interval is the usual delta-method interval of
-    a ratio estimator (subtasks of one item are not independent, so a Wilson interval over
-    subtasks would be too narrow);
+[0, 1]; rows where every item is entirely right (or wrong) get Wilson on the number of items.
+The point values come from per-item values whose plain mean is the paper's number:
+  - pooled S-Acc: the linearised ratio values z_i = p + (c_i - p * t_i) / mean(t) (c_i correct of
+    t_i subtasks), whose mean is p;
   - a mean over levels (or tasks) reweights each item by N / (K * n_level), so every level counts
     equally; with equal level sizes (the original 50 per level) the weights are exactly 1.
 Rows: "" (the task's own row: overall, or the task score when one task runs), "task=<task>" and
@@ -23,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.metrics import MetricValue
+from harness.core.types import ScoredSample
 from harness.report.intervals import stratified_bootstrap_interval
-from harness.types import ScoredSample
+from harness.report.metrics import MetricValue
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.scoring import METRICS, count_subtasks
 from tasks.lr2bench.spec import level_order
