@@ -56,7 +56,8 @@ def add_command(sub: argparse._SubParsersAction) -> None:
                         help="study folder (default results/reproduce-reversal-curse)")
     parser.add_argument("--seed", type=int, default=0, help="dataset, initialisation and data order (default 0)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when present)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for training and probing (default 2)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads for training and probing (default 1; the weights depend on it)")
     parser.add_argument("--preset", default="full", help="full (the reported budget, default) or mini (a smoke run of seconds)")
     parser.add_argument("--scratch-steps", type=int, help="training steps of the scratch arms (default: the preset's)")
     parser.add_argument("--finetune-steps", type=int, help="training steps of the finetune arm (default: the preset's)")

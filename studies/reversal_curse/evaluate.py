@@ -15,7 +15,7 @@ PROBE_TASKS = ("reversal-fictitious", "reversal-fictitious-loglik")
 @dataclass(frozen=True)
 class ProbeOptions:
     device: str = "cpu"
-    threads: int = 2
+    threads: int = 1
     batch_size: int = 32
     progress: bool = True
 

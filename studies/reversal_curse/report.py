@@ -170,10 +170,10 @@ def plot(report: dict, path: Path) -> None:
         positions = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
         acc_ax.bar(positions, values, width, yerr=errors, capsize=3, label=name)
     acc_ax.set_xticks(range(len(labels)), labels)
-    acc_ax.set_ylim(0, 1.05)
+    acc_ax.set_ylim(0, 1.3)
     acc_ax.set_ylabel("accuracy")
     acc_ax.set_title("Same direction vs reversed")
-    acc_ax.legend(fontsize=8)
+    acc_ax.legend(fontsize=8, loc="upper center", ncol=2)
 
     arms = list(report["results"])
     for k, group in enumerate(("p2d", "d2p")):

@@ -77,7 +77,7 @@ class ReproductionSpec:
     out: str = "results/reproduce-reversal-curse"
     seed: int = 0
     device: str | None = None  # None: cuda when present, else cpu
-    threads: int = 2
+    threads: int = 1  # one thread: fastest on a shared 2-core machine, and the same bits everywhere
     preset: str = "full"
     scratch_steps: int | None = None  # override the preset's budget
     finetune_steps: int | None = None

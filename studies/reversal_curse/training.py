@@ -17,10 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# The same thread count every run: float sums, hence weights, depend on how work is split.
-DEFAULT_THREADS = 2
-
-
 @dataclass(frozen=True)
 class TrainBudget:
     """How long and how hard an arm trains. `steps` optimizer steps of `batch_size` documents."""
@@ -134,6 +130,9 @@ def train_causal_lm(model, tokenizer, texts: list[str], budget: TrainBudget, out
     import torch
     from transformers import PrinterCallback, ProgressCallback, Trainer, TrainingArguments
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Writing model shards" bars; ours is the one that matters
     budget.validate()
     documents = encode_documents(tokenizer, texts, budget.max_length)
     collator = PadCollator(tokenizer.pad_token_id)
