@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import get_task
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task
 from studies.reversal_curse.corpus import arm_texts, entity_preserving_reversal, names_in_layout, read_rows, statements
 from studies.reversal_curse.spec import PRESETS, ReproductionSpec
 from studies.reversal_curse.study import export_dataset

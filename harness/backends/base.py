@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.types import Generation, LoglikelihoodResult, Request
+from harness.core.types import Generation, LoglikelihoodResult, Request
 
 
 @dataclass
@@ -46,6 +46,12 @@ class Backend:
             f"backend '{self.name}' cannot compute log-likelihoods; use 'local', 'hf:<model>',"
             " 'llamacpp:<gguf>' or an 'openai:' completions endpoint with echo+logprobs"
         )
+
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        """Whether the model sees ``request.assistant_prefill`` as the start of its own turn.
+        A plain-text prompt already ends with it; a chat request needs a backend that can continue
+        a partial assistant turn (override where it can). The run manifest records the answer."""
+        return request.messages is None
 
     def describe(self) -> dict[str, Any]:
         """What goes into the run manifest (never secrets)."""

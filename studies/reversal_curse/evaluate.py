@@ -24,7 +24,7 @@ def probe_model(model_dir: Path, data_dir: Path, runs_dir: Path, cache_path: Pat
                 options: ProbeOptions, settings: dict[str, str] | None = None) -> dict[str, Any]:
     """{task: RunOutcome} for both probe tasks on one trained model."""
     from harness.backends import BackendOptions
-    from harness.runner import RunSpec, run
+    from harness.pipeline.runner import RunSpec, run
 
     outcomes = {}
     for task in PROBE_TASKS:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # Berglund et al. 2023, Experiment 1 (GPT-3 175B fine-tuned on the fictitious facts), exact-match accuracy.
-PAPER = {
+PAPER: dict[str, Any] = {
     "source": "Berglund et al. 2023, 'The Reversal Curse', Experiment 1, GPT-3 175B",
     "accuracy": {"d2p": {"same": 0.967, "reversed": 0.001}, "p2d": {"same": 0.500, "reversed": 0.000}},
     "likelihood": "log-probability of the correct name on reversed prompts not above the randomized control",
@@ -141,7 +141,7 @@ def markdown(report: dict) -> str:
             f"{info['budget']['learning_rate']}, cosine schedule, {info['budget']['warmup_steps']} warm-up steps; "
             f"{training['documents']} training documents, {training['epochs']} epochs",
             "- training loss (step: loss): " + ", ".join(f"{s}: {v:.3f}" for s, v in shown),
-            f"- probe runs: " + ", ".join(f"`{path}`" for path in info["runs"].values()),
+            "- probe runs: " + ", ".join(f"`{path}`" for path in info["runs"].values()),
             "",
         ]
     lines += ["Wall-clock times of this run: `timings.json` (they vary with the machine and its load).", ""]
@@ -158,17 +158,18 @@ def plot(report: dict, path: Path) -> None:
     fig, (acc_ax, gap_ax, loss_ax) = plt.subplots(1, 3, figsize=(15, 4.5))
     labels = ["P2D same", "P2D reversed", "D2P same", "D2P reversed"]
     keys = [("p2d", "same"), ("p2d", "reversed"), ("d2p", "same"), ("d2p", "reversed")]
-    series = {"paper: GPT-3 175B": ([PAPER["accuracy"][g][d] for g, d in keys], None)}
+    series: dict[str, tuple[list[float], list[list[float]] | None]] = {
+        "paper: GPT-3 175B": ([PAPER["accuracy"][g][d] for g, d in keys], None)}
     for arm, data in report["results"].items():
         metrics = [data["accuracy"][g][d] for g, d in keys]
-        values = [m["value"] if m else 0.0 for m in metrics]
+        values: list[float] = [m["value"] if m else 0.0 for m in metrics]
         errors = [[max(0.0, m["value"] - m["ci_low"]) if m and m["ci_low"] is not None else 0.0 for m in metrics],
                   [max(0.0, m["ci_high"] - m["value"]) if m and m["ci_high"] is not None else 0.0 for m in metrics]]
         series[arm] = (values, errors)
     width = 0.8 / len(series)
-    for k, (name, (values, errors)) in enumerate(series.items()):
+    for k, (name, (heights, bars)) in enumerate(series.items()):
         positions = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
-        acc_ax.bar(positions, values, width, yerr=errors, capsize=3, label=name)
+        acc_ax.bar(positions, heights, width, yerr=bars, capsize=3, label=name)
     acc_ax.set_xticks(range(len(labels)), labels)
     acc_ax.set_ylim(0, 1.3)
     acc_ax.set_ylabel("accuracy")

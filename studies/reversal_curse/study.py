@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core.errors import HarnessError
 from studies.reversal_curse.spec import DataShape, Preset, ReproductionSpec
 
 TASK = "reversal-fictitious"
@@ -48,13 +49,12 @@ class ReproductionOutcome:
 def export_dataset(shape: DataShape, out_dir: Path, seed: int) -> Path:
     """The fictitious dataset in the original layout, written by the family's export hook
     (what `harness export reversal-fictitious --set ...` writes)."""
-    from harness.registry import get_task
+    from harness.core.registry import get_task
 
     task = get_task(TASK, shape.settings())
-    export = getattr(task.family, "export", None)
-    if export is None:  # before the Family.export hook existed
-        from tasks.reversal.export import export_fictitious as export
-    export(task.config, str(out_dir), seed, None)
+    if task.family.export is None:
+        raise HarnessError(f"task '{TASK}' declares no export hook; the reproduction needs its fine-tuning files")
+    task.family.export(task.config, str(out_dir), seed, None)
     return out_dir
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+
 @dataclass(frozen=True)
 class TrainBudget:
     """How long and how hard an arm trains. `steps` optimizer steps of `batch_size` documents."""
@@ -129,7 +130,6 @@ def train_causal_lm(model, tokenizer, texts: list[str], budget: TrainBudget, out
     """Train `model` on `texts` for the budget and save model + tokenizer into out_dir."""
     import torch
     from transformers import PrinterCallback, ProgressCallback, Trainer, TrainingArguments
-
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # "Writing model shards" bars; ours is the one that matters

@@ -1,0 +1,137 @@
+"""The records that flow through the engine: requests to a backend and what comes back.
+
+A *sample* is a plain dict with a stable ``id`` plus whatever fields its family needs (gold answer
+included); the engine moves samples around and never looks inside them beyond ``id``.
+A family turns a sample into one `Request`; a backend turns requests into `Generation` or
+`Loglikelihood` results. Nothing here knows any task or any backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Sample = dict[str, Any]
+Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": "..."}
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How to sample. Families set their protocol's defaults; the CLI may override them."""
+
+    max_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    stop: tuple[str, ...] = ()
+    n: int = 1
+    seed: int = 0
+
+    def validate(self) -> None:
+        if self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        if not 0.0 <= self.temperature <= 10.0:
+            raise ValueError(f"temperature must be in [0, 10], got {self.temperature}")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.n < 1:
+            raise ValueError(f"n (samples per prompt) must be >= 1, got {self.n}")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One question to a model, in both chat and plain-text form.
+
+    kind="generate": the backend answers ``messages`` (chat models) or ``prompt`` (base models,
+    or when ``messages`` is None) with ``settings.n`` completions.
+    kind="loglikelihood": the backend scores each of ``continuations`` after ``prompt``
+    (plain text; chat families render their messages into ``prompt`` themselves).
+    ``assistant_prefill``: text the assistant turn starts with (chat requests only; a protocol such
+    as TinyZero's begins the answer for the model). Backends that can continue a partial assistant
+    turn send it and return only what follows; the others say so in ``describe()`` and the run's
+    manifest. ``prompt`` already ends with it. Empty = no prefill (and no change to the cache key).
+    """
+
+    kind: Literal["generate", "loglikelihood"]
+    prompt: str = ""
+    messages: tuple[Message, ...] | None = None
+    continuations: tuple[str, ...] = ()
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
+    assistant_prefill: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if not self.assistant_prefill:
+            del data["assistant_prefill"]  # requests without a prefill keep their old cache keys
+        data["settings"]["stop"] = list(self.settings.stop)
+        data["continuations"] = list(self.continuations)
+        if self.messages is not None:
+            data["messages"] = [dict(m) for m in self.messages]
+        return data
+
+
+@dataclass
+class Generation:
+    """What a backend returns for a generate request: n completions plus token accounting."""
+
+    texts: list[str]
+    finish_reasons: list[str]  # "stop" | "length" | "error"
+    prompt_tokens: int = 0
+    completion_tokens: list[int] = field(default_factory=list)
+    reasoning: list[str | None] | None = None  # reasoning_content of reasoning models, kept apart
+    error: str | None = None  # set when the backend gave up on this request (the run goes on)
+
+    @property
+    def truncated(self) -> list[bool]:
+        return [reason == "length" for reason in self.finish_reasons]
+
+
+@dataclass
+class Loglikelihood:
+    """log P(continuation | prompt) summed over the continuation's tokens, and whether greedy
+    decoding would have produced exactly that continuation."""
+
+    logprob: float
+    is_greedy: bool
+    n_tokens: int = 0
+
+
+@dataclass
+class LoglikelihoodResult:
+    """A backend's answer to one loglikelihood request: one entry per continuation."""
+
+    results: list[Loglikelihood]
+    prompt_tokens: int = 0
+    error: str | None = None
+
+
+@dataclass
+class Verdict:
+    """A family's judgement of one completion (or one loglikelihood result).
+
+    ``answer`` is what was extracted (JSON-serialisable; None = unparseable) and is what majority
+    voting compares; ``scores`` are the per-completion metrics, e.g. {"accuracy": 1.0}.
+    """
+
+    answer: Any
+    scores: dict[str, float]
+
+
+@dataclass
+class ScoredSample:
+    """A sample after scoring: what aggregation hooks and the run folder see."""
+
+    sample: Sample
+    verdicts: list[Verdict]
+    scores: dict[str, float]  # per-sample metrics (mean over the sample's completions)
+    completion_tokens: int = 0  # summed over completions
+    prompt_tokens: int = 0
+    truncated: int = 0  # completions cut off by the token limit
+    error: str | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.sample["id"])
+
+    @property
+    def unparseable(self) -> int:
+        return sum(1 for verdict in self.verdicts if verdict.answer is None)
