@@ -144,3 +144,14 @@ def test_mini_reproduction_of_the_finetune_arm(tmp_path):
     report = _check_report(outcome.out, ("finetune",), MINI.finetune_data.people_per_group, MINI.finetune_data.test_paraphrases)
     assert "SmolLM2" in report["arms_detail"]["finetune"]["model"]
     assert "held-out" in report["arms_detail"]["finetune"]["test_templates"]
+
+
+def test_harness_reproduce_is_a_registered_command(capsys):
+    """The command joins `harness` through the reasoning_harness.commands entry point (pip install -e .)."""
+    from harness.cli import main
+
+    assert main(["reproduce", "reversal-curse", "--arm", "scratch,finetun"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'finetune'" in err
+    assert main(["reproduce", "reversal-curse", "--preset", "mini", "--scratch-steps", "0"]) == 2
+    assert "--scratch-steps must be >= 1" in capsys.readouterr().err
