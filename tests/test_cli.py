@@ -42,7 +42,7 @@ def test_list_does_not_import_heavy_libraries():
         (["run", "countdown", "--temperature", "-1", "--limit", "1"], "temperature must be in"),
         (["run", "countdown", "--model", "hf:/no/such/model", "--limit", "1"], "model folder not found"),
         (["run", "countdown", "--model", "local:gpt2", "--limit", "1"], "'local' takes no model name"),
-        (["report", "/no/such/run"], "not a run folder"),
+        (["report", "/no/such/run"], "no run folder at /no/such/run"),
     ],
 )
 def test_errors_are_one_clear_line(capsys, tmp_path, argv, message):
