@@ -19,6 +19,7 @@ Rows: "" (the task's own row: overall, or the task score when one task runs), "t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from harness.metrics import MetricValue, mean_with_ci
 from harness.types import ScoredSample
@@ -28,21 +29,36 @@ from tasks.lr2bench.spec import level_order
 
 MEAN_METRICS = ("completion_ratio", "exact_match", "partial_match_0.5")
 
-# Per item and metric, the values whose mean is the level's number (see the module docstring).
-ItemValues = dict[str, list[float]]
+
+@dataclass
+class Group:
+    """Per metric, the item values whose plain mean is the group's number (for the interval), and
+    that number computed exactly (count / count for a level, as 2-merge_answer.py divides)."""
+
+    items: dict[str, list[float]]
+    means: dict[str, float]
 
 
-def level_item_values(records: Sequence[ScoredSample]) -> ItemValues:
+def level_item_values(records: Sequence[ScoredSample]) -> Group:
     """Per-item values of one level for every metric; pooled S-Acc is linearised."""
-    values: ItemValues = {name: [_score(r, name) for r in records] for name in MEAN_METRICS}
+    values = {name: [_score(r, name) for r in records] for name in MEAN_METRICS}
+    means = {name: sum(values[name]) / len(records) if records else 0.0 for name in MEAN_METRICS}
     totals = [count_subtasks(r.sample["task"], r.sample["gold"]) for r in records]
-    correct = [_score(r, "subtask_accuracy") * total for r, total in zip(records, totals)]
+    correct = [_whole(_score(r, "subtask_accuracy") * total) for r, total in zip(records, totals)]
     pooled = sum(correct) / sum(totals) if sum(totals) else 0.0
     mean_total = sum(totals) / len(totals) if totals else 1.0
     values["subtask_accuracy"] = [
         pooled + (c - pooled * t) / mean_total if mean_total else 0.0 for c, t in zip(correct, totals)
     ]
-    return values
+    means["subtask_accuracy"] = pooled
+    return Group(values, means)
+
+
+def _whole(count: float) -> float:
+    """A right-subtask count back as the whole number it was before the item's S-Acc divided it (so
+    the pooled ratio is exactly 2-merge_answer.py's); a mean over several completions stays as is."""
+    nearest = round(count)
+    return nearest if abs(count - nearest) < 1e-9 else count
 
 
 def _score(record: ScoredSample, name: str) -> float:
@@ -50,28 +66,30 @@ def _score(record: ScoredSample, name: str) -> float:
     return float(record.scores.get(name, 0.0))
 
 
-def equal_weight_items(groups: Sequence[ItemValues]) -> ItemValues:
+def equal_weight_items(groups: Sequence[Group]) -> Group:
     """The groups' item values reweighted by N / (K * n_group), so that their plain mean is the
-    unweighted mean of the group means (weights are exactly 1 when the groups are equally large)."""
-    groups = [group for group in groups if group and group[METRICS[0]]]
-    total = sum(len(group[METRICS[0]]) for group in groups)
-    return {
-        name: [value * total / (len(groups) * len(group[name])) for group in groups for value in group[name]]
+    unweighted mean of the group means (weights are exactly 1 when the groups are equally large);
+    the means are the plain means of the groups' exact means."""
+    groups = [group for group in groups if group.items[METRICS[0]]]
+    total = sum(len(group.items[METRICS[0]]) for group in groups)
+    items = {
+        name: [value * total / (len(groups) * len(group.items[name])) for group in groups for value in group.items[name]]
         for name in METRICS
     }
+    means = {name: sum(group.means[name] for group in groups) / len(groups) if groups else 0.0 for name in METRICS}
+    return Group(items, means)
 
 
-def mean_of_groups(groups: Sequence[ItemValues]) -> dict[str, MetricValue]:
+def mean_of_groups(groups: Sequence[Group]) -> dict[str, MetricValue]:
     """Every metric as the unweighted mean of the groups' means, with a CI over reweighted items."""
-    groups = [group for group in groups if group and group[METRICS[0]]]
+    groups = [group for group in groups if group.items[METRICS[0]]]
     if not groups:
         return {}
     reweighted = equal_weight_items(groups)
     out: dict[str, MetricValue] = {}
     for name in METRICS:
-        group_means = [sum(group[name]) / len(group[name]) for group in groups]
-        ci = mean_with_ci(reweighted[name])
-        out[name] = MetricValue(sum(group_means) / len(group_means), ci.ci_low, ci.ci_high, ci.n)
+        ci = mean_with_ci(reweighted.items[name])
+        out[name] = MetricValue(reweighted.means[name], ci.ci_low, ci.ci_high, ci.n)
     return out
 
 
@@ -85,7 +103,7 @@ def aggregate_lr2bench(cfg: LR2BenchConfig, records: list[ScoredSample]) -> dict
     level_values = {key: level_item_values(by_level[key]) for key in ordered}
 
     # A task's per-item values, reweighted so their mean is the mean of its levels.
-    task_groups: dict[str, list[ItemValues]] = {}
+    task_groups: dict[str, list[Group]] = {}
     for (task, _level), values in level_values.items():
         task_groups.setdefault(task, []).append(values)
     task_values = {task: equal_weight_items(groups) for task, groups in task_groups.items()}

@@ -1,0 +1,118 @@
+"""LR2Bench's default scoring against the authors' own scripts, run as an oracle (skipped when
+../shared/reference is absent): `1-extract_answer.py` + `2-merge_answer.py` (ZNLP/LR2Bench c426beb3)
+score several hundred answers this test writes (tests/lr2bench_upstream_cases.py: every task and
+level; gold, perturbed, empty and format variants), and the harness must give the same extracted
+text for every item and the same CR / S-Acc / EM / PM-0.5 for every item and every level.
+
+Item by item: in the single-item settings each level holds one answer, so upstream's level metrics
+are that item's verdict. Level by level: mixed settings hold ten answers per level. The same rules
+are covered without the reference folder by tests/test_lr2bench_upstream_rules.py."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from harness.registry import get_task
+from harness.types import ScoredSample
+from tasks.lr2bench.aggregate import aggregate_lr2bench
+from tasks.lr2bench.extraction import upstream_answer_text
+from tasks.lr2bench.spec import TASK_SPECS
+from tests.conftest import REFERENCE_DIR
+from tests.lr2bench_upstream_cases import build_cases, run_upstream
+
+UPSTREAM = REFERENCE_DIR / "upstream" / "lr2bench"
+DATA = REFERENCE_DIR / "lr2bench" / "data"
+METRICS = ("completion_ratio", "subtask_accuracy", "exact_match", "partial_match_0.5")
+
+
+@pytest.fixture(scope="module")
+def oracle(tmp_path_factory):
+    if not (UPSTREAM / "2-merge_answer.py").is_file() or not (DATA / "answer.json").is_file():
+        pytest.skip(f"the authors' LR2Bench scripts or data not found under {REFERENCE_DIR}")
+    task = get_task("lr2bench")
+    samples = list(task.family.load(str(DATA), task.config))
+    settings, cases = build_cases(samples)
+    results = run_upstream(UPSTREAM, DATA / "answer.json", settings, tmp_path_factory.mktemp("lr2bench-oracle"))
+    return task, cases, results
+
+
+def ours(task, sample, response) -> dict[str, float]:
+    return task.family.score(task.config, sample, response).scores
+
+
+def test_the_cases_cover_every_task_level_and_kind(oracle):
+    _task, cases, _results = oracle
+    single = [key for key in cases if key[0].startswith("single")]
+    assert len(single) >= 500
+    assert {(t, level) for _, t, level, _ in single} == {(t, lv) for t, s in TASK_SPECS.items() for lv in s.levels}
+    names = Counter(name for name, _, _ in cases.values())
+    assert {"gold-lower-tags", "default-literal", "spaced-empty-literal", "half-right", "cut-off-literal",
+            "duplicate-key-wrong-last", "rows-no-spaces", "grid-strings", "grid-floats", "grid-lower"} <= set(names)
+
+
+def test_extraction_equals_upstream_on_every_item(oracle):
+    _task, cases, results = oracle
+    mismatches = [
+        (key, name) for key, (name, sample, response) in cases.items()
+        if upstream_answer_text(key[1], response) != results[key[0]]["answers"][tuple(key[1:])]
+    ]
+    assert mismatches == []
+
+
+def test_item_verdicts_equal_upstream(oracle):
+    task, cases, results = oracle
+    mismatches = []
+    for key, (name, sample, response) in cases.items():
+        setting, t, level, _tag = key
+        if not setting.startswith("single"):
+            continue
+        expected = results[setting]["levels"][(t, level)]
+        got = ours(task, sample, response)
+        for metric in METRICS:
+            if got[metric] != expected[metric]:
+                mismatches.append((key, name, metric, got[metric], expected[metric]))
+    assert mismatches == []
+
+
+def test_level_metrics_equal_upstream(oracle):
+    task, cases, results = oracle
+    for setting in results:
+        records = [
+            ScoredSample(sample=sample, verdicts=[], scores=ours(task, sample, response))
+            for key, (_name, sample, response) in cases.items() if key[0] == setting
+        ]
+        rows = aggregate_lr2bench(task.config, records)
+        for (t, level), expected in results[setting]["levels"].items():
+            row = rows[f"level={t}/{level}"]
+            for metric in METRICS:
+                assert row[metric].value == expected[metric], (setting, t, level, metric)
+
+
+def test_the_strict_reading_departs_where_the_readme_says(oracle):
+    task, cases, results = oracle
+    strict = get_task("lr2bench", {"scoring": "strict"})
+    differing = Counter()
+    for key, (name, sample, response) in cases.items():
+        setting, t, level, _tag = key
+        if setting.startswith("single"):
+            expected = results[setting]["levels"][(t, level)]
+            got = strict.family.score(strict.config, sample, response).scores
+            if any(got[m] != expected[m] for m in METRICS):
+                differing[name] += 1
+    # the README's examples: lower-case tags, CR of unparseable or spaced-empty text, logic spaces,
+    # raw sudoku / drop cells
+    for name in ("gold-lower-tags", "spaced-empty-literal", "syntax-error", "rows-no-spaces", "grid-strings",
+                 "grid-lower"):
+        assert differing[name] > 0, name
+    assert "gold-python" not in differing and "gold-json" not in differing
+
+
+def test_gold_answers_are_right_upstream_too(oracle):
+    _task, cases, results = oracle
+    for key, (name, _sample, _response) in cases.items():
+        if name == "gold-python" and key[0].startswith("single"):
+            assert results[key[0]]["levels"][tuple(key[1:3])]["exact_match"] == 1.0, key
+    assert json.dumps(results["mixed-0"]["levels"][("sudoku", "9_9_hard")])  # plain numbers
