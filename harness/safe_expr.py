@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +80,9 @@ def evaluate_expression(text: str, limits: ExpressionLimits = DEFAULT_EXPRESSION
     if len(text) > limits.max_chars:
         raise ExpressionError(f"expression too long ({len(text)} characters > {limits.max_chars})")
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: eval parses on too
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
         raise ExpressionError(f"not an expression: {type(exc).__name__}") from None
     try:
