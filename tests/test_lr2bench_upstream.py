@@ -20,12 +20,14 @@ from harness.types import ScoredSample
 from tasks.lr2bench.aggregate import aggregate_lr2bench
 from tasks.lr2bench.extraction import upstream_answer_text
 from tasks.lr2bench.spec import TASK_SPECS
-from tests.conftest import REFERENCE_DIR
+from tasks.lr2bench.scoring import count_subtasks
+from tests.conftest import FIXTURES_DIR, REFERENCE_DIR
 from tests.lr2bench_upstream_cases import build_cases, run_upstream
 
 UPSTREAM = REFERENCE_DIR / "upstream" / "lr2bench"
 DATA = REFERENCE_DIR / "lr2bench" / "data"
 METRICS = ("completion_ratio", "subtask_accuracy", "exact_match", "partial_match_0.5")
+RULES = [json.loads(line) for line in (FIXTURES_DIR / "lr2bench" / "upstream_rules.jsonl").read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +110,64 @@ def test_the_strict_reading_departs_where_the_readme_says(oracle):
                  "grid-lower"):
         assert differing[name] > 0, name
     assert "gold-python" not in differing and "gold-json" not in differing
+
+
+def fixture_oracle_run(tmp_path, rules: list[dict], filler: list[dict]) -> dict:
+    """The fixture rules through the authors' scripts: the fixture puzzles are added to the
+    reference gold under the tags fx-<tag>; one setting per rule, the other levels answered ""."""
+    gold = json.loads((DATA / "answer.json").read_text())
+    fixture_gold = json.loads((FIXTURES_DIR / "lr2bench" / "data" / "answer.json").read_text())
+    for task, entries in fixture_gold.items():
+        gold[task] += [{**entry, "tag": f"fx-{entry['tag']}"} for entry in entries]
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    answer_file = tmp_path / "answer.json"
+    answer_file.write_text(json.dumps(gold))
+    settings = {}
+    for k, rule in enumerate(rules):
+        task, level, tag = rule["id"].split("/")
+        levels = {(s["task"], s["level"]): [(s["tag"], "")] for s in filler}
+        levels[(task, level)] = [(f"fx-{tag}", rule["response"])]
+        settings[f"fixture-{k:02d}"] = levels
+    return run_upstream(UPSTREAM, answer_file, settings, tmp_path / "run")
+
+
+def test_fixture_rules_are_what_upstream_gives(oracle, tmp_path):
+    """tests/fixtures/lr2bench/upstream_rules.jsonl (worked out by hand) against the oracle: "same"
+    rows agree with our verdict, "differs" rows give upstream's documented verdict instead."""
+    _task, cases, _results = oracle
+    filler = {}
+    for _name, sample, _response in cases.values():
+        filler.setdefault((sample["task"], sample["level"]), sample)
+    rules = [rule for rule in RULES if rule["upstream"] in ("same", "differs")]
+    results = fixture_oracle_run(tmp_path, rules, list(filler.values()))
+    fixture_gold = json.loads((FIXTURES_DIR / "lr2bench" / "data" / "answer.json").read_text())
+    for k, rule in enumerate(rules):
+        task, level, tag = rule["id"].split("/")
+        got = results[f"fixture-{k:02d}"]
+        assert got["answers"][(task, level, f"fx-{tag}")] == rule["text"], rule["rule"]
+        expected = {**rule, **rule.get("upstream_gives", {})}
+        entry = next(e for e in fixture_gold[task] if e["tag"] == tag)
+        total = count_subtasks(task, json.loads(entry["answer"]))
+        assert got["levels"][(task, level)] == {
+            "completion_ratio": expected["completion_ratio"],
+            "subtask_accuracy": expected["correct"] / total,
+            "exact_match": expected["exact_match"],
+            "partial_match_0.5": expected["partial_match_0.5"],
+        }, rule["rule"]
+
+
+def test_inputs_that_stop_the_upstream_script(oracle, tmp_path):
+    """The "crashes" rows: upstream's sudoku / drop loop indexes the answer outside its try, so the
+    whole merge stops; the README documents what the harness gives instead."""
+    _task, cases, _results = oracle
+    filler = {}
+    for _name, sample, _response in cases.values():
+        filler.setdefault((sample["task"], sample["level"]), sample)
+    crashing = [rule for rule in RULES if rule["upstream"] == "crashes"]
+    assert crashing
+    for k, rule in enumerate(crashing):
+        with pytest.raises(RuntimeError, match="TypeError|KeyError"):
+            fixture_oracle_run(tmp_path / f"crash-{k}", [rule], list(filler.values()))
 
 
 def test_gold_answers_are_right_upstream_too(oracle):
