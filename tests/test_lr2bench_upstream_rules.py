@@ -14,7 +14,6 @@ import json
 import pytest
 
 from harness.registry import get_task
-from harness.safe_expr import ExpressionError, evaluate_expression
 from tasks.lr2bench.extraction import last_regex_match, upstream_answer_text
 from tasks.lr2bench.scoring import count_subtasks
 from tests.conftest import FIXTURES_DIR
@@ -68,56 +67,3 @@ def test_megabytes_of_unclosed_tags_are_cheap():
     text = "<answer>" * 200_000 + "[[" * 200_000
     assert upstream_answer_text("sudoku", text) == "[[]]"
     assert upstream_answer_text("sudoku", "<Answer>" + "[[ " * 300_000 + "]]</Answer>").startswith("[[ [[")
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("{'a': 1, 'a': 2}", {"a": 2}),
-        ("[[1, 2.0, True]]", [[1, 2.0, True]]),
-        ("- - 1", 1),
-        ("'A' + 'T'", "AT"),
-        ("'ab' * 2", "abab"),
-        ("0 and 1 / 0", 0),
-        ("1 if 1 < 2 < 3 else 1 / 0", 1),
-        ("'abc'[::-1]", "cba"),
-        ("{1: b'x', 2: 1j, 3: ...}", {1: b"x", 2: 1j, 3: ...}),
-        ("f'plain'", "plain"),
-        ("1 in [1, 2] and 'a' not in 'bcd'", True),
-        ("(((((((((('deep'))))))))))", "deep"),
-    ],
-)
-def test_constant_expressions_have_evals_value(text, value):
-    assert evaluate_expression(text) == value  # the values eval gives these texts (checked by hand)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "len",  # names: eval would look them up among the caller's variables
-        "true",
-        "__import__('os').system('true')",
-        "'a'.upper()",
-        "[x for x in (1, 2)]",
-        "lambda: 1",
-        "(x := 1)",
-        "[*'ab']",
-        "{**{'a': 1}}",
-        "f'{1}'",
-        "'%s' % 1",
-        "1 is 1",
-        "9 ** 9 ** 9",  # eval would run for hours
-        "'a' * 10 ** 10",  # or take 10 GB
-        "2 << 10 ** 9",
-        "1 / 0",  # eval raises
-        "[1][5]",
-        "-'a'",
-        "{[1]: 2}",
-        "[" * 300 + "]" * 300,
-        "'\x00'",
-        "[1, 2",
-    ],
-)
-def test_everything_else_is_refused(text):
-    with pytest.raises(ExpressionError):
-        evaluate_expression(text)
