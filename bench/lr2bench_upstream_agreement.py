@@ -36,8 +36,8 @@ def main() -> None:
     settings, cases = build_cases(samples)
     with tempfile.TemporaryDirectory() as tmp:
         results = run_upstream(upstream, data / "answer.json", settings, Path(tmp))
-    single = {key: case for key, case in cases.items() if key[0].startswith("single")}
-    print(f"cases: {len(cases)} answers ({len(single)} single-item, {len(cases) - len(single)} in mixed settings),"
+    single = {key: case for key, case in cases.items() if not key[0].startswith("mixed")}
+    print(f"cases: {len(cases)} answers ({len(single)} single-item incl. fuzzed, {len(cases) - len(single)} in mixed settings),"
           f" {len(settings)} settings")
     for scoring in ("upstream", "strict"):
         task = get_task("lr2bench", {"scoring": scoring})
@@ -66,7 +66,9 @@ def main() -> None:
               f" level metrics agreeing {levels_ok}/{levels_all} ({100 * levels_ok / levels_all:.1f}%)")
         print("  mixed settings (10 answers per level): " + ", ".join(f"{s} {n}/68 level metrics" for s, n in sorted(mixed.items())))
         if differing:
-            print("  disagreeing variants: " + ", ".join(f"{name} {n}" for name, n in differing.most_common()))
+            shown = differing.most_common(20)
+            print("  disagreeing variants (items): " + ", ".join(f"{name} {n}" for name, n in shown)
+                  + (f", ... {len(differing) - len(shown)} more" if len(differing) > len(shown) else ""))
 
 
 if __name__ == "__main__":

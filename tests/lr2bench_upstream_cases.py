@@ -235,6 +235,26 @@ def _mixed_rows(grid: list[list[Any]], middle) -> str:
 
 MIXED_SETTINGS = 2
 MIXED_ITEMS = 10
+FUZZ_SETTINGS = 20
+# Inserted at random by mutate(): brackets, quotes, separators, digits, tags, constants. No
+# parentheses, letters or "*", so a mutation can neither call anything nor build 9 ** 9 ** 9.
+FUZZ_PIECES = list("[]{},: '\"\n0123456789#-+.") + ["<Answer>", "</Answer>", "<answer>", "</ANSWER>", "<Mapping>",
+                                                    "</mapping>", "True", "None"]
+
+
+def mutate(text: str, rng: random.Random) -> str:
+    """One to four random edits: delete a character, insert a FUZZ_PIECES item, flip a case."""
+    chars = list(text)
+    for _ in range(rng.randint(1, 4)):
+        op, at = rng.random(), rng.randrange(len(chars) + 1)
+        if op < 0.4 and chars:
+            del chars[min(at, len(chars) - 1)]
+        elif op < 0.8:
+            chars.insert(at, rng.choice(FUZZ_PIECES))
+        elif chars:
+            at = min(at, len(chars) - 1)
+            chars[at] = chars[at].swapcase()
+    return "".join(chars)
 
 
 def build_cases(samples: list[dict]) -> tuple[dict, dict]:
@@ -257,6 +277,16 @@ def build_cases(samples: list[dict]) -> tuple[dict, dict]:
             name, response = options[k % len(options)]
             settings[setting][key] = [(sample["tag"], response)]
             cases[(setting, *key, sample["tag"])] = (name, sample, response)
+    for f in range(FUZZ_SETTINGS):
+        setting = f"fuzz-{f:02d}"
+        settings[setting] = {}
+        for key, entries in variants.items():
+            rng = random.Random(f"fuzz/{f}/{key}")
+            sample, options = rng.choice(entries)
+            name, response = rng.choice(options)
+            response = mutate(response, rng)
+            settings[setting][key] = [(sample["tag"], response)]
+            cases[(setting, *key, sample["tag"])] = (f"fuzz:{name}", sample, response)
     for m in range(MIXED_SETTINGS):
         setting = f"mixed-{m}"
         rng = random.Random(f"mixed/{m}")
