@@ -16,8 +16,8 @@ from pathlib import Path
 
 from _common import REPO_ROOT
 
-from harness.registry import get_task
-from harness.types import ScoredSample
+from harness.core.registry import get_task
+from harness.core.types import ScoredSample
 from tasks.lr2bench.aggregate import aggregate_lr2bench
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))

@@ -15,12 +15,12 @@ from collections import Counter
 
 import pytest
 
-from harness.registry import get_task
-from harness.types import ScoredSample
+from harness.core.registry import get_task
+from harness.core.types import ScoredSample
 from tasks.lr2bench.aggregate import aggregate_lr2bench
 from tasks.lr2bench.extraction import upstream_answer_text
-from tasks.lr2bench.spec import TASK_SPECS
 from tasks.lr2bench.scoring import count_subtasks
+from tasks.lr2bench.spec import TASK_SPECS
 from tests.conftest import FIXTURES_DIR, REFERENCE_DIR
 from tests.lr2bench_upstream_cases import build_cases, run_upstream
 

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from harness.registry import get_task
+from harness.core.registry import get_task
 from tasks.lr2bench.extraction import last_regex_match, upstream_answer_text
 from tasks.lr2bench.scoring import count_subtasks
 from tests.conftest import FIXTURES_DIR

@@ -1,11 +1,11 @@
-"""harness.safe_expr: the value eval gives a constant expression, refusal for names, code and
+"""harness.parsing.safe_expr: the value eval gives a constant expression, refusal for names, code and
 operations whose cost could explode; laziness and limits as documented."""
 
 from __future__ import annotations
 
 import pytest
 
-from harness.safe_expr import ExpressionError, ExpressionLimits, evaluate_expression
+from harness.parsing.safe_expr import ExpressionError, ExpressionLimits, evaluate_expression
 
 
 @pytest.mark.parametrize(

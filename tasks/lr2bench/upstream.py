@@ -4,7 +4,7 @@ ZNLP/LR2Bench c426beb3), reproduced without `eval`.
 The answer text comes from extraction.upstream_answer_text (their `1-extract_answer.py`). Then:
 - complete (CR) whenever the text differs from the task's default `{}` / `[]` / `[[]]`, even when
   it does not parse afterwards;
-- the text's value is what `eval` gives it, computed by harness.safe_expr (constant expressions
+- the text's value is what `eval` gives it, computed by harness.parsing.safe_expr (constant expressions
   only: where `eval` would look up a name, call something or run for hours, the answer counts as
   unparseable, which is what `eval` raising gives upstream);
 - crossword, acrostic, cryptogram: answer and gold keys `str(k).lower()`, values
@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.safe_expr import ExpressionLimits, evaluate_expression
-from harness.safe_literal import LiteralError
+from harness.parsing.safe_expr import ExpressionLimits, evaluate_expression
+from harness.parsing.safe_literal import LiteralError
 from tasks.lr2bench.extraction import upstream_answer_text, upstream_default_text
 from tasks.lr2bench.spec import TASK_SPECS
 

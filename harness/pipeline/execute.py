@@ -1,0 +1,153 @@
+"""Execute: answers for planned requests, from the response cache or the model (stage 2).
+
+The backend is created only when something is missing, so a finished run re-runs with zero model
+calls; each answer is cached the moment it arrives, so an interrupted run resumes where it stopped.
+`ModelSession` is the public entry point for studies that build their own requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.backends import BackendOptions, make_backend
+from harness.backends.base import Backend
+from harness.core.errors import HarnessError
+from harness.core.registry import Task
+from harness.core.types import Generation, Request, Sample
+from harness.pipeline.cache import ResponseCache, request_key
+from harness.pipeline.plan import PlannedTask, RunSpec, backend_cache_name
+
+
+class LazyBackend:
+    """Creates the backend on first use: a run served fully from cache never loads a model."""
+
+    def __init__(self, spec: RunSpec, factory: Callable[[str, BackendOptions], Backend] = make_backend):
+        self.spec, self.factory, self.calls = spec, factory, 0
+        self.backend: Backend | None = None
+
+    def get(self) -> Backend:
+        if self.backend is None:
+            self.backend = self.factory(self.spec.model, self.spec.backend_options)
+        return self.backend  # type: ignore[return-value]  # set just above
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+
+@dataclass
+class Lookup:
+    """Requests looked up in the cache: what is there, and what the model must be asked."""
+
+    keys: list[str]
+    results: list[Any]  # the cached result, or None where the model must answer
+    hits: int
+    missing: dict[str, list[int]]  # key -> indices of the requests with that key (asked once)
+
+
+def look_up(requests: Sequence[Request], cache: ResponseCache, cache_name: str) -> Lookup:
+    keys = [request_key(cache_name, r) for r in requests]
+    cached = cache.get_many(keys)
+    results: list[Any] = [cached.get(k) for k in keys]
+    missing: dict[str, list[int]] = {}
+    for i, result in enumerate(results):
+        if result is None:
+            missing.setdefault(keys[i], []).append(i)  # identical requests are asked once
+    return Lookup(keys, results, sum(r is not None for r in results), missing)
+
+
+def resume_line(lookups: Sequence[Lookup]) -> str | None:
+    """'resuming: N of M answers cached, asking K' when earlier answers are reused, else None."""
+    cached = sum(item.hits for item in lookups)
+    if not cached:
+        return None
+    total = sum(len(item.keys) for item in lookups)
+    return f"resuming: {cached} of {total} answers cached, asking {sum(len(item.missing) for item in lookups)}"
+
+
+def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool,
+            lookup: Lookup | None = None) -> tuple[list[Any], int]:
+    """Results for every request, from cache or the backend; returns (results, cache hits)."""
+    lookup = lookup or look_up(planned.requests, cache, cache_name)
+    keys, results, hits, missing = lookup.keys, list(lookup.results), lookup.hits, lookup.missing
+    if not missing:
+        return results, hits
+    firsts = [indices[0] for indices in missing.values()]
+    by_kind: dict[str, list[int]] = {}
+    for i in firsts:
+        by_kind.setdefault(planned.requests[i].kind, []).append(i)
+    bar = _progress(len(firsts), f"{planned.task.name}", progress)
+    try:
+        for kind, indices in by_kind.items():
+            model = backend.get()
+            if kind == "loglikelihood" and not model.supports_loglikelihood:
+                raise HarnessError(
+                    f"task '{planned.task.name}' needs log-likelihoods, which backend '{model.name}' cannot give;"
+                    " use 'local', 'hf:<model>', 'llamacpp:<gguf>' or an openai: completions endpoint with echo+logprobs"
+                )
+            call = model.generate if kind == "generate" else model.loglikelihood
+            for position, result in call([planned.requests[i] for i in indices]):
+                index = indices[position]
+                backend.calls += 1
+                if result.error is None:
+                    cache.put(keys[index], result)
+                for same in missing[keys[index]]:
+                    results[same] = result
+                bar.update(1)
+    finally:
+        bar.close()
+    for i, result in enumerate(results):
+        if result is None:  # a backend that dropped a request: record it, never lose it silently
+            results[i] = Generation(texts=[], finish_reasons=["error"], error="backend returned no result")
+    return results, hits
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="req", disable=not enabled, leave=False, dynamic_ncols=True)
+
+
+class ModelSession:
+    """One model and its response cache, for a run or a study: ``answer`` returns a result per
+    request (cached or asked), counting cache hits and model calls. Close it (or use ``with``)."""
+
+    def __init__(self, spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend):
+        self.spec = spec
+        self.cache_name = backend_cache_name(spec)
+        self.cache = ResponseCache(spec.cache_path or Path(spec.results_dir) / ".cache" / "responses.sqlite")
+        self.backend = LazyBackend(spec, backend_factory)
+        self.hits = 0
+
+    def look_up(self, requests: Sequence[Request]) -> Lookup:
+        """What the cache already holds for these requests (pass it on to ``answer``)."""
+        return look_up(requests, self.cache, self.cache_name)
+
+    def answer(self, task: Task, samples: Sequence[Sample], requests: Sequence[Request], lookup: Lookup | None = None) -> list[Any]:
+        results, hits = execute(PlannedTask(task, list(samples), list(requests)), self.backend, self.cache,
+                                self.cache_name, self.spec.progress, lookup)
+        self.hits += hits
+        return results
+
+    @property
+    def calls(self) -> int:
+        return self.backend.calls
+
+    def backend_info(self) -> dict[str, Any]:
+        model = self.backend.backend
+        return model.describe() if model is not None else {"name": self.spec.model, "loaded": False}
+
+    def close(self) -> None:
+        try:
+            self.backend.close()
+        finally:
+            self.cache.close()
+
+    def __enter__(self) -> ModelSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
