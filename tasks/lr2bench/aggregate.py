@@ -105,8 +105,10 @@ def with_stratified_intervals(metrics: dict[str, MetricValue], levels: Sequence[
     for name, metric in metrics.items():
         strata = [(weight, *parts[name]) for weight, parts in levels]
         value = metric.value
-        if len(strata) == 1 and sum(strata[0][2]):
-            value = sum(strata[0][1]) / sum(strata[0][2])
+        if len(levels) == 1:
+            numerators, denominators = levels[0][1][name]
+            if sum(denominators):
+                value = sum(numerators) / sum(denominators)
         interval = stratified_bootstrap_interval(strata, value)
         low, high, method = interval if interval is not None else (None, None, None)
         out[name] = MetricValue(value, low, high, metric.n, method)
