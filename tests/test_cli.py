@@ -42,7 +42,7 @@ def test_list_does_not_import_heavy_libraries():
         (["run", "countdown", "--temperature", "-1", "--limit", "1"], "temperature must be in"),
         (["run", "countdown", "--model", "hf:/no/such/model", "--limit", "1"], "model folder not found"),
         (["run", "countdown", "--model", "local:gpt2", "--limit", "1"], "'local' takes no model name"),
-        (["report", "/no/such/run"], "not a run folder"),
+        (["report", "/no/such/run"], "no run folder at /no/such/run"),
     ],
 )
 def test_errors_are_one_clear_line(capsys, tmp_path, argv, message):
@@ -165,7 +165,7 @@ def _option_helps(command: str) -> dict[str, str]:
     return {action.dest: action.help or "" for action in command_parser._actions if action.dest != "help"}
 
 
-@pytest.mark.parametrize("command", ["run", "search-study", "generate", "score", "export", "export-lmeval", "report", "leaderboard", "list"])
+@pytest.mark.parametrize("command", ["run", "search-study", "reproduce", "generate", "score", "export", "export-lmeval", "report", "leaderboard", "list"])
 def test_every_option_says_what_it_does_and_its_default(command):
     for dest, help_text in _option_helps(command).items():
         assert help_text, f"{command}: {dest} has no help"
