@@ -150,21 +150,44 @@ def cmd_report(args: argparse.Namespace) -> int:
     from harness.tables import format_table
 
     print(format_table(read_metrics(args.run_dir)))
+    if args.html:
+        from harness.report.html import write_report
+
+        print(f"\nreport: {write_report(args.run_dir)}")
     return 0
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from harness.leaderboard import find_run_dirs, format_leaderboard, leaderboard_rows, write_leaderboard
+    from harness.leaderboard import find_run_dirs, format_leaderboard, leaderboard_rows, write_leaderboard, write_leaderboard_html
 
     run_dirs = find_run_dirs(args.run_dirs)
     if not run_dirs:
         raise HarnessError(f"no run folders (with metrics.json) in: {' '.join(args.run_dirs)}")
     rows = leaderboard_rows(run_dirs)
     write_leaderboard(rows, Path(args.out))
+    page = write_leaderboard_html(rows, Path(args.out), len(run_dirs))
     print(format_leaderboard(rows))
-    print(f"\nleaderboard: {args.out} ({len(rows)} rows from {len(run_dirs)} runs)")
+    print(f"\nleaderboard: {args.out} and {page} ({len(rows)} rows from {len(run_dirs)} runs)")
+    return 0
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    """Serve the results folder on 127.0.0.1 until Ctrl-C."""
+    from pathlib import Path
+
+    from harness.report.view import make_server
+
+    server = make_server(Path(args.results_dir), args.port)
+    host, port = server.server_address[:2]
+    print(f"serving {args.results_dir} at http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
@@ -243,12 +266,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="print a run's metrics table")
     report.add_argument("run_dir")
+    report.add_argument("--html", action="store_true", help="also (re)build the run folder's report.html")
     report.set_defaults(func=cmd_report)
 
     board = sub.add_parser("leaderboard", help="one row per model x task from run folders")
     board.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     board.add_argument("--out", default="leaderboard.csv")
     board.set_defaults(func=cmd_leaderboard)
+
+    view = sub.add_parser("view", help="browse run reports, a leaderboard and run comparisons on a local web server")
+    view.add_argument("results_dir", nargs="?", default=os.environ.get("HARNESS_RESULTS_DIR", "results"), metavar="RESULTS_DIR")
+    view.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 = any free port)")
+    view.set_defaults(func=cmd_view)
 
     from harness.search_study_cli import add_search_study_command
 

@@ -44,6 +44,10 @@ class Family:
                   kept or dropped together when --limit picks a subset of loaded data
     examples      (cfg) -> list[Sample]: a few made-up samples in the family's schema, for describing
                   a task without its data (the lm-eval export); defaults to the generator's first ones
+    gold          (sample) -> JSON-able: the expected answer, as report.html shows it beside the model's
+    plots         (rows, sample_lines) -> list[harness.report.plots.Plot]: the figures the family's paper
+                  shows, built from the metrics rows (metrics.json, MetricValue inside) and samples.jsonl
+                  lines of this family's tasks in one run; drawn into report.html
     """
 
     name: str
@@ -61,6 +65,8 @@ class Family:
     chance_level: Callable[[Any], float | None] | None = None
     selection_unit: Callable[[Sample], str] | None = None
     examples: Callable[[Any], list[Sample]] | None = None
+    gold: Callable[[Sample], Any] | None = None
+    plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 

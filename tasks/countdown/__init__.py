@@ -4,6 +4,7 @@ from harness.registry import Family, register
 from tasks.countdown.config import CountdownConfig
 from tasks.countdown.generator import generate_countdown
 from tasks.countdown.loader import load_countdown
+from tasks.countdown.plots import countdown_plots
 from tasks.countdown.prompts import build_countdown_request
 from tasks.countdown.scoring import score_countdown_response
 
@@ -17,6 +18,8 @@ FAMILY = register(
         score=score_countdown_response,
         generate=generate_countdown,
         load=load_countdown,
+        gold=lambda sample: sample["target"],
+        plots=countdown_plots,
         variants={
             "countdown-3": {"n_numbers": 3},
             "countdown-5": {"n_numbers": 5},

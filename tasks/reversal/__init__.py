@@ -28,6 +28,7 @@ from tasks.reversal.fictitious_scoring import (
     score_incontext_completion,
 )
 from tasks.reversal.incontext import build_incontext_request, generate_incontext, load_incontext
+from tasks.reversal.plots import celebrity_plots, fictitious_plots
 
 CELEBRITY = register(
     Family(
@@ -42,6 +43,8 @@ CELEBRITY = register(
         default_source=celebrity_default_source,
         aggregate=aggregate_celebrity,
         group_keys=celebrity_group_keys,
+        gold=lambda sample: sample["gold"],
+        plots=celebrity_plots,
         selection_unit=lambda sample: str(sample["row"]),  # --limit keeps both directions of a pair
         examples=celebrity_examples,
         variants={"reversal-celebrity-base": {"protocol": "base"}},
@@ -61,6 +64,8 @@ FICTITIOUS = register(
         load=load_fictitious,
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
+        gold=lambda sample: sample["target"].strip(),
+        plots=fictitious_plots,
         variants={"reversal-fictitious-loglik": {"measure": "loglikelihood"}},
     )
 )
@@ -78,6 +83,8 @@ INCONTEXT = register(
         load=load_incontext,
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
+        gold=lambda sample: sample["target"].strip(),
+        plots=fictitious_plots,
         variants={"reversal-incontext-loglik": {"measure": "loglikelihood", "prompt_format": "completion"}},
     )
 )
