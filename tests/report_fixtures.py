@@ -62,19 +62,34 @@ class PlannedBackend(Backend):
             yield index, self.plan[_key(request)]
 
 
-def generation(family: str, sample: Sample, outcome: str, n: int = 1) -> Generation:
+def reasoning_trace(sample: Sample, chars: int) -> str:
+    """Filler reasoning of about `chars` characters that differs per sample (so it does not compress
+    away), for sizing pages like real long-chain answers."""
+    if chars <= 0:
+        return ""
+    seed = sum(map(ord, str(sample["id"])))
+    steps, i = [], 0
+    while sum(map(len, steps)) < chars:
+        steps.append(f"Step {i + 1}: try {(seed * (i + 3)) % 97} and {(seed + 7 * i) % 89}; that gives {(seed * i) % 1000}, "
+                     f"{'which does not work, so go back' if i % 3 else 'let me verify it'}. ")
+        i += 1
+    return "".join(steps)[:chars] + "\n"
+
+
+def generation(family: str, sample: Sample, outcome: str, n: int = 1, trace_chars: int = 0) -> Generation:
     if outcome == "error":
         return Generation(texts=[], finish_reasons=["error"], error="HTTP 500 from the server after 6 retries")
     text = {"right": lambda: RIGHT[family](sample), "wrong": lambda: WRONG[family](sample),
             "unparseable": lambda: "I am not sure how to solve this one.",
             "truncated": lambda: "Let me think step by step. First, let's list what we know " * 3}[outcome]()
+    text = reasoning_trace(sample, trace_chars) + text
     reason = "length" if outcome == "truncated" else "stop"
     return Generation(texts=[text] * n, finish_reasons=[reason] * n, prompt_tokens=40 + len(str(sample["id"])),
                       completion_tokens=[max(1, len(text) // 4)] * n)
 
 
 def make_run(out: Path, tasks: Sequence[str], limit: int, outcome_of: Callable[[str, int, Sample], str] | None = None,
-             seed: int = 0, settings: dict[str, str] | None = None, model: str = "local") -> Path:
+             seed: int = 0, settings: dict[str, str] | None = None, model: str = "local", trace_chars: int = 0) -> Path:
     """A finished run folder (report.html included) whose sample i of each task has outcome_of(task, i, sample)."""
     outcome_of = outcome_of or (lambda task, i, sample: OUTCOME_CYCLE[i % len(OUTCOME_CYCLE)])
     spec = RunSpec(tasks=list(tasks), model=model, seed=seed, limit=limit, settings=dict(settings or {}), out=str(out),
@@ -84,7 +99,7 @@ def make_run(out: Path, tasks: Sequence[str], limit: int, outcome_of: Callable[[
         task = get_task(name, spec.settings if len(tasks) == 1 else {})
         planned = plan_task(task, spec)
         for index, (sample, request) in enumerate(zip(planned.samples, planned.requests)):
-            plan[_key(request)] = generation(task.family.name, sample, outcome_of(name, index, sample), request.settings.n)
+            plan[_key(request)] = generation(task.family.name, sample, outcome_of(name, index, sample), request.settings.n, trace_chars)
     run(spec, backend_factory=lambda model, options: PlannedBackend(plan))
     return out
 

@@ -188,6 +188,8 @@ def format_value(value: float | None) -> str:
     """How a metric value is printed on the page (the browser tests compare against this)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    if abs(value) < 1e-9:  # rounding noise of an interval end at zero, e.g. 5.6e-17
+        return "0.000"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     if value != 0 and abs(value) < 0.001:

@@ -261,6 +261,10 @@
     D = data; hay = new Array(D.samples.length);
     wire();
     apply(false);
+    if (onlyId !== null) {
+      var card = document.querySelector("#list article.sample");
+      if (card) { card.scrollIntoView(); }
+    }
     document.body.dataset.ready = "1";
   }).catch(function (err) {
     $("status").textContent = "could not read the embedded samples: " + err;
