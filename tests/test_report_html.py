@@ -135,3 +135,32 @@ def test_no_credentials_on_the_page(tmp_path):
     text = write_report(run_dir).read_text(encoding="utf-8")
     assert "s3cret" not in text and "key=abc" not in text and "10.1.2.3:8000" in text
     assert backend_host(manifest) == "10.1.2.3:8000" and safe_host("https://a:b@host.example/v1") == "host.example"
+
+
+def test_each_family_figure_is_drawn_from_a_real_run(tmp_path):
+    """Every family's plots hook on a real run of it (generated data; the log-likelihood variant
+    through an in-process backend), with no figure failing."""
+    from harness.runner import RunSpec, run
+    from tests.fake_backend import FakeCountdownBackend
+
+    runs = {
+        "sudoku": make_run(tmp_path / "sudoku", ["sudoku-4x4", "sudoku-4x4-hard"], 6),
+        "lr2bench": make_run(tmp_path / "lr2", ["lr2bench-generated"], 8),
+        "reversal-incontext": make_run(tmp_path / "incontext", ["reversal-incontext"], 12),
+    }
+    spec = RunSpec(tasks=["reversal-fictitious-loglik"], limit=30, out=str(tmp_path / "loglik"), results_dir=str(tmp_path),
+                   cache_path=str(tmp_path / "loglik.sqlite"), progress=False)
+    run(spec, backend_factory=lambda model, options: FakeCountdownBackend())
+    runs["reversal-fictitious"] = tmp_path / "loglik"
+    titles = {
+        "sudoku": ["Sudoku: accuracy by difficulty"],
+        "lr2bench": ["lr2bench-generated: metrics per level", "lr2bench-generated: metrics per task"],
+        "reversal-incontext": ["Reversal curse: accuracy by direction"],
+        "reversal-fictitious": ["Likelihood test on the reverse prompts"],
+    }
+    for family, run_dir in runs.items():
+        text = (run_dir / "report.html").read_text(encoding="utf-8")
+        assert '<figure class="plot-error"' not in text, family
+        drawn = re.findall(rf'<figure data-family="{family}"><figcaption><b>([^<]*)</b>', text)
+        assert drawn == titles[family], family
+    assert "t-test p=" in (runs["reversal-fictitious"] / "report.html").read_text(encoding="utf-8")

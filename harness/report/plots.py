@@ -60,12 +60,16 @@ def figure_to_svg(figure: Any) -> str:
     return text[start:] if start >= 0 else text
 
 
-def _err(metric: Any) -> tuple[float, float]:
-    """Distances from a metric's value to its CI ends (0 where there is no CI)."""
+def _err(metric: Any, bounds: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Distances from a metric's value to its CI ends (0 where there is no CI); with bounds, the
+    ends are clipped to them (a t interval on a share can pass 1; the table keeps the raw ends)."""
     value = metric.value
     if metric.ci_low is None or metric.ci_high is None or math.isnan(value):
         return (0.0, 0.0)
-    return (max(0.0, value - metric.ci_low), max(0.0, metric.ci_high - value))
+    low, high = metric.ci_low, metric.ci_high
+    if bounds is not None:
+        low, high = max(bounds[0], low), min(bounds[1], high)
+    return (max(0.0, value - low), max(0.0, high - value))
 
 
 def bars_with_ci(axis: Any, series: Mapping[str, Sequence[Any]], labels: Sequence[str], *,
@@ -80,7 +84,7 @@ def bars_with_ci(axis: Any, series: Mapping[str, Sequence[Any]], labels: Sequenc
         for l_index, metric in enumerate(series[name]):
             if metric is None or math.isnan(metric.value):
                 continue
-            low, high = _err(metric)
+            low, high = _err(metric, ylim)
             xs.append(l_index + (s_index - (len(names) - 1) / 2) * width)
             ys.append(metric.value), lows.append(low), highs.append(high), ns.append(metric.n)
         axis.bar(xs, ys, width * 0.92, yerr=[lows, highs], capsize=3, label=name, color=PALETTE[s_index % len(PALETTE)],
@@ -114,7 +118,7 @@ def lines_with_ci(axis: Any, series: Mapping[str, Sequence[tuple[float, Any]]], 
         points = sorted((x, m) for x, m in points if m is not None and not math.isnan(m.value))
         if not points:
             continue
-        errs = [_err(m) for _, m in points]
+        errs = [_err(m, ylim) for _, m in points]
         axis.errorbar([x for x, _ in points], [m.value for _, m in points],
                       yerr=[[e[0] for e in errs], [e[1] for e in errs]], label=name, marker="o", markersize=4,
                       capsize=3, linewidth=1.5, color=PALETTE[index % len(PALETTE)])

@@ -14,12 +14,12 @@ def _difficulty(line: dict[str, Any]) -> tuple[int, int] | None:
         return None
     grid = sample["puzzle"]
     clues = sum(1 for row in grid for cell in row if cell)
-    return (len(grid), -clues)  # sorts by size, then hardest (fewest clues) last
+    return (len(grid), -clues)
 
 
 def sudoku_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> list[Plot]:
     solved, cells = means_by(lines, _difficulty, "solved"), means_by(lines, _difficulty, "cell_accuracy")
-    levels = sorted(solved, key=lambda k: (k[0], -k[1]))
+    levels = sorted(solved)  # by size, then most clues (easiest) first
     if not levels:
         return []
     figure, (axis,) = new_figure(6.0, 3.2)
