@@ -73,7 +73,8 @@ def test_embedded_samples_have_the_planned_outcomes(run_dir):
     right = by_id["counterbench/0/0"]
     assert [turn[0] for turn in right["p"]][-1] == "user"  # chat turns kept as turns
     assert data["strings"][right["r"][0]].startswith("Step 1")
-    assert right["y"] == json.dumps(json.loads((run_dir / "samples.jsonl").read_text().splitlines()[LIMIT])["sample"]["answer"])
+    assert right["y"] == json.loads((run_dir / "samples.jsonl").read_text().splitlines()[LIMIT])["sample"]["answer"]
+    assert right["a"] == [right["y"]]
     assert "type=basic" in right["g"] and right["s"]["accuracy"] == 1.0
     assert by_id["counterbench/0/4"]["e"].startswith("HTTP 500")
 

@@ -46,8 +46,8 @@ def cap_text(text: Any, line_number: int, limit: int = MAX_TEXT_CHARS) -> str:
 
 
 def compact_json(value: Any, line_number: int, limit: int = MAX_FIELD_CHARS) -> str:
-    """A value as JSON text for display, capped like texts are."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    """A value as JSON text for display (a plain string as itself), capped like texts are."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return cap_text(text, line_number, limit)
 
 
@@ -74,7 +74,7 @@ def sample_record(line: Mapping[str, Any], line_number: int, table: StringTable,
     if "continuations" in line:
         record["c"] = [table.add(cap_text(text, line_number)) for text in line["continuations"]]
         record["l"] = line.get("loglikelihoods") or []
-    record["a"] = [compact_json(answer, line_number) for answer in line.get("answers") or []]
+    record["a"] = [None if answer is None else compact_json(answer, line_number) for answer in line.get("answers") or []]
     if line.get("completion_scores"):
         record["cs"] = line["completion_scores"]
     if line.get("reasoning"):

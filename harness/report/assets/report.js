@@ -36,7 +36,7 @@
     return e;
   }
   function str(i) { return D.strings[i]; }
-  function shown(answer) { return answer === "null" ? "(none)" : answer; }
+  function shown(answer) { return answer === null ? "(none)" : answer; }
 
   function longText(text) {
     var box = el("div"), pre = el("pre", "txt");
@@ -67,7 +67,7 @@
     s.p.forEach(function (turn) { parts.push(str(turn[1])); });
     (s.r || []).forEach(function (k) { parts.push(str(k)); });
     (s.c || []).forEach(function (k) { parts.push(str(k)); });
-    parts.push(s.a.join(" "), s.y || "", s.e || "", s.g.join(" "));
+    parts.push(s.a.filter(function (a) { return a !== null; }).join(" "), s.y || "", s.e || "", s.g.join(" "));
     return (hay[i] = parts.join("\n").toLowerCase());
   }
 
@@ -220,7 +220,7 @@
         var l = (s.l || [])[j] || {};
         return ["log P = " + (l.logprob === undefined ? "-" : l.logprob.toFixed(4)) + (l.is_greedy ? " (greedy)" : ""), str(k)];
       })));
-      if (s.a.length) { det.appendChild(kv([["answer", s.a.join(" | ")]])); }
+      if (s.a.length) { det.appendChild(kv([["answer", s.a.map(shown).join(" | ")]])); }
     }
     det.appendChild(el("h4", null, "gold and scores"));
     var pairs = [];
