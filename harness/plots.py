@@ -14,9 +14,22 @@ MARKERS = ("s", "^", "D", "v", "P", "X", "*", "<", ">")
 
 
 def plot_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], path: Path, title: str) -> Path:
+    """The accuracy-vs-tokens figure as a PNG file, written atomically; returns the path."""
+    import matplotlib.pyplot as plt
+
+    figure = accuracy_vs_tokens_figure(rows, title)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.png")
+    figure.savefig(tmp, format="png")
+    plt.close(figure)
+    os.replace(tmp, path)
+    return path
+
+
+def accuracy_vs_tokens_figure(rows: Sequence[dict[str, Any]], title: str):
     """Accuracy (95% CI bars) against mean generated tokens per problem: one line for the
     sequential strategy, one per parallel n. ``rows`` are search-study rows
-    (harness/search_study_points.point_row). Written atomically; returns the path."""
+    (harness/search_study_points.point_row). Returns the matplotlib Figure."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -58,12 +71,7 @@ def plot_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], path: Path, title: s
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8, loc="best")
     figure.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.png")
-    figure.savefig(tmp, format="png")
-    plt.close(figure)
-    os.replace(tmp, path)
-    return path
+    return figure
 
 
 def _or(value: float | None, default: float) -> float:

@@ -200,11 +200,11 @@ def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOpt
     study_dir.mkdir(parents=True, exist_ok=True)
     _write_outputs(study_dir, spec, budgets, parallel_n, sequential_task, parallel_task, samples, rows, behaviours,
                    attempts, table, skipped)
-    from harness.plots import plot_accuracy_vs_tokens
+    from harness.plots import accuracy_vs_tokens_figure, plot_accuracy_vs_tokens
 
-    plot_accuracy_vs_tokens(rows, study_dir / "search_study.png",
-                            f"{spec.task} on {spec.model}: sequential backtracking vs parallel best-of-n ({len(samples)} problems)")
-    write_json(study_dir / "manifest.json", {
+    title = f"{spec.task} on {spec.model}: sequential backtracking vs parallel best-of-n ({len(samples)} problems)"
+    plot_accuracy_vs_tokens(rows, study_dir / "search_study.png", title)
+    manifest = {
         "kind": "search-study",
         "task": spec.task,
         "model": spec.model,
@@ -228,7 +228,11 @@ def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOpt
         "finished_at": datetime.now(timezone.utc).isoformat(),
         "versions": package_versions(),
         "git_commit": git_commit(),
-    })
+    }
+    write_json(study_dir / "manifest.json", manifest)
+    from studies.search.report import write_study_report
+
+    write_study_report(study_dir, manifest, rows, behaviours, accuracy_vs_tokens_figure(rows, title))
     return StudyOutcome(study_dir, rows, behaviours, skipped, backend.calls, hits, table)
 
 

@@ -316,3 +316,23 @@ def browser_html() -> str:
             f'<p id="status" class="status">loading samples...</p><div id="list"></div>'
             f'<div class="pager"><button id="prev">&larr; previous</button><span id="page"></span><button id="next">next &rarr;</button></div>'
             f'</section>')
+
+
+def rows_table(caption: str, rows: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]],
+               metric_names: Sequence[str], plain_names: Sequence[str]) -> str:
+    """A table of labelled rows for studies: metric cells (value, CI, CI bar) then plain columns.
+    ``rows`` are (label, {metric: MetricValue}, {column: value})."""
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in (*metric_names, *plain_names))
+    body = []
+    for label, metrics, plain in rows:
+        cells = "".join(metric_cell(label, name, metrics.get(name)) for name in metric_names)
+        cells += "".join(f'<td class="c">{html.escape(_plain_number(plain.get(name)))}</td>' for name in plain_names)
+        body.append(f'<tr><th class="label">{html.escape(label)}</th>{cells}</tr>')
+    return (f'<div class="table-wrap"><table class="metrics"><caption>{html.escape(caption)}</caption>'
+            f'<thead><tr><th>row</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _plain_number(value: Any) -> str:
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:.3g}"
+    return "" if value is None else str(value)

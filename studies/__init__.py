@@ -1,0 +1,1 @@
+"""Studies built from runs (the search study, reproductions): experiments on top of the engine."""
