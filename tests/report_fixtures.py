@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from harness.backends.base import Backend
-from harness.registry import get_task
-from harness.runner import RunSpec, plan_task, run
-from harness.types import Generation, Sample
+from harness.core.registry import get_task
+from harness.core.types import Generation, Sample
+from harness.pipeline.plan import RunSpec, plan_task
+from harness.pipeline.runner import run
 
 OUTCOME_CYCLE = ("right", "wrong", "unparseable", "truncated", "error")
 

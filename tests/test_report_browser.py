@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.report.html import format_value
-from harness.run_folder import read_metrics
+from harness.report.run_folder import read_metrics
 from tests.conftest import REPO_ROOT
 from tests.report_fixtures import OUTCOME_CYCLE, expected_outcomes, make_run
 
@@ -122,7 +122,7 @@ def test_free_text_search_and_sample_details(page, results):
     assert page.locator("#list article.sample").count() == 1
     page.locator("#list article.sample .sum").first.click()
     text = page.locator("#list article.sample .det").first.text_content()
-    assert "<answer>" in text and "accuracy" in text
+    assert "<answer>" in text and "accuracy" in text and "behaviours (rule-based sentence counts)" in text
     page.screenshot(path=str(ARTIFACTS / "report-sample-open.png"), full_page=True)
     page.locator("#plots").screenshot(path=str(ARTIFACTS / "report-figures.png"))
     assert page.errors == []

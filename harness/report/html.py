@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from harness.data import iter_jsonl
+from harness.pipeline.data import iter_jsonl
 from harness.report.outcomes import OUTCOMES, RIGHT_AT
 from harness.report.run_summary import run_facts, task_settings
 from harness.report.sample_data import build_sample_data, encode_blob
@@ -51,7 +51,7 @@ def try_write_report(run_dir: Path | str) -> Path | None:
 
 
 def render_report(run_dir: Path) -> str:
-    from harness.run_folder import read_manifest, read_metrics
+    from harness.report.run_folder import read_manifest, read_metrics
 
     manifest = read_manifest(run_dir)
     rows = read_metrics(run_dir)
@@ -94,8 +94,8 @@ def _asset(name: str) -> str:
 
 def _families_of(manifest: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """{task name: Family} for the tasks of the run that this installation knows (others: absent)."""
-    from harness.errors import HarnessError
-    from harness.registry import families, get_task
+    from harness.core.errors import HarnessError
+    from harness.core.registry import families, get_task
 
     by_name = {family.name: family for family in families()}
     out: dict[str, Any] = {}
@@ -121,7 +121,7 @@ def _groups(family: Any, line: Mapping[str, Any]) -> list[str]:
 
 
 def _gold(family: Any, line: Mapping[str, Any]) -> Any:
-    hook = getattr(family, "gold", None) if family is not None else None
+    hook = family.gold if family is not None else None
     if hook is None or not isinstance(line.get("sample"), dict):
         return None
     try:
@@ -132,9 +132,9 @@ def _gold(family: Any, line: Mapping[str, Any]) -> Any:
 
 def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
     """Reasoning behaviours per response, for search families (those declaring trace markers)."""
-    if family is None or getattr(family, "trace_markers", None) is None or "responses" not in line:
+    if family is None or not family.trace_markers or "responses" not in line:
         return None
-    from harness.traces import count_behaviours
+    from harness.parsing.traces import count_behaviours
 
     return [count_behaviours(text or "") for text in line.get("responses") or []]
 
@@ -234,7 +234,7 @@ def metric_cell(row_label: str, name: str, metric: Any) -> str:
 
 
 def metrics_html(rows: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any]) -> str:
-    from harness.tables import row_label
+    from harness.report.tables import row_label
 
     parts = ['<section id="metrics"><h2>Metrics <small>95% confidence intervals drawn as bars; '
              'unparsed / truncated / errors are counted, never hidden</small></h2>']
@@ -246,7 +246,7 @@ def metrics_html(rows: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any])
         head += "".join(f"<th>{label}</th>" for _, label in ENGINE_COUNTS)
         body = []
         for row in task_rows:
-            label = row_label(row)
+            label = row_label(dict(row))
             n = row.get("n", "")
             why = ""
             if n == 0:
@@ -285,7 +285,7 @@ def plots_html(rows: Sequence[Mapping[str, Any]], lines: Sequence[tuple[int, Map
         by_family.setdefault(family.name, (family, []))[1].append(task)
     figures = []
     for family, tasks in by_family.values():
-        hook = getattr(family, "plots", None)
+        hook = family.plots
         if hook is None:
             continue
         family_rows = [r for r in rows if r["task"] in tasks]

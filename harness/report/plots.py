@@ -86,7 +86,10 @@ def bars_with_ci(axis: Any, series: Mapping[str, Sequence[Any]], labels: Sequenc
                 continue
             low, high = _err(metric, ylim)
             xs.append(l_index + (s_index - (len(names) - 1) / 2) * width)
-            ys.append(metric.value), lows.append(low), highs.append(high), ns.append(metric.n)
+            ys.append(metric.value)
+            lows.append(low)
+            highs.append(high)
+            ns.append(metric.n)
         axis.bar(xs, ys, width * 0.92, yerr=[lows, highs], capsize=3, label=name, color=PALETTE[s_index % len(PALETTE)],
                  error_kw={"elinewidth": 1, "ecolor": "#444"})
         if annotate:
@@ -141,7 +144,7 @@ def chance_line(axis: Any, level: float, label: str = "chance") -> None:
                   textcoords="offset points", ha="right", fontsize=7, color="#b8474a")
 
 
-def heatmap(axis: Any, values: Sequence[Sequence[float]], row_labels: Sequence[str], col_labels: Sequence[str],
+def heatmap(axis: Any, values: Sequence[Sequence[float | None]], row_labels: Sequence[str], col_labels: Sequence[str],
             *, vmin: float = 0.0, vmax: float = 1.0, fmt: str = "{:.2f}") -> None:
     """A labelled matrix of values in [vmin, vmax] (NaN cells left blank), each cell printed."""
     import numpy as np
@@ -172,7 +175,7 @@ def scored_lines(lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 def means_by(lines: Sequence[Mapping[str, Any]], key: Any, metric: str) -> dict[Any, Any]:
     """{key(line): MetricValue of the per-sample metric} over scored lines, keys in first-seen order;
     lines whose key is None or that lack the metric are left out."""
-    from harness.metrics import mean_with_ci
+    from harness.report.metrics import mean_with_ci
 
     values: dict[Any, list[float]] = {}
     for line in scored_lines(lines):

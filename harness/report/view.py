@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 RUN_FILES = {"metrics.json": "application/json", "metrics.csv": "text/csv", "manifest.json": "application/json",
              "samples.jsonl": "application/x-ndjson", "report.html": "text/html"}
@@ -33,7 +33,7 @@ class ResultsSite:
             raise HarnessError(f"results folder not found: {results_dir} (give the folder holding run folders, e.g. results/)")
 
     def runs(self) -> dict[str, Path]:
-        from harness.leaderboard import find_run_dirs
+        from harness.report.leaderboard import find_run_dirs
 
         return {path.name: path for path in find_run_dirs([str(self.results_dir)])}
 
@@ -90,10 +90,10 @@ class ResultsSite:
     # -- pages ---------------------------------------------------------------------------------
 
     def index(self) -> str:
-        from harness.leaderboard import leaderboard_rows, leaderboard_table
         from harness.report.html import page
+        from harness.report.leaderboard import leaderboard_rows, leaderboard_table
+        from harness.report.run_folder import read_manifest
         from harness.report.run_summary import run_facts
-        from harness.run_folder import read_manifest
 
         runs = self.runs()
         board = leaderboard_table(leaderboard_rows(list(runs.values())), lambda row: f"/runs/{quote(Path(row['run_dir']).name)}/")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from harness.data import read_records
-from harness.errors import HarnessError
-from harness.types import Sample
+from harness.core.errors import HarnessError
+from harness.core.types import Sample
+from harness.pipeline.data import read_records
 from tasks.countdown.config import CountdownConfig
 
 

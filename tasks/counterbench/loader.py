@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from harness.data import read_records
-from harness.errors import HarnessError
-from harness.types import Sample
+from harness.core.errors import HarnessError
+from harness.core.types import Sample
+from harness.pipeline.data import read_records
 from tasks.counterbench.config import QUERY_TYPES, CounterBenchConfig
 
 GRAPH_ID = re.compile(r"graph(\d+)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.report.plots import Plot, bars_with_ci, heatmap, new_figure
+
 METRIC_NAMES = ("completion_ratio", "subtask_accuracy", "exact_match", "partial_match_0.5")  # the paper's order
 
 SHORT = {"completion_ratio": "CR", "subtask_accuracy": "S-Acc", "exact_match": "EM", "partial_match_0.5": "PM-0.5"}

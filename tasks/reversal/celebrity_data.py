@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from harness.data import read_records
-from harness.errors import HarnessError
-from harness.types import Sample
+from harness.core.errors import HarnessError
+from harness.core.types import Sample
+from harness.pipeline.data import read_records
 from tasks.reversal.celebrity_config import HUB_ID, CelebrityConfig
 
 REQUIRED_COLUMNS = ("child", "parent", "parent_type")
