@@ -29,7 +29,11 @@ class HFBackend(Backend):
         self.model_id = model
         self.options = options
         self.name = f"hf:{model}"
-        self._load(str(Path(model).expanduser()) if model.startswith("~") else model)
+        from harness.core.hub import must_load_from_cache
+
+        # An unreachable hub fails here in seconds, or loads a cached model without retrying the hub.
+        offline = {"local_files_only": True} if must_load_from_cache(model) else {}
+        self._load(str(Path(model).expanduser()) if model.startswith("~") else model, **offline)
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self, model: str, **kwargs: Any) -> None:

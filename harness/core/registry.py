@@ -177,10 +177,24 @@ def _coerce(raw: Any, default: Any, key: str) -> Any:
             kind = type(default[0]) if default else str
             return tuple(kind(item) for item in items)
     except ValueError:
-        raise HarnessError(
-            f"setting '{key}' expects a {type(default).__name__} like {default!r}, got '{raw}'"
-        ) from None
+        raise HarnessError(f"setting '{key}' expects {_kind_phrase(default)}, got '{raw}'") from None
     return raw
+
+
+_KIND_NAMES = {int: ("an integer", "integers"), float: ("a number", "numbers"), str: ("a text", "texts"),
+               bool: ("true or false (also 1/0, yes/no, on/off)", "true/false values")}
+
+
+def _kind_phrase(default: Any) -> str:
+    """What a --set value must look like, in words and in --set syntax: 'an integer like 4',
+    'a comma-separated list of integers like 10,100' (never 'a int like (10, 100)')."""
+    if isinstance(default, bool):
+        return _KIND_NAMES[bool][0]
+    if isinstance(default, tuple):
+        kind = type(default[0]) if default else str
+        plural = _KIND_NAMES.get(kind, (None, f"{kind.__name__} values"))[1]
+        return f"a comma-separated list of {plural}" + (f" like {','.join(map(str, default))}" if default else "")
+    return f"{_KIND_NAMES.get(type(default), (f'a {type(default).__name__} value',))[0]} like {default}"
 
 
 def config_as_dict(config: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from harness.backends import BackendOptions, check_backend_spec, make_backend
 from harness.backends.base import Backend
 from harness.core.registry import Task, config_as_dict
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
-from harness.pipeline.execute import ModelSession
+from harness.pipeline.execute import ModelSession, resume_line
 from harness.pipeline.plan import GenerationOverrides, RunSpec, default_run_id, plan_tasks
 from harness.pipeline.scoring import score_result
 from harness.report.run_folder import command_line, git_commit, package_versions, write_json, write_metrics, write_samples
@@ -64,7 +64,9 @@ def sample_line(task: Task, sample: Sample, request: Request, result: Any, recor
     return line
 
 
-def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend) -> RunOutcome:
+def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend,
+        notify: Callable[[str], None] | None = None) -> RunOutcome:
+    """``notify`` gets one-line status messages for the user (the CLI prints them on stderr)."""
     started = datetime.now(timezone.utc)
     check_backend_spec(spec.model)
     planned, skipped = plan_tasks(spec)
@@ -74,8 +76,12 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     all_records: dict[str, list[ScoredSample]] = {}
     lines: list[dict[str, Any]] = []
     with ModelSession(spec, backend_factory) as session:
-        for item in planned:
-            results = session.answer(item.task, item.samples, item.requests)
+        lookups = [session.look_up(item.requests) for item in planned]
+        line = resume_line(lookups)
+        if line and notify:
+            notify(line)  # before the first request: the user knows a resume is a resume
+        for item, lookup in zip(planned, lookups):
+            results = session.answer(item.task, item.samples, item.requests, lookup)
             records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
             all_records[item.task.name] = records
             rows.extend(task_rows(item.task, records))

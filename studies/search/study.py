@@ -200,7 +200,7 @@ def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOpt
     study_dir.mkdir(parents=True, exist_ok=True)
     _write_outputs(study_dir, spec, budgets, parallel_n, sequential_task, parallel_task, samples, rows, behaviours,
                    attempts, table, skipped)
-    from studies.search.plots import accuracy_vs_tokens_figure, plot_accuracy_vs_tokens
+    from studies.search.plots import figure_accuracy_vs_tokens, plot_accuracy_vs_tokens
 
     title = f"{spec.task} on {spec.model}: sequential backtracking vs parallel best-of-n ({len(samples)} problems)"
     plot_accuracy_vs_tokens(rows, study_dir / "search_study.png", title)
@@ -232,7 +232,7 @@ def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOpt
     write_json(study_dir / "manifest.json", manifest)
     from studies.search.report import write_study_report
 
-    write_study_report(study_dir, manifest, rows, behaviours, accuracy_vs_tokens_figure(rows, title))
+    write_study_report(study_dir, manifest, rows, behaviours, figure_accuracy_vs_tokens(rows, title))
     return StudyOutcome(study_dir, rows, behaviours, skipped, session.calls, hits, table)
 
 
