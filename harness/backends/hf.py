@@ -71,12 +71,18 @@ class HFBackend(Backend):
     # -- prompts -------------------------------------------------------------------------------
     def render(self, request: Request) -> str:
         """The exact text the model sees: the chat template for chat requests when the model has
-        one, the plain-text prompt otherwise."""
+        one (an assistant prefill as the partial last turn, continued), the plain-text prompt
+        otherwise (which ends with the prefill already)."""
         if request.messages is not None and self.supports_chat:
-            return self.tokenizer.apply_chat_template(
-                [dict(m) for m in request.messages], tokenize=False, add_generation_prompt=True
-            )
+            messages = [dict(m) for m in request.messages]
+            if request.assistant_prefill:
+                messages.append({"role": "assistant", "content": request.assistant_prefill})
+                return self.tokenizer.apply_chat_template(messages, tokenize=False, continue_final_message=True)
+            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return request.prompt
+
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        return True  # chat template continued, or the plain prompt that ends with the prefill
 
     # -- generation ----------------------------------------------------------------------------
     def generate(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:

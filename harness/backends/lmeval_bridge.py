@@ -122,6 +122,9 @@ class LMEvalBackend(Backend):
         except (OSError, ValueError, TypeError) as exc:
             raise HarnessError(f"lm-eval could not create '{model_name}' from '{args}': {exc}".splitlines()[0]) from None
 
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        return True  # appended to the rendered generation prompt, or in the plain prompt
+
     def describe(self) -> dict[str, Any]:
         import lm_eval
 
@@ -137,7 +140,9 @@ class LMEvalBackend(Backend):
         """The chat template for chat requests when the model has one, else the plain prompt."""
         if request.messages is not None:
             try:
-                return self.lm.apply_chat_template([dict(m) for m in request.messages], add_generation_prompt=True)
+                # lm-eval renders no partial assistant turn: the prefill follows the generation prompt
+                return self.lm.apply_chat_template([dict(m) for m in request.messages],
+                                                   add_generation_prompt=True) + request.assistant_prefill
             except Exception:  # noqa: BLE001 - no template (base model) or not implemented: plain text
                 pass
         return request.prompt

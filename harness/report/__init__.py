@@ -1,1 +1,2 @@
-"""Reports: what a run folder says to a person (the HTML report, the viewer, the leaderboard)."""
+"""Reports: metrics and their confidence intervals, tables, run folders, leaderboards, and what a run
+says to a person (report.html, `harness view`)."""

@@ -1,5 +1,6 @@
 """Two runs on the same samples, compared pairwise: per task, the mean of the per-sample primary
-metric in each run, their paired difference (B - A) with a 95% t interval, and the samples that
+metric in each run, their paired difference (B - A) with a 95% CI (harness.report.metrics.difference_with_ci: a bootstrap
+over the pairs, inside [-1, 1] for [0, 1] metrics), and the samples that
 flipped either way (right in one run, not right in the other; see harness/report/outcomes.py).
 
 Samples are matched by (task, id); samples that either run failed with an error are left out of

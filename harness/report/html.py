@@ -229,7 +229,9 @@ def metric_cell(row_label: str, name: str, metric: Any) -> str:
     ci = ""
     if metric.ci_low is not None and metric.ci_high is not None:
         ci = f'<span class="cit">[{format_value(metric.ci_low)}, {format_value(metric.ci_high)}]</span>'
-    return (f'<td class="m" data-row="{html.escape(row_label)}" data-metric="{html.escape(name)}" data-value="{metric.value!r}">'
+    method = getattr(metric, "ci_method", None)
+    title = f' title="95% CI by {html.escape(method)}"' if method else ""
+    return (f'<td class="m" data-row="{html.escape(row_label)}" data-metric="{html.escape(name)}" data-value="{metric.value!r}"{title}>'
             f'<span class="val">{format_value(metric.value)}</span>{ci}{_ci_bar(metric)}</td>')
 
 

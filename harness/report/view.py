@@ -157,7 +157,7 @@ class ResultsSite:
         body = (f'<header><nav class="top"><a href="/">&larr; all runs</a></nav><h1>Compare</h1>'
                 f'<div class="facts"><div class="fact"><span class="k">A</span><span class="v"><a href="/runs/{quote(name_a)}/">{html.escape(name_a)}</a></span></div>'
                 f'<div class="fact"><span class="k">B</span><span class="v"><a href="/runs/{quote(name_b)}/">{html.escape(name_b)}</a></span></div></div></header>'
-                f'<section><h2>Paired difference <small>per-sample primary metric, B - A, mean with 95% t interval; '
+                f'<section><h2>Paired difference <small>per-sample primary metric, B - A, mean with a 95% bootstrap interval over the pairs; '
                 f'a flip = right in one run, not right in the other</small></h2><div class="table-wrap"><table class="metrics compare">'
                 f'<thead><tr><th>task</th><th>metric</th><th>pairs</th><th>A</th><th>B</th><th>B - A</th><th>gained</th><th>lost</th>'
                 f'<th>note</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
