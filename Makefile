@@ -10,7 +10,7 @@ BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup lint test test-fast test-server test-browser bench leaderboard perf clean
+.PHONY: setup lint test test-fast test-server test-browser bench leaderboard perf reproduce-reversal clean
 
 setup: $(STAMP)
 
@@ -69,6 +69,10 @@ perf: setup
 	$(PY) bench/list_startup.py
 	$(PY) bench/api_throughput.py
 	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
+
+REPRODUCE_ARMS ?= scratch,reverse-training
+reproduce-reversal: setup  # the reversal curse and reverse training, trained from scratch (~5 min on 2 cores)
+	$(HARNESS) reproduce reversal-curse --arm $(REPRODUCE_ARMS) --out results/reproduce-reversal-curse
 
 clean:
 	rm -rf $(VENV) .pytest_cache

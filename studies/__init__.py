@@ -1,1 +1,2 @@
-"""Studies built from runs (the search study, reproductions): experiments on top of the engine."""
+"""Studies: experiments built from runs of the engine (reproductions, sweeps). Not engine code:
+a study uses only the engine's public API and asks families only through their declared hooks."""

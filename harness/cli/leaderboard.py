@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, counted
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -18,7 +18,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     write_leaderboard(rows, Path(args.out))
     page = write_leaderboard_html(rows, Path(args.out), len(run_dirs))
     print(format_leaderboard(rows))
-    print(f"\nleaderboard: {args.out} and {page} ({len(rows)} rows from {len(run_dirs)} runs)")
+    print(f"\nleaderboard: {args.out} and {page} ({counted(len(rows), 'row')} from {counted(len(run_dirs), 'run')})")
     return 0
 
 
