@@ -76,9 +76,13 @@ class HFBackend(Backend):
         if request.messages is not None and self.supports_chat:
             messages = [dict(m) for m in request.messages]
             if request.assistant_prefill:
-                messages.append({"role": "assistant", "content": request.assistant_prefill})
-                return self.tokenizer.apply_chat_template(messages, tokenize=False, continue_final_message=True)
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+                try:
+                    partial = [*messages, {"role": "assistant", "content": request.assistant_prefill}]
+                    return self.tokenizer.apply_chat_template(partial, tokenize=False, continue_final_message=True)
+                except ValueError:  # a template that rewrites the content: open the turn, then the prefill
+                    pass
+            opened = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            return opened + request.assistant_prefill
         return request.prompt
 
     def sends_assistant_prefill(self, request: Request) -> bool:

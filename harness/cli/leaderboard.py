@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, counted
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -17,7 +17,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     rows = leaderboard_rows(run_dirs)
     write_leaderboard(rows, Path(args.out))
     print(format_leaderboard(rows))
-    print(f"\nleaderboard: {args.out} ({len(rows)} rows from {len(run_dirs)} runs)")
+    print(f"\nleaderboard: {args.out} ({counted(len(rows), 'row')} from {counted(len(run_dirs), 'run')})")
     return 0
 
 

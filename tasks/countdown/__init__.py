@@ -10,7 +10,7 @@ from tasks.countdown.scoring import score_countdown_response
 FAMILY = register(
     Family(
         name="countdown",
-        description="Countdown arithmetic puzzles (TinyZero prompt, <answer> tags, AST verifier)",
+        description="Countdown arithmetic puzzles (TinyZero wording, exact with template=qwen-instruct/base; AST verifier + tinyzero_reward)",
         config=CountdownConfig,
         build_request=build_countdown_request,
         primary_metric="accuracy",
