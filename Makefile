@@ -71,7 +71,7 @@ perf: setup
 	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
 
 REPRODUCE_ARMS ?= scratch,reverse-training
-reproduce-reversal: setup  # the reversal curse and reverse training, trained from scratch (~5 min on 2 cores)
+reproduce-reversal: setup  # the reversal curse and reverse training, trained from scratch (~4 min on 2 busy cores)
 	$(HARNESS) reproduce reversal-curse --arm $(REPRODUCE_ARMS) --out results/reproduce-reversal-curse
 
 clean:
