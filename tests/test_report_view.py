@@ -99,6 +99,24 @@ def test_view_rebuilds_a_missing_report(results):
         thread.join(timeout=10)
 
 
+def test_view_lists_and_serves_study_folders(tmp_path):
+    study = tmp_path / "search-study-x"
+    study.mkdir()
+    (study / "report.html").write_text("<!DOCTYPE html><title>study</title>")
+    (study / "manifest.json").write_text(json.dumps({"kind": "search-study", "task": "sudoku-4x4", "model": "local"}))
+    server, thread = serve_in_thread(tmp_path)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        status, index = _get(base + "/")
+        assert status == 200 and "/studies/search-study-x/" in index and "search-study sudoku-4x4 local" in index
+        assert _get(base + "/studies/search-study-x/") == (200, "<!DOCTYPE html><title>study</title>")
+        assert _get(base + "/studies/nope/")[0] == 400
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 def test_view_bad_folder_is_one_line_error(tmp_path, capsys):
     assert main(["view", str(tmp_path / "missing"), "--port", "0"]) == 2
     assert "results folder not found" in capsys.readouterr().err

@@ -37,6 +37,11 @@ class ResultsSite:
 
         return {path.name: path for path in find_run_dirs([str(self.results_dir)])}
 
+    def studies(self) -> dict[str, Path]:
+        """Folders with a report.html but no metrics.json (a search study's folder)."""
+        return {p.name: p for p in sorted(self.results_dir.iterdir())
+                if p.is_dir() and (p / "report.html").is_file() and not (p / "metrics.json").is_file()}
+
     def handle(self, raw_path: str) -> tuple[int, str, bytes]:
         parts = urlsplit(raw_path)
         path = unquote(parts.path)
@@ -46,6 +51,12 @@ class ResultsSite:
             if path == "/compare":
                 query = parse_qs(parts.query)
                 return self._html(self.compare(query.get("a", [""])[0], query.get("b", [""])[0]))
+            if path.startswith("/studies/"):
+                name = path[len("/studies/"):].partition("/")[0]
+                studies = self.studies()
+                if name not in studies:
+                    raise HarnessError(f"no study folder '{name}' under {self.results_dir}")
+                return self._html((studies[name] / "report.html").read_text(encoding="utf-8"))
             if path.startswith("/runs/"):
                 name, _, file = path[len("/runs/"):].partition("/")
                 return self.run_file(name, file or "report.html")
@@ -123,9 +134,20 @@ class ResultsSite:
                 f'<section id="compare"><h2>Compare two runs <small>paired, on the samples both ran</small></h2>'
                 f'<form action="/compare" method="get" class="filters"><label>A <select name="a">{select_a}</select></label>'
                 f'<label>B <select name="b">{select_b}</select></label><button type="submit">compare</button></form></section>'
+                f'{self._studies_section()}'
                 f'<section id="runs"><h2>Runs</h2><div class="table-wrap"><table class="sortable board"><thead><tr>{head}</tr></thead>'
                 f'<tbody>{"".join(lines)}</tbody></table></div></section>')
         return page("harness view: " + str(self.results_dir), body)
+
+    def _studies_section(self) -> str:
+        from harness.report.run_folder import read_manifest
+
+        items = []
+        for name, folder in self.studies().items():
+            manifest = read_manifest(folder)
+            what = " ".join(str(manifest.get(k, "")) for k in ("kind", "task", "model") if manifest.get(k))
+            items.append(f'<li><a href="/studies/{quote(name)}/">{html.escape(name)}</a> {html.escape(what)}</li>')
+        return f'<section id="studies"><h2>Studies</h2><ul>{"".join(items)}</ul></section>' if items else ""
 
     def compare(self, name_a: str, name_b: str) -> str:
         from harness.report.compare import compare_runs
