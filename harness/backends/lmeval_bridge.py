@@ -57,7 +57,7 @@ def _settle_hub_access(pretrained: str | None) -> None:
         return
     from harness.core.hub import must_load_from_cache
 
-    if must_load_from_cache(pretrained):
+    if must_load_from_cache(pretrained, local_hint="pretrained=/path/to/model"):
         import huggingface_hub.constants
 
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -98,7 +98,6 @@ class LMEvalBackend(Backend):
 
             args = ",".join(filter(None, [f"pretrained={converted_model_dir()}", args]))
         self.args = args
-        _settle_hub_access(arg_values(args).get("pretrained"))
         self.options = options
         extra = dict(options.extra or {})
         default_chunk = 512 if model_name in SEEDED_ENGINES else max(1, options.batch_size) * 4
@@ -117,6 +116,7 @@ class LMEvalBackend(Backend):
         if model_name in SEEDED_ENGINES:
             additional.pop("device", None)  # vLLM/SGLang place themselves
         lm_class = resolve_lm_class(model_name)
+        _settle_hub_access(arg_values(args).get("pretrained"))
         try:
             self.lm = lm_class.create_from_arg_string(args, additional)  # type: ignore[attr-defined]  # an lm-eval LM class
         except (OSError, ValueError, TypeError) as exc:
