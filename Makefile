@@ -10,7 +10,7 @@ BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup lint test test-fast test-server bench leaderboard perf reproduce-reversal clean
+.PHONY: setup lint test test-fast test-server test-browser bench leaderboard perf reproduce-reversal clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,18 @@ $(LLAMA_STAMP): $(STAMP)
 test-server: setup $(LLAMA_STAMP)  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
 	$(PY) -m pytest -q tests/test_backend_llamacpp.py
 
+# The browser tests drive Debian's chromium headless through Playwright for Python (Playwright's own
+# browser download is not reachable here, so it is pointed at /usr/bin/chromium).
+BROWSER_STAMP := $(VENV)/.browser-installed
+
+$(BROWSER_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(BROWSER_STAMP)
+
+test-browser: setup $(BROWSER_STAMP)  # installs chromium once (apt), then report.html and `harness view` in a real browser
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	$(PY) -m pytest -q -m browser tests/test_report_browser.py
+
 test-fast: lint
 	$(PY) -m pytest -q -m "not model and not server"
 
@@ -56,9 +68,10 @@ perf: setup
 	$(PY) bench/local_throughput.py
 	$(PY) bench/list_startup.py
 	$(PY) bench/api_throughput.py
+	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
 
 REPRODUCE_ARMS ?= scratch,reverse-training
-reproduce-reversal: setup  # the reversal curse and reverse training, trained from scratch (~5 min on 2 cores)
+reproduce-reversal: setup  # the reversal curse and reverse training, trained from scratch (~4 min on 2 busy cores)
 	$(HARNESS) reproduce reversal-curse --arm $(REPRODUCE_ARMS) --out results/reproduce-reversal-curse
 
 clean:

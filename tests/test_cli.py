@@ -165,7 +165,7 @@ def _option_helps(command: str) -> dict[str, str]:
     return {action.dest: action.help or "" for action in command_parser._actions if action.dest != "help"}
 
 
-@pytest.mark.parametrize("command", ["run", "search-study", "reproduce", "generate", "score", "export", "export-lmeval", "report", "leaderboard", "list"])
+@pytest.mark.parametrize("command", ["run", "search-study", "reproduce", "generate", "score", "export", "export-lmeval", "report", "leaderboard", "list", "view"])
 def test_every_option_says_what_it_does_and_its_default(command):
     for dest, help_text in _option_helps(command).items():
         assert help_text, f"{command}: {dest} has no help"

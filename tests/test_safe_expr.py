@@ -80,6 +80,17 @@ def test_large_but_cheap_values_are_kept():
     assert evaluate_expression("[" * 150 + "]" * 150) == evaluate_expression("[" * 150 + "]" * 150)
 
 
+def test_the_documented_limits_of_the_defaults():
+    # the README's table of differences from eval: both are computed by eval, refused here
+    with pytest.raises(ExpressionError, match="too long"):
+        evaluate_expression("[" + "1, " * 340_000 + "]")  # 1 020 002 characters
+    assert evaluate_expression("1" + " ** -1" * 100) == 1.0
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        evaluate_expression("1" + " ** -1" * 160)
+    with pytest.raises(ExpressionError, match="power too large"):
+        evaluate_expression("[[2 ** 2_000_000]]")  # eval builds it in milliseconds; over 2^20 bits here
+
+
 def test_limits_are_configurable():
     with pytest.raises(ExpressionError, match="too long"):
         evaluate_expression("[1, 2, 3]", ExpressionLimits(max_chars=5))

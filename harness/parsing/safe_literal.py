@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,9 @@ def parse_literal(text: str, limits: LiteralLimits = DEFAULT_LIMITS) -> Any:
     if depth > limits.max_depth:
         raise LiteralError(f"literal nested too deeply ({depth} > {limits.max_depth})")
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not our output's business
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
         raise LiteralError(f"not a literal: {type(exc).__name__}") from None
     walker = _LiteralWalker(limits)

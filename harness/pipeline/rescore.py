@@ -93,4 +93,7 @@ def score_predictions(task_name: str, data: str | None, predictions_path: str, o
         "data": data, "command": command_line(), "started_at": started.isoformat(),
         "finished_at": datetime.now(timezone.utc).isoformat(), "versions": package_versions(), "git_commit": git_commit(),
     })
+    from harness.report.html import try_write_report
+
+    try_write_report(run_dir)
     return run_dir, rows, len(samples) - len(records)

@@ -91,6 +91,9 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     write_samples(run_dir / "samples.jsonl", lines)
     write_metrics(run_dir, rows)
     write_json(run_dir / "manifest.json", _manifest(spec, planned, backend_info, started, all_records, session.calls, session.hits, skipped, prefills))
+    from harness.report.html import try_write_report
+
+    try_write_report(run_dir)
     return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
 
 

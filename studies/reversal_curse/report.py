@@ -38,6 +38,21 @@ def _metric(rows: list[dict], group: str, name: str) -> dict | None:
     return None
 
 
+EXAMPLE_FILES = ("p2d_prompts_test", "p2d_reverse_prompts_test", "d2p_prompts_test", "d2p_reverse_prompts_test")
+EXAMPLES_PER_FILE = 2
+
+
+def probe_examples(records: list) -> list[dict[str, Any]]:
+    """The first probes of each same/reversed file (by line), with the model's greedy answer."""
+    examples = []
+    for split in EXAMPLE_FILES:
+        chosen = sorted((r for r in records if r.sample.get("split") == split and r.verdicts), key=lambda r: r.sample["line"])
+        for record in chosen[:EXAMPLES_PER_FILE]:
+            examples.append({"file": split, "prompt": record.sample["prompt"], "target": record.sample["target"],
+                             "answer": record.verdicts[0].answer, "correct": bool(record.scores.get("accuracy"))})
+    return examples
+
+
 def arm_results(accuracy_rows: list[dict], loglik_rows: list[dict]) -> dict[str, Any]:
     """The numbers of one arm, from the rows of its two probe runs."""
     accuracy = {}
@@ -144,6 +159,13 @@ def markdown(report: dict) -> str:
             "- probe runs: " + ", ".join(f"`{path}`" for path in info["runs"].values()),
             "",
         ]
+        if info.get("examples"):
+            lines += ["| file | prompt | target | greedy answer | correct |", "|---|---|---|---|---|"]
+            for example in info["examples"]:
+                cells = [example["file"], example["prompt"], example["target"].strip(), str(example["answer"])[:90]]
+                cells = [cell.replace("|", "/") for cell in cells]
+                lines.append("| " + " | ".join(cells) + f" | {'yes' if example['correct'] else 'no'} |")
+            lines.append("")
     lines += ["Wall-clock times of this run: `timings.json` (they vary with the machine and its load).", ""]
     return "\n".join(lines)
 

@@ -131,7 +131,7 @@ def default_device() -> str:
 
 def run_reproduction(spec: ReproductionSpec) -> ReproductionOutcome:
     from studies.reversal_curse.evaluate import ProbeOptions, probe_model
-    from studies.reversal_curse.report import arm_results, write_json, write_report
+    from studies.reversal_curse.report import arm_results, probe_examples, write_json, write_report
 
     spec.validate()
     preset = spec.resolved_preset()
@@ -168,6 +168,7 @@ def run_reproduction(spec: ReproductionSpec) -> ReproductionOutcome:
             "training": record["training"],
             "runs": {task: str(o.run_dir.relative_to(out)) for task, o in outcomes.items()},
             "probe_settings": preset.probe_settings,
+            "examples": probe_examples(outcomes["reversal-fictitious"].records["reversal-fictitious"]),
         }
         timings["arms"][arm] = {**record["timing"], "reused_model": reused,
                                 "probe_seconds": round(time.perf_counter() - trained, 1),

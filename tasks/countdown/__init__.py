@@ -4,6 +4,7 @@ from harness.core.registry import Family, register
 from tasks.countdown.config import CountdownConfig
 from tasks.countdown.generator import generate_countdown
 from tasks.countdown.loader import load_countdown
+from tasks.countdown.plots import countdown_plots
 from tasks.countdown.prompts import build_countdown_request
 from tasks.countdown.scoring import score_countdown_response
 
@@ -19,6 +20,8 @@ FAMILY = register(
         load=load_countdown,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("</answer>",),  # where an answer can be complete inside a longer completion
+        gold=lambda sample: sample["target"],
+        plots=countdown_plots,
         variants={
             "countdown-3": {"n_numbers": 3},
             "countdown-5": {"n_numbers": 5},
