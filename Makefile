@@ -10,7 +10,7 @@ BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup setup-vllm lint test test-fast test-server test-vllm bench leaderboard perf clean
+.PHONY: setup setup-vllm lint test test-fast test-server test-vllm test-browser bench leaderboard perf reproduce-reversal clean
 
 setup: $(STAMP)
 
@@ -68,6 +68,18 @@ test-vllm: setup-vllm
 	VLLM_CPU_KVCACHE_SPACE=1 VLLM_HOST_IP=127.0.0.1 $(VLLM_PY) -m pytest -q -m vllm \
 		tests/test_vllm_server.py tests/test_vllm_backend.py tests/test_vllm_lmeval.py
 
+# The browser tests drive Debian's chromium headless through Playwright for Python (Playwright's own
+# browser download is not reachable here, so it is pointed at /usr/bin/chromium).
+BROWSER_STAMP := $(VENV)/.browser-installed
+
+$(BROWSER_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(BROWSER_STAMP)
+
+test-browser: setup $(BROWSER_STAMP)  # installs chromium once (apt), then report.html and `harness view` in a real browser
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	$(PY) -m pytest -q -m browser tests/test_report_browser.py
+
 test-fast: lint
 	$(PY) -m pytest -q -m "not model and not server"
 
@@ -83,6 +95,11 @@ perf: setup
 	$(PY) bench/local_throughput.py
 	$(PY) bench/list_startup.py
 	$(PY) bench/api_throughput.py
+	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
+
+REPRODUCE_ARMS ?= scratch,reverse-training
+reproduce-reversal: setup  # the reversal curse and reverse training, trained from scratch (~4 min on 2 busy cores)
+	$(HARNESS) reproduce reversal-curse --arm $(REPRODUCE_ARMS) --out results/reproduce-reversal-curse
 
 clean:
 	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache
