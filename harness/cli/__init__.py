@@ -17,7 +17,7 @@ from harness.core.errors import HarnessError
 EXIT_USAGE = 2
 
 # the engine's own commands, in the order `harness --help` lists them
-COMMAND_MODULES = ("list_tasks", "run", "generate", "score", "export", "export_lmeval", "report", "leaderboard")
+COMMAND_MODULES = ("list_tasks", "run", "generate", "score", "export", "export_lmeval", "report", "leaderboard", "view")
 
 
 def build_parser() -> argparse.ArgumentParser:

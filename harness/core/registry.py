@@ -43,6 +43,14 @@ class Family:
                   completion may already hold a complete answer (trace analysis)
     export        (cfg, out_dir, seed, source) -> list[Path]: writes the files a protocol needs
                   before probing (fine-tuning data); None = the family has nothing to export
+    primary_metric_for (cfg) -> str: the primary metric of a configuration, where a variant measures
+                  something else (a log-likelihood variant of a generation family); default primary_metric
+    unbounded_metrics  per-sample metrics with no range on either side (a log-prob difference): their
+                  CI is Student t; every other metric gets Wilson (0/1) or a bootstrap (in range)
+    gold          (sample) -> JSON-able: the expected answer, as report.html shows it beside the model's
+    plots         (rows, sample_lines) -> list[harness.report.plots.Plot]: the figures the family's paper
+                  shows, built from the metrics rows (metrics.json, MetricValue inside) and samples.jsonl
+                  lines of this family's tasks in one run; drawn into report.html
     """
 
     name: str
@@ -63,6 +71,10 @@ class Family:
     search_prompt_settings: Mapping[str, Any] | None = None
     trace_markers: tuple[str, ...] = ()
     export: Callable[..., list[Any]] | None = None
+    unbounded_metrics: tuple[str, ...] = ()
+    primary_metric_for: Callable[[Any], str] | None = None
+    gold: Callable[[Sample], Any] | None = None
+    plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -73,6 +85,13 @@ class Task:
     name: str
     family: Family
     config: Any
+
+    @property
+    def primary_metric(self) -> str:
+        """The metric the task's tables lead with (its configuration's, where the family says)."""
+        if self.family.primary_metric_for is not None:
+            return self.family.primary_metric_for(self.config)
+        return self.family.primary_metric
 
 
 _FAMILIES: dict[str, Family] = {}

@@ -10,7 +10,7 @@ report:  score with the family's pure scorer, write the run folder, return the m
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -87,13 +87,32 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
             rows.extend(task_rows(item.task, records))
             lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
         backend_info = session.backend_info()
+        prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
     write_samples(run_dir / "samples.jsonl", lines)
     write_metrics(run_dir, rows)
-    write_json(run_dir / "manifest.json", _manifest(spec, planned, backend_info, started, all_records, session.calls, session.hits, skipped))
+    write_json(run_dir / "manifest.json", _manifest(spec, planned, backend_info, started, all_records, session.calls, session.hits, skipped, prefills))
+    from harness.report.html import try_write_report
+
+    try_write_report(run_dir)
     return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
 
 
-def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped) -> dict[str, Any]:
+def prefill_note(requests: Sequence[Request], backend: Backend | None) -> dict[str, Any] | None:
+    """For the manifest: the assistant prefill a task asks for and whether the backend sent it as the
+    start of the model's turn (a chat API cannot: then the model answered without it)."""
+    prefilled = [r for r in requests if r.assistant_prefill]
+    if not prefilled:
+        return None
+    if backend is None:
+        return {"text": prefilled[0].assistant_prefill, "sent": None, "note": "every answer came from the cache"}
+    sends = getattr(backend, "sends_assistant_prefill", lambda r: r.messages is None)
+    sent = all(sends(r) for r in prefilled)
+    note = ("sent as the start of the assistant turn" if sent else
+            f"NOT sent: backend '{getattr(backend, 'name', '?')}' cannot prefill a chat turn; the model began its answer itself")
+    return {"text": prefilled[0].assistant_prefill, "sent": sent, "note": note}
+
+
+def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None) -> dict[str, Any]:
     tasks = {}
     for item in planned:
         defaults = config_as_dict(type(item.task.config)())
@@ -106,6 +125,8 @@ def _manifest(spec, planned, backend_info, started, records, calls, hits, skippe
             "n_samples": len(item.samples),
             "request_settings": item.requests[0].settings.__dict__ if item.requests else None,
         }
+        if (prefills or {}).get(item.task.name):
+            tasks[item.task.name]["assistant_prefill"] = prefills[item.task.name]
     flat = [r for rs in records.values() for r in rs]
     return {
         "model": spec.model,

@@ -45,7 +45,9 @@ def write_metrics(run_dir: Path, rows: list[dict[str, Any]]) -> None:
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
     path = Path(run_dir) / "metrics.json"
     if not path.is_file():
-        raise HarnessError(f"{run_dir} is not a run folder (no metrics.json); give a folder under results/")
+        from harness.report.unfinished import describe_unfinished
+
+        raise HarnessError(describe_unfinished(Path(run_dir)))  # what is missing and how to finish it
     try:
         return rows_from_json(json.loads(path.read_text(encoding="utf-8"))["rows"])
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -83,8 +85,11 @@ def git_commit() -> str | None:
 
 
 def command_line() -> list[str]:
-    """The command as typed, with any user:password@ in URLs removed."""
-    return [Path(sys.argv[0]).name, *(re.sub(r"://[^/@\s]+@", "://***@", arg) for arg in sys.argv[1:])]
+    """The command as typed, with any user:password@ in URLs removed ('python -m harness' is recorded
+    as 'harness', so `harness report` can print it as the command that finishes a run)."""
+    program = Path(sys.argv[0]).name
+    program = "harness" if program == "__main__.py" and Path(sys.argv[0]).parent.name == "harness" else program
+    return [program, *(re.sub(r"://[^/@\s]+@", "://***@", arg) for arg in sys.argv[1:])]
 
 
 def slug(text: str) -> str:

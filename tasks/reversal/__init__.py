@@ -24,11 +24,13 @@ from tasks.reversal.fictitious_samples import generate_fictitious, load_fictitio
 from tasks.reversal.fictitious_scoring import (
     aggregate_fictitious,
     fictitious_group_keys,
+    fictitious_primary_metric,
     score_fictitious_completion,
     score_fictitious_loglikelihood,
     score_incontext_completion,
 )
 from tasks.reversal.incontext import build_incontext_request, generate_incontext, load_incontext
+from tasks.reversal.plots import celebrity_plots, fictitious_plots
 
 CELEBRITY = register(
     Family(
@@ -43,6 +45,8 @@ CELEBRITY = register(
         default_source=celebrity_default_source,
         aggregate=aggregate_celebrity,
         group_keys=celebrity_group_keys,
+        gold=lambda sample: sample["gold"],
+        plots=celebrity_plots,
         selection_unit=lambda sample: str(sample["row"]),  # --limit keeps both directions of a pair
         examples=celebrity_examples,
         variants={"reversal-celebrity-base": {"protocol": "base"}},
@@ -63,6 +67,10 @@ FICTITIOUS = register(
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
         export=export_fictitious,  # `harness export`: the fine-tuning files the protocol trains on first
+        unbounded_metrics=("logprob_gap",),
+        primary_metric_for=fictitious_primary_metric,
+        gold=lambda sample: sample["target"].strip(),
+        plots=fictitious_plots,
         variants={"reversal-fictitious-loglik": {"measure": "loglikelihood"}},
     )
 )
@@ -80,6 +88,10 @@ INCONTEXT = register(
         load=load_incontext,
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
+        unbounded_metrics=("logprob_gap",),
+        primary_metric_for=fictitious_primary_metric,
+        gold=lambda sample: sample["target"].strip(),
+        plots=fictitious_plots,
         variants={"reversal-incontext-loglik": {"measure": "loglikelihood", "prompt_format": "completion"}},
     )
 )
