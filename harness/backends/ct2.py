@@ -8,7 +8,8 @@ gives several times the tokens per second (bench/local_engines.py), from a prebu
 Semantics kept from the transformers path (harness/backends/hf.py): the same tokenizer and chat
 template render the prompt; greedy decoding at temperature 0; a completion ends at an end-of-sequence
 token (counted in completion_tokens, left out of the text) or at max_tokens ("length"); stop strings
-end it too and are trimmed; n completions are n rows of the batch; sampling is seeded per batch.
+end it too and are trimmed; n completions are n rows of the batch; sampling is seeded per batch
+(which random numbers a prompt gets depends on its batch, as with transformers).
 The weights are identical (fp32), so greedy text matches transformers' except where two tokens
 are within float rounding of each other (bench/local_engines.py counts how often).
 
@@ -49,23 +50,29 @@ def convert_once(hf_dir: Path, target: Path) -> Path:
 class CT2Generator:
     """Batched generation with per-row completion callbacks, on ``threads`` CPU threads."""
 
-    def __init__(self, model_dir: Path, tokenizer: Any, eos_ids: set[int], threads: int | None, batch_size: int):
+    def __init__(self, model_dir: Path, tokenizer: Any, eos_ids: set[int], threads: int | None):
         import ctranslate2
 
         self.tokenizer = tokenizer
         self.eos_ids = sorted(eos_ids)
-        self.batch_size = max(1, batch_size)
+        self.model_dir = model_dir
         self.threads = threads or min(2, os.cpu_count() or 1)
-        self.generator = ctranslate2.Generator(str(model_dir), device="cpu", compute_type="float32",
-                                               intra_threads=self.threads, inter_threads=1)
+        self.generator = self._load()
 
-    def generate(self, prompts: Sequence[str], settings: GenerationSettings) -> Iterator[tuple[int, Generation]]:
-        """(prompt index, Generation) for every prompt, in the order they finish."""
+    def _load(self) -> Any:
+        import ctranslate2
+
+        return ctranslate2.Generator(str(self.model_dir), device="cpu", compute_type="float32",
+                                     intra_threads=self.threads, inter_threads=1)
+
+    def generate(self, prompts: Sequence[str], settings: GenerationSettings, batch_size: int) -> Iterator[tuple[int, Generation]]:
+        """(prompt index, Generation) for every prompt, in the order they finish; a batch holds at
+        most ``batch_size`` rows (a prompt with n completions takes n rows)."""
         tokenized = [self.tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
         # similar lengths together: less padding, and rows of one batch finish closer together
         order = sorted(range(len(prompts)), key=lambda i: len(tokenized[i]))
         rows_per_prompt = max(1, settings.n)
-        prompts_per_batch = max(1, self.batch_size // rows_per_prompt)
+        prompts_per_batch = max(1, batch_size // rows_per_prompt)
         for start in range(0, len(order), prompts_per_batch):
             batch = order[start: start + prompts_per_batch]
             yield from self._batch(batch, tokenized, settings)
@@ -99,16 +106,20 @@ class CT2Generator:
 
         kwargs: dict[str, Any] = {"max_length": settings.max_tokens, "include_prompt_in_result": False,
                                   "end_token": self.eos_ids, "return_end_token": True, "callback": on_step}
+        generator = self.generator
         if settings.temperature > 0:
-            ctranslate2.set_random_seed(settings.seed)
             kwargs.update(sampling_topk=0, sampling_temperature=settings.temperature, sampling_topp=settings.top_p)
+            # The engine's random generators live in its worker threads and are seeded when first
+            # used: a fresh engine per sampled batch (a fraction of a second) makes the seed hold.
+            ctranslate2.set_random_seed(settings.seed)
+            generator = self._load()
         else:
             kwargs.update(sampling_topk=1)
         failure: list[BaseException] = []
 
         def run() -> None:
             try:
-                self.generator.generate_batch([self.tokenizer.convert_ids_to_tokens(r) for r in rows], **kwargs)
+                generator.generate_batch([self.tokenizer.convert_ids_to_tokens(r) for r in rows], **kwargs)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
                 failure.append(exc)
             finally:

@@ -100,8 +100,7 @@ class LocalBackend(HFBackend):
         from harness.backends.hf import _eos_ids
 
         config = _generation_config(self._folder)
-        self._ct2 = CT2Generator(ct2_model_dir(), self.tokenizer, _eos_ids(config, self.tokenizer),
-                                 options.threads, options.batch_size)
+        self._ct2 = CT2Generator(ct2_model_dir(), self.tokenizer, _eos_ids(config, self.tokenizer), options.threads)
         self.device = "cpu"
 
     def _load_tokenizer(self, folder: str) -> None:
@@ -129,7 +128,7 @@ class LocalBackend(HFBackend):
             groups.setdefault(request.settings, []).append(index)
         for settings, indices in groups.items():
             prompts = [self.render(requests[i]) for i in indices]
-            for position, generation in self._ct2.generate(prompts, settings):
+            for position, generation in self._ct2.generate(prompts, settings, self.options.batch_size):
                 yield indices[position], generation
 
     def loglikelihood(self, requests: Sequence[Request]) -> Iterator[tuple[int, LoglikelihoodResult]]:
