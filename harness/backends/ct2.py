@@ -51,12 +51,11 @@ class CT2Generator:
     """Batched generation with per-row completion callbacks, on ``threads`` CPU threads."""
 
     def __init__(self, model_dir: Path, tokenizer: Any, eos_ids: set[int], threads: int | None):
-        import ctranslate2
 
         self.tokenizer = tokenizer
         self.eos_ids = sorted(eos_ids)
         self.model_dir = model_dir
-        self.threads = threads or min(2, os.cpu_count() or 1)
+        self.threads = threads or free_cores()
         self.generator = self._load()
 
     def _load(self) -> Any:
@@ -69,12 +68,8 @@ class CT2Generator:
         """(prompt index, Generation) for every prompt, in the order they finish; a batch holds at
         most ``batch_size`` rows (a prompt with n completions takes n rows)."""
         tokenized = [self.tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
-        # similar lengths together: less padding, and rows of one batch finish closer together
-        order = sorted(range(len(prompts)), key=lambda i: len(tokenized[i]))
-        rows_per_prompt = max(1, settings.n)
-        prompts_per_batch = max(1, batch_size // rows_per_prompt)
-        for start in range(0, len(order), prompts_per_batch):
-            batch = order[start: start + prompts_per_batch]
+        for batch in length_batches([len(t) for t in tokenized], max(1, batch_size // max(1, settings.n)),
+                                    max_spread=max(8, settings.max_tokens // 4)):
             yield from self._batch(batch, tokenized, settings)
 
     def _batch(self, batch: list[int], tokenized: list[list[int]], settings: GenerationSettings) -> Iterator[tuple[int, Generation]]:
@@ -157,6 +152,32 @@ class CT2Generator:
             reasons.append("stop" if hit_eos or hit_stop or ended else "length")
             counts.append(len(row_tokens))
         return Generation(texts=texts, finish_reasons=reasons, prompt_tokens=len(prompt), completion_tokens=counts)
+
+
+def free_cores() -> int:
+    """CPU threads to use when none were asked for: the cores other processes leave free (1-minute
+    load average), at least one. Two threads on a 2-core box that is busy elsewhere are slower
+    than one, often by several times: every parallel step waits for the thread that lost its core."""
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this platform
+        busy = 0.0
+    return max(1, min(cores, round(cores - busy)))
+
+
+def length_batches(lengths: Sequence[int], size: int, max_spread: int) -> list[list[int]]:
+    """Prompt indices in batches of at most ``size``, shortest first, a batch never spanning more
+    than ``max_spread`` tokens of prompt length. CTranslate2 forwards a batch's prompts together only
+    up to the shortest one and replays the rest one decoding step at a time for the whole batch, so
+    a 3 000-token prompt beside a 100-token one would cost 2 900 extra steps."""
+    batches: list[list[int]] = []
+    for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        if batches and len(batches[-1]) < size and lengths[index] - lengths[batches[-1][0]] <= max_spread:
+            batches[-1].append(index)
+        else:
+            batches.append([index])
+    return batches
 
 
 def _has_stop(text: str, stop: tuple[str, ...]) -> bool:
