@@ -7,20 +7,31 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from harness.run_folder import read_manifest, read_metrics
+from harness.errors import HarnessError
+from harness.run_folder import check_run_folder, read_manifest, read_metrics
 
 COLUMNS = ("model", "task", "primary_metric", "value", "ci_low", "ci_high", "n", "run_dir", "finished_at")
 
 
-def find_run_dirs(paths: list[str]) -> list[Path]:
-    """The given run folders, or every run folder directly under a given parent (like results/)."""
+def find_run_dirs(paths: list[str], skipped: list[str] | None = None) -> list[Path]:
+    """The given run folders, or every run folder directly under a given parent (like results/).
+    Folders that are not one complete commit are left out, with the reason appended to ``skipped``."""
     found: list[Path] = []
     for path in map(Path, paths):
         if (path / "metrics.json").is_file():
             found.append(path)
         elif path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if (p / "metrics.json").is_file()))
-    return found
+    complete = []
+    for run_dir in found:
+        try:
+            check_run_folder(run_dir)
+        except HarnessError as exc:
+            if skipped is not None:
+                skipped.append(str(exc))
+            continue
+        complete.append(run_dir)
+    return complete
 
 
 def leaderboard_rows(run_dirs: list[Path]) -> list[dict[str, Any]]:

@@ -3,8 +3,14 @@
 plan:    choose samples (seeded), build each sample's request, apply the CLI's generation overrides
 execute: look every request up in the response cache; send only the missing ones to the backend
          (created only if something is missing, so a finished run re-runs with zero model calls);
-         cache each answer the moment it arrives
-report:  score with the family's pure scorer, write the run folder, return the metrics rows
+         cache each answer the moment it arrives; requests another live run is already asking
+         (claimed in the shared cache) are waited for, not paid twice
+report:  score with the family's pure scorer, write the run folder as one commit (manifest last,
+         holding the other files' hashes), return the metrics rows
+
+The run folder is created only once the run can start (backend made, folder locked): a missing API
+key or a bad option leaves nothing behind, and a second run into the same folder stops at once with
+"<folder> is being written by pid N".
 """
 
 from __future__ import annotations
@@ -14,18 +20,20 @@ import hashlib
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from harness.backends import BackendOptions, check_backend_spec, make_backend
-from harness.backends.base import Backend
+from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
+from harness.backends.base import Backend, answer_identity
 from harness.cache import ResponseCache, request_key
 from harness.errors import HarnessError
+from harness.pipeline.run_lock import RunFolderLock
 from harness.registry import Task, config_as_dict, get_task
-from harness.run_folder import command_line, git_commit, package_versions, write_json, write_metrics, write_samples
+from harness.run_folder import command_line, commit_run_folder, git_commit, package_versions
 from harness.samples import select_samples
 from harness.scoring import score_result
 from harness.tables import task_rows
@@ -105,13 +113,12 @@ def plan_task(task: Task, spec: RunSpec) -> PlannedTask:
     return PlannedTask(task=task, samples=samples, requests=requests)
 
 
+SHARED_WAIT_S = 1800.0  # longest wait for answers another live run is asking (then ask them here)
+
+
 def backend_cache_name(spec: RunSpec) -> str:
-    """The cache namespace of a model: the spec plus the options that change its answers."""
-    opts = spec.backend_options
-    extra = f"|dtype={opts.dtype}" if opts.dtype else ""
-    if opts.base_url:
-        extra += f"|base_url={opts.base_url}"
-    return spec.model + extra
+    """The cache namespace of a model: the spec plus every option that can change its answers."""
+    return json.dumps(answer_identity(spec.model, spec.backend_options), sort_keys=True)
 
 
 def default_run_id(spec: RunSpec) -> str:
@@ -145,7 +152,15 @@ class LazyBackend:
             self.backend.close()
 
 
-def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool) -> tuple[list[Any], int]:
+def missing_keys(planned: PlannedTask, cache: ResponseCache, cache_name: str) -> list[str]:
+    """Keys of the task's requests that the cache cannot answer."""
+    keys = [request_key(cache_name, r) for r in planned.requests]
+    cached = cache.get_many(keys)
+    return [k for k in dict.fromkeys(keys) if k not in cached]
+
+
+def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool,
+            shared_wait_s: float = SHARED_WAIT_S) -> tuple[list[Any], int]:
     """Results for every request, from cache or the backend; returns (results, cache hits)."""
     keys = [request_key(cache_name, r) for r in planned.requests]
     cached = cache.get_many(keys)
@@ -157,12 +172,13 @@ def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, ca
             missing.setdefault(keys[i], []).append(i)  # identical requests are asked once
     if not missing:
         return results, hits
-    firsts = [indices[0] for indices in missing.values()]
-    by_kind: dict[str, list[int]] = {}
-    for i in firsts:
-        by_kind.setdefault(planned.requests[i].kind, []).append(i)
-    bar = _progress(len(firsts), f"{planned.task.name}", progress)
-    try:
+    bar = _progress(len(missing), f"{planned.task.name}", progress)
+    mine, theirs = cache.claim(missing)
+
+    def ask(claimed: list[str]) -> None:
+        by_kind: dict[str, list[int]] = {}
+        for key in claimed:
+            by_kind.setdefault(planned.requests[missing[key][0]].kind, []).append(missing[key][0])
         for kind, indices in by_kind.items():
             model = backend.get()
             if kind == "loglikelihood" and not model.supports_loglikelihood:
@@ -175,16 +191,53 @@ def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, ca
                 index = indices[position]
                 backend.calls += 1
                 if result.error is None:
-                    cache.put(keys[index], result)
+                    cache.put(keys[index], result)  # also drops our claim
+                else:
+                    cache.release([keys[index]])  # another run may try it now
                 for same in missing[keys[index]]:
                     results[same] = result
                 bar.update(1)
+
+    try:
+        ask(mine)
+        _wait_for_shared(theirs, missing, results, cache, ask, bar, shared_wait_s)
     finally:
         bar.close()
+        cache.release(missing)
     for i, result in enumerate(results):
         if result is None:  # a backend that dropped a request: record it, never lose it silently
             results[i] = Generation(texts=[], finish_reasons=["error"], error="backend returned no result")
     return results, hits
+
+
+def _wait_for_shared(theirs: list[str], missing: dict[str, list[int]], results: list[Any], cache: ResponseCache,
+                     ask: Callable[[list[str]], None], bar: Any, wait_s: float) -> None:
+    """Answers to requests another live run claimed: read them from the cache as they land; ask
+    here what its claimer dropped (it died, or the request failed there) or, after ``wait_s``,
+    everything still missing."""
+    pending = set(theirs)
+    deadline = time.monotonic() + wait_s
+
+    def take_answers(keys: set[str]) -> set[str]:
+        found = cache.get_many(keys)
+        for key, result in found.items():
+            for same in missing[key]:
+                results[same] = result
+            bar.update(1)
+        return set(found)
+
+    while pending:
+        pending -= take_answers(pending)
+        if not pending:
+            return
+        orphaned = pending - cache.live_claims(pending)
+        if orphaned or time.monotonic() > deadline:
+            claimed, _ = cache.claim(orphaned or pending, force=not orphaned)
+            pending -= set(claimed)
+            late = take_answers(set(claimed))  # answered just before its claim was dropped
+            ask([key for key in claimed if key not in late])
+            continue
+        time.sleep(0.1)
 
 
 def _progress(total: int, desc: str, enabled: bool):
@@ -222,6 +275,7 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     started = datetime.now(timezone.utc)
     spec.tasks = expand_task_names(spec.tasks)
     check_backend_spec(spec.model)
+    check_backend_options(spec.model, spec.backend_options)
     if spec.data is not None and len(spec.tasks) > 1:
         raise HarnessError("--data applies to one task at a time; run each task with its own --data")
     planned: list[PlannedTask] = []
@@ -235,7 +289,6 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
                 raise
             skipped[name] = str(exc)
     run_dir = Path(spec.out) if spec.out else Path(spec.results_dir) / default_run_id(spec)
-    run_dir.mkdir(parents=True, exist_ok=True)
     cache = ResponseCache(spec.cache_path or Path(spec.results_dir) / ".cache" / "responses.sqlite")
     cache_name = backend_cache_name(spec)
     backend = LazyBackend(spec, backend_factory)
@@ -243,7 +296,11 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     all_records: dict[str, list[ScoredSample]] = {}
     lines: list[dict[str, Any]] = []
     hits = 0
+    lock = RunFolderLock(run_dir)
     try:
+        if any(missing_keys(item, cache, cache_name) for item in planned):
+            backend.get()  # a missing key or an unloadable model fails here, before any folder exists
+        lock.acquire()
         for item in planned:
             results, task_hits = execute(item, backend, cache, cache_name, spec.progress)
             hits += task_hits
@@ -252,13 +309,24 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
             rows.extend(task_rows(item.task, records))
             lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
         backend_info = backend.backend.describe() if backend.backend is not None else {"name": spec.model, "loaded": False}
+        commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
+                                                          backend.calls, hits, skipped))
     finally:
         backend.close()
         cache.close()
-    write_samples(run_dir / "samples.jsonl", lines)
-    write_metrics(run_dir, rows)
-    write_json(run_dir / "manifest.json", _manifest(spec, planned, backend_info, started, all_records, backend.calls, hits, skipped))
+        lock.release()
     return RunOutcome(run_dir, rows, all_records, backend.calls, hits, skipped)
+
+
+def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> list[str]:
+    """One line per distinct cause of failed samples, most frequent first, for stderr."""
+    causes = Counter(r.error for rs in records.values() for r in rs if r.error)
+    lines = [f"{count} sample{'s' if count > 1 else ''} failed: {cause}; re-run the same command to retry them"
+             for cause, count in causes.most_common(limit)]
+    rest = causes.most_common()[limit:]
+    if rest:
+        lines.append(f"{sum(c for _, c in rest)} more samples failed with {len(rest)} other errors (see samples.jsonl)")
+    return lines
 
 
 def _settings_for(name: str, settings: dict[str, str]) -> dict[str, str]:

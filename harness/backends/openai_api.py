@@ -218,6 +218,8 @@ class OpenAIBackend(Backend):
     name = "openai"
     supports_chat = True
     supports_loglikelihood = True
+    extra_options = frozenset({"rpm", "tpm", "endpoint", "native_n", "max_tokens_param", "think_tags",
+                               "retry_base_delay_s", "retry_max_delay_s"})
 
     def __init__(self, model: str, options: BackendOptions) -> None:
         if not model.strip():
