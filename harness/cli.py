@@ -1,5 +1,10 @@
 """The `harness` command line. Every user mistake ends in one clear line on stderr and exit 2.
 
+Exit codes: 0 success; 2 a mistake to fix (HarnessError: bad option, missing key, unreachable
+endpoint, a folder another run is writing); 3 the run finished but some samples ended in an error
+(one stderr line per cause, with counts; re-running the same command retries exactly those);
+130 interrupted (everything answered so far is cached).
+
 Only light modules are imported at start-up; the runner and backends load when a command needs them.
 """
 
@@ -13,6 +18,7 @@ from collections.abc import Sequence
 from harness.errors import HarnessError
 
 EXIT_USAGE = 2
+EXIT_SAMPLE_ERRORS = 3
 
 
 def _settings(pairs: Sequence[str]) -> dict[str, str]:
@@ -64,7 +70,7 @@ def _backend_options(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.runner import GenerationOverrides, RunSpec, run
+    from harness.runner import GenerationOverrides, RunSpec, failure_summary, run
     from harness.tables import format_table
 
     spec = RunSpec(
@@ -83,7 +89,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     print(format_table(outcome.rows))
     print(f"\nrun folder: {outcome.run_dir}  (requests: {outcome.cache_hits} from cache, {outcome.backend_calls} to the model)")
-    return 0
+    failures = failure_summary(outcome.records)
+    for line in failures:
+        print(f"harness: {line}", file=sys.stderr)
+    return EXIT_SAMPLE_ERRORS if failures else 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -158,7 +167,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
     from harness.leaderboard import find_run_dirs, format_leaderboard, leaderboard_rows, write_leaderboard
 
-    run_dirs = find_run_dirs(args.run_dirs)
+    skipped: list[str] = []
+    run_dirs = find_run_dirs(args.run_dirs, skipped)
+    for reason in skipped:
+        print(f"harness: skipped {reason}", file=sys.stderr)
     if not run_dirs:
         raise HarnessError(f"no run folders (with metrics.json) in: {' '.join(args.run_dirs)}")
     rows = leaderboard_rows(run_dirs)

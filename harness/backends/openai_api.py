@@ -43,6 +43,7 @@ from harness.backends.openai_parse import (
     Choice,
     MalformedResponse,
     Usage,
+    decode_body,
     parse_chat_choices,
     parse_completion_choices,
     parse_echo_loglikelihood,
@@ -118,7 +119,7 @@ class ApiSettings:
             raise HarnessError(f"--concurrency must be >= 1, got {options.concurrency}")
         if options.max_retries < 0:
             raise HarnessError(f"max_retries must be >= 0, got {options.max_retries}")
-        base_url = options.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        base_url, _ = split_url_credentials(options.base_url or os.environ.get("OPENAI_BASE_URL") or None)
         retry = RetryPolicy(
             max_retries=int(options.max_retries),
             base_delay_s=_number(extra.get("retry_base_delay_s"), "retry_base_delay_s") or 0.5,
@@ -145,8 +146,26 @@ class ApiSettings:
         return bool(self.base_url) and any(f"//{host}" in self.base_url for host in LOCAL_HOSTS)
 
 
-def resolve_api_key(settings: ApiSettings) -> str:
-    """The key from the named environment variable. Servers on this machine need none."""
+def split_url_credentials(url: str | None) -> tuple[str | None, str | None]:
+    """('http://host/v1', 'KEY') from 'http://user:KEY@host/v1' (or 'http://KEY@host/v1'): HTTP
+    clients refuse credentials in the URL next to a bearer key, so they are taken out and used as
+    the key."""
+    if not url:
+        return url, None
+    match = re.match(r"^([a-z][a-z0-9+.-]*://)([^/@\s]*)@(.*)$", url.strip(), re.I)
+    if match is None:
+        return url, None
+    user, _, password = match.group(2).partition(":")
+    from urllib.parse import unquote
+
+    return match.group(1) + match.group(3), unquote(password or user) or None
+
+
+def resolve_api_key(settings: ApiSettings, url_key: str | None = None) -> str:
+    """The key given in the --base-url (user:KEY@host), else the named environment variable.
+    Servers on this machine need none."""
+    if url_key:
+        return url_key
     key = os.environ.get(settings.api_key_env, "").strip()
     if key:
         return key
@@ -225,7 +244,9 @@ class OpenAIBackend(Backend):
         if not model.strip():
             raise HarnessError("the openai backend needs a model name, e.g. --model openai:gpt-4o-mini")
         self.settings = ApiSettings.from_options(model.strip(), options)
-        self._api_key = resolve_api_key(self.settings)
+        _, url_key = split_url_credentials(options.base_url or os.environ.get("OPENAI_BASE_URL") or None)
+        self._api_key = resolve_api_key(self.settings, url_key)
+        self._answered_any = False  # until one request succeeds, an unreachable endpoint fails fast
         self._limiter = RateLimiter(self.settings.rpm, self.settings.tpm)
         self._native_n = self.settings.native_n
         self._max_tokens_param = self.settings.max_tokens_param
@@ -442,24 +463,30 @@ class OpenAIBackend(Backend):
                 # per request) or building pydantic models we would only turn back into dicts.
                 response = await _with_timeout(client.post(path, cast_to=raw_type, body=body),
                                                self.settings.timeout_s + 5)
-                data = json.loads(response.content)
+                data = decode_body(response.content)
                 parsed = parse(data)
                 usage = parse_usage(data)
                 self._limiter.settle(estimate, usage.total)
+                self._answered_any = True
                 return _outcome(parsed, usage)
             except MalformedResponse as exc:
                 last_error = f"malformed response: {exc}"
-            except ValueError as exc:  # body is not JSON
-                last_error = f"malformed response: not JSON ({type(exc).__name__})"
             except asyncio.TimeoutError:
                 last_error = f"timed out after {self.settings.timeout_s:g} s"
             except Exception as exc:  # noqa: BLE001 - sorted into retry / fail / fatal below
                 status = getattr(exc, "status_code", None)
                 message = self._error_text(exc)
                 if status is None and not _is_connection_error(exc):
-                    raise
+                    # not an HTTP answer and not the network: a request that can never be sent
+                    # (a URL the client refuses, ...): every request would fail the same way
+                    raise _Fatal(f"requests to {_safe_url(self.settings.base_url) or 'the OpenAI API'} cannot be"
+                                 f" sent: {type(exc).__name__}: {redact(str(exc), self._api_key)[:200]}") from None
                 if status is None:
-                    last_error = message
+                    last_error, unreachable = connection_cause(exc, self.settings.timeout_s)
+                    if unreachable and not self._answered_any and attempt + 1 >= FAIL_FAST_ATTEMPTS:
+                        raise _Fatal(f"cannot reach {_safe_url(self.settings.base_url) or 'the OpenAI API'}:"
+                                     f" {last_error} ({attempt + 1} attempts, no request answered yet);"
+                                     " is the server running? check --base-url") from None
                 elif is_retryable_status(status):
                     retry_after = parse_retry_after(getattr(getattr(exc, "response", None), "headers", None))
                     last_error = message
@@ -468,10 +495,12 @@ class OpenAIBackend(Backend):
                         adjusted, body = True, make_body()
                         continue
                     self._raise_if_fatal(status, message, chat, loglikelihood)
-                    return _Outcome(error=message)
+                    return _Outcome(error=f"{message} (not retried: the server refused this request)")
             attempt += 1
             if attempt > policy.max_retries:
-                return _Outcome(error=f"failed after {attempt} attempts: {last_error}")
+                where = _safe_url(self.settings.base_url) or "the OpenAI API"
+                retries = policy.max_retries
+                return _Outcome(error=f"{last_error} at {where} after {retries} retr{'y' if retries == 1 else 'ies'}")
 
     def _adapt_to(self, status: int, message: str) -> bool:
         """Switch between max_tokens and max_completion_tokens when the server names the other."""
@@ -565,6 +594,32 @@ def _raw_response_type() -> type:
         import httpx
 
         return httpx.Response
+
+
+FAIL_FAST_ATTEMPTS = 3  # connection failures in a row, before any answer, that end the run
+
+
+def connection_cause(exc: BaseException, timeout_s: float) -> tuple[str, bool]:
+    """(what went wrong on the network, whether it says the endpoint is unreachable), from the
+    exception chain: the SDK files a refused connection under "Request timed out"."""
+    names, seen, item = [], set(), exc
+    while item is not None and id(item) not in seen:
+        seen.add(id(item))
+        names.append(type(item).__name__)
+        item = item.__cause__ or item.__context__
+    if "ConnectionRefusedError" in names:
+        return "connection refused", True
+    if "gaierror" in names or "ClientConnectorDNSError" in names:
+        return "host not found", True
+    if "ClientConnectorError" in names or "ClientConnectorCertificateError" in names or "ClientSSLError" in names:
+        return "cannot connect", True
+    if "ServerDisconnectedError" in names:
+        return "server closed the connection", False
+    if "ClientPayloadError" in names or "ContentLengthError" in names:
+        return "reply cut off mid-body", False
+    if any("Timeout" in name for name in names):
+        return f"timed out after {timeout_s:g} s", False
+    return f"connection error ({names[-1]})", False
 
 
 def _is_connection_error(exc: BaseException) -> bool:
