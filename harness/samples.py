@@ -11,6 +11,7 @@ import json
 import random
 from pathlib import Path
 
+from harness.core.jsontext import dumps
 from harness.data import iter_jsonl
 from harness.errors import HarnessError
 from harness.registry import Task
@@ -103,4 +104,4 @@ def write_generated(task: Task, samples: list[Sample], out: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         for sample in samples:
-            handle.write(json.dumps({GENERATED_MARK: task.name, **sample}, ensure_ascii=False, sort_keys=True) + "\n")
+            handle.write(dumps({GENERATED_MARK: task.name, **sample}, sort_keys=True) + "\n")
