@@ -72,12 +72,12 @@ def _read_generated(path: str) -> list[Sample] | None:
     file = Path(path)
     if file.suffix != ".jsonl" or not file.is_file():
         return None
-    with file.open(encoding="utf-8") as handle:
+    with file.open("rb") as handle:
         first = handle.readline()
     try:
-        head = json.loads(first)
-    except json.JSONDecodeError:
-        return None
+        head = json.loads(first.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None  # not ours; the family's loader names what is wrong with it
     if not isinstance(head, dict) or GENERATED_MARK not in head:
         return None
     samples = []

@@ -118,3 +118,12 @@ def test_prediction_file_with_invalid_utf8_is_a_one_line_error(tmp_path, capsys)
     assert code == 2 and len(err.splitlines()) == 1
     assert "preds.jsonl:2: not UTF-8 text (byte 0xc3 at column" in err
     assert not (tmp_path / "scored").exists()
+
+
+def test_a_binary_file_given_as_data_is_named_not_a_traceback(tmp_path, capsys):
+    data = tmp_path / "blob.jsonl"
+    data.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\n\x00\x00")
+    code = main(["run", "countdown", "--data", str(data), "--results-dir", str(tmp_path), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith(f"harness: error: {data}:1: ") and len(err.splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["blob.jsonl"]
