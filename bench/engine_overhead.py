@@ -8,11 +8,10 @@ from pathlib import Path
 
 from _common import figure, timer
 
-from harness.runner import RunSpec, run
-from harness.registry import get_task
-from harness.samples import select_samples
-from harness.scoring import score_result
-from harness.types import Generation
+from harness.core.registry import get_task
+from harness.pipeline.runner import RunSpec, run
+from harness.pipeline.samples import select_samples
+from harness.pipeline.scoring import score_result
 from tests.fake_backend import FakeCountdownBackend
 
 N = 1000

@@ -30,7 +30,7 @@ QUESTIONS = [
 
 
 def requests(count: int, max_tokens: int):
-    from harness.types import GenerationSettings, Request
+    from harness.core.types import GenerationSettings, Request
 
     generate = [Request(kind="generate", messages=({"role": "user", "content": QUESTIONS[i % len(QUESTIONS)]},),
                         settings=GenerationSettings(max_tokens=max_tokens)) for i in range(count)]

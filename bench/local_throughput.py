@@ -8,8 +8,8 @@ import argparse
 from _common import figure, timer
 
 from harness.backends import BackendOptions, make_backend
-from harness.registry import get_task
-from harness.samples import select_samples
+from harness.core.registry import get_task
+from harness.pipeline.samples import select_samples
 
 
 def plain_loop(backend, prompts: list[str], batch_size: int, max_tokens: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from _common import REPO_ROOT, figure, timer
 
-from harness.registry import get_task
+from harness.core.registry import get_task
 from tasks.lr2bench.generators import make_item
 from tasks.lr2bench.instructions import tagged_solution
 from tasks.lr2bench.spec import GENERABLE_TASKS, TASK_SPECS

@@ -16,8 +16,8 @@ import dataclasses
 from _common import REPO_ROOT, figure, timer
 
 from harness.backends import BackendOptions, make_backend
-from harness.registry import get_task
-from harness.types import Request
+from harness.core.registry import get_task
+from harness.core.types import Request
 
 FIXTURE_CSV = REPO_ROOT / "tests/fixtures/reversal/celebrity/parent_child_pairs.csv"
 

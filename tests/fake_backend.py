@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from harness.backends.base import Backend, BackendOptions
-from harness.types import Generation, Loglikelihood, LoglikelihoodResult, Request
+from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 from tasks.countdown.solver import solve_countdown
 
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from harness.backends.openai_api import redact
-from harness.backends.openai_parse import (
+from harness.backends.openai.parsing import (
+    Choice,
     MalformedResponse,
     parse_chat_choices,
     parse_completion_choices,
@@ -17,10 +17,10 @@ from harness.backends.openai_parse import (
     parse_usage,
     split_think_tags,
     split_token_count,
-    Choice,
 )
-from harness.backends.ratelimit import RateLimiter, TokenBucket
-from harness.backends.retry import RetryPolicy, is_retryable_status, parse_retry_after
+from harness.backends.openai.ratelimit import RateLimiter, TokenBucket
+from harness.backends.openai.retry import RetryPolicy, is_retryable_status, parse_retry_after
+from harness.backends.openai.settings import redact
 
 
 def test_backoff_grows_with_full_jitter_and_respects_retry_after():

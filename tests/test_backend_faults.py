@@ -15,8 +15,8 @@ import pytest
 
 from harness.backends import BackendOptions, make_backend
 from harness.core.jsontext import original_bytes
-from harness.runner import RunSpec, run
-from harness.types import GenerationSettings, Request
+from harness.core.types import GenerationSettings, Request
+from harness.pipeline.runner import RunSpec, run
 from tests.fake_openai_server import FAULT_KINDS, FakeOpenAIServer, FaultMix, default_answer, hazardous_answer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

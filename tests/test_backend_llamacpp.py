@@ -18,8 +18,8 @@ import pytest
 
 from harness.backends import BackendOptions, make_backend
 from harness.backends.llamacpp import embedded_gguf_path, split_prompt_spaces
-from harness.errors import HarnessError
-from harness.types import GenerationSettings, Request
+from harness.core.errors import HarnessError
+from harness.core.types import GenerationSettings, Request
 
 needs_llama_cpp = pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None,

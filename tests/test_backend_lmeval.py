@@ -10,8 +10,8 @@ import pytest
 
 from harness.backends import BackendOptions, make_backend
 from harness.backends.lmeval_bridge import arg_keys, parse_spec
-from harness.errors import HarnessError
-from harness.types import GenerationSettings, Request
+from harness.core.errors import HarnessError
+from harness.core.types import GenerationSettings, Request
 
 
 def test_spec_parsing():

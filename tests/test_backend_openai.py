@@ -8,8 +8,8 @@ import time
 import pytest
 
 from harness.backends import BackendOptions, make_backend
-from harness.errors import HarnessError
-from harness.types import GenerationSettings, Request
+from harness.core.errors import HarnessError
+from harness.core.types import GenerationSettings, Request
 from tests.fake_openai_server import FAULT_KINDS, FakeOpenAIServer, FaultMix, fake_greedy, fake_logprob, split_words
 
 SECRET = "sk-test-SECRETKEY-0123456789abcdef"

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from harness.backends import BackendOptions
-from harness.cache import ResponseCache
-from harness.registry import get_task
-from harness.runner import GenerationOverrides, RunSpec, run
-from harness.samples import select_samples, write_generated
+from harness.core.registry import get_task
+from harness.pipeline.cache import ResponseCache
+from harness.pipeline.runner import GenerationOverrides, RunSpec, run
+from harness.pipeline.samples import select_samples, write_generated
 from tasks.countdown.solver import solve_countdown
 from tests.fake_openai_server import FAULT_KINDS, FakeOpenAIServer, FaultMix
 

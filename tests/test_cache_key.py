@@ -15,10 +15,11 @@ import pytest
 
 from harness.backends import BACKENDS, BackendOptions, backend_class
 from harness.backends.base import ANSWER_OPTIONS, TRANSPORT_OPTIONS, answer_identity
-from harness.cache import ResponseCache, request_key
-from harness.errors import HarnessError
-from harness.runner import RunSpec, backend_cache_name, plan_task, run
-from harness.registry import get_task
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task
+from harness.pipeline.cache import ResponseCache, request_key
+from harness.pipeline.plan import RunSpec, backend_cache_name, plan_task
+from harness.pipeline.runner import run
 from tests.fake_backend import FakeCountdownBackend
 
 OPTION_READ = re.compile(r"""extra(?:\.get\(|\[)\s*["'](\w+)["']|_\w*option\(\s*extra\s*,\s*["'](\w+)["']""")

@@ -105,7 +105,39 @@ def test_leaderboard_keeps_newest_run_per_model_and_task(capsys, tmp_path):
 
 
 def test_manifest_command_hides_url_credentials(monkeypatch):
-    from harness.run_folder import command_line
+    from harness.report.run_folder import command_line
 
     monkeypatch.setattr(sys, "argv", ["harness", "run", "x", "--base-url", "http://user:secret@127.0.0.1:8000/v1"])
     assert command_line() == ["harness", "run", "x", "--base-url", "http://***@127.0.0.1:8000/v1"]
+
+
+def _option_helps(command: str) -> dict[str, str]:
+    from harness.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    command_parser = sub.choices[command]
+    return {action.dest: action.help or "" for action in command_parser._actions if action.dest != "help"}
+
+
+@pytest.mark.parametrize("command", ["run", "search-study", "generate", "score", "export", "export-lmeval", "report", "leaderboard", "list"])
+def test_every_option_says_what_it_does_and_its_default(command):
+    for dest, help_text in _option_helps(command).items():
+        assert help_text, f"{command}: {dest} has no help"
+    from harness.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for action in sub.choices[command]._actions:
+        if action.option_strings and action.dest != "help" and not action.required:
+            assert "default" in (action.help or ""), f"{command} {action.option_strings[0]}: help names no default"
+
+
+def test_run_and_search_study_share_the_model_options():
+    run_options = set(_option_helps("run"))
+    study_options = set(_option_helps("search-study"))
+    shared = {"model", "base_url", "concurrency", "rpm", "tpm", "threads", "backend_option", "api_key_env",
+              "request_timeout", "max_retries", "batch_size", "device", "dtype", "seed", "data", "set", "include",
+              "temperature", "top_p", "out", "results_dir", "cache", "no_progress"}
+    assert shared <= run_options and shared <= study_options
+    assert _option_helps("run")["base_url"] == _option_helps("search-study")["base_url"]

@@ -2,8 +2,8 @@
 
 import json
 
-from harness.registry import get_task
-from harness.samples import select_samples
+from harness.core.registry import get_task
+from harness.pipeline.samples import select_samples
 from tasks.countdown.config import CountdownConfig
 from tasks.countdown.generator import generate_countdown
 from tasks.countdown.prompts import build_countdown_request

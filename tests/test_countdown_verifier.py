@@ -85,3 +85,25 @@ def test_extraction_handles_unclosed_tags():
     assert extract_countdown_answer("<answer> 1 + 2") is None
     assert extract_countdown_answer("</answer><answer>") is None
     assert extract_countdown_answer("<answer> 3 </answer>") == "3"
+
+
+@pytest.mark.parametrize("expression, nums", [
+    ("25 + 1 / 100", [25, 1, 100]),           # 25.01
+    ("(25 * 4 + 1) / 4", [25, 4, 1, 4]),      # 25.25
+    ("26 - 1 / 2", [26, 1, 2]),               # 25.5
+    ("24 + 1 / 1000", [24, 1, 1000]),         # 24.001
+    ("100000 / 100001 * 25", [100000, 100001, 25]),  # 24.99975
+])
+def test_near_misses_are_wrong(expression, nums):
+    """|value - target| < 1e-5 (protocols.md): what a wider tolerance would let through is wrong."""
+    assert 1e-5 < abs(float(evaluate_arithmetic(expression)) - 25) < 1.5
+    assert verify_countdown_expression(expression, nums, 25) is False
+    assert score_countdown_response(CountdownConfig(), {"id": "t", "nums": nums, "target": 25},
+                                    f"<answer>{expression}</answer>").scores["accuracy"] == 0.0
+
+
+def test_a_value_within_1e_minus_5_counts():
+    """The one side of the tolerance exact arithmetic can reach: 1e-6 off is still correct."""
+    expression = "25 + 1 / 1000000"
+    assert verify_countdown_expression(expression, [25, 1, 1000000], 25) is True
+    assert verify_countdown_expression("25 + 1 / 10000", [25, 1, 10000], 25) is False  # 1e-4 off

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from harness.cli import main
-from harness.run_folder import read_metrics
+from harness.report.run_folder import read_metrics
 
 
 def _gold_predictions(samples_path, predictions_path, template="Let me work through it.\n**Answer:** {answer}"):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.metrics import summarize
-from harness.registry import get_task, task_names
-from harness.types import ScoredSample, Verdict
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task, task_names
+from harness.core.types import ScoredSample, Verdict
+from harness.report.metrics import summarize
 from tasks.counterbench import FAMILY
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.loader import load_counterbench
@@ -99,7 +99,7 @@ def test_yes_rate_ignores_unparseable_and_averages_completions(fixture_samples):
 
 def test_listing_tasks_imports_nothing_heavy():
     code = (
-        "import sys; from harness.registry import task_names; task_names();"
+        "import sys; from harness.core.registry import task_names; task_names();"
         "heavy = [m for m in ('torch', 'transformers', 'datasets', 'openai', 'pandas', 'matplotlib', 'faker', 'gguf')"
         " if m in sys.modules]; print(heavy); assert not heavy"
     )

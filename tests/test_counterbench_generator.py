@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from harness.registry import make_config
+from harness.core.registry import make_config
 from tasks.counterbench import FAMILY
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.generator import generate_counterbench, item_design

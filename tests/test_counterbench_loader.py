@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.generator import generate_counterbench
 from tasks.counterbench.loader import load_counterbench

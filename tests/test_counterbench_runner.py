@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from harness.backends.base import Backend
-from harness.runner import GenerationOverrides, RunSpec, run
-from harness.types import Generation
+from harness.core.types import Generation
+from harness.pipeline.runner import GenerationOverrides, RunSpec, run
 from tasks.counterbench.rule_text import QUESTION_TEMPLATES, RuleSyntaxError, parse_given_info, parse_question
 from tasks.counterbench.scm import counterfactual_outcome
 

@@ -1,4 +1,4 @@
-"""harness.strategies: the shared prompt strategies and the total yes/no extractor."""
+"""tasks.counterbench.strategies: the shared prompt strategies and the total yes/no extractor."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from harness.strategies import (
+from tasks.counterbench.strategies import (
     STRATEGIES,
     apply_strategy,
     extract_yes_no,

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.lmeval_export import exported_metric_names, render_task_yaml, stale_files, task_shape, yaml_relative_path
-from harness.registry import get_task, task_names
-from harness.samples import select_samples
-from harness.scoring import score_result
-from harness.tables import task_rows
-from harness.types import Generation, Loglikelihood, LoglikelihoodResult
+from harness.core.registry import get_task, task_names
+from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult
+from harness.interop.lmeval.export import exported_metric_names, render_task_yaml, stale_files, task_shape, yaml_relative_path
+from harness.pipeline.samples import select_samples
+from harness.pipeline.scoring import score_result
+from harness.report.tables import task_rows
 
 REPO = Path(__file__).resolve().parents[1]
 TASKS_DIR = REPO / "tasks"
@@ -104,7 +104,7 @@ def test_docs_rebuild_each_request_exactly(name):
     """What lm-eval assembles from a doc (system turn, earlier turns, last user turn, choices) is
     the family's request: the same messages, or the same plain prompt."""
     pytest.importorskip("lm_eval")
-    from harness.lmeval_hooks import ChatTurnsSampler, doc_for_sample
+    from harness.interop.lmeval.hooks import ChatTurnsSampler, doc_for_sample
 
     task, samples = _samples(name)
     shape = task_shape(task)
@@ -128,7 +128,7 @@ def test_docs_rebuild_each_request_exactly(name):
 def test_process_results_and_aggregation_equal_harness_score():
     """lm-eval's per-doc hook + aggregation give the task row of `harness score` on the same answers."""
     pytest.importorskip("lm_eval")
-    import harness.lmeval_hooks as hooks
+    import harness.interop.lmeval.hooks as hooks
 
     dataset = hooks.load_dataset("countdown", seed=2, limit=12)["test"]
     task = get_task("countdown")
@@ -146,7 +146,7 @@ def test_process_results_and_aggregation_equal_harness_score():
 
 def test_lr2bench_level_averaged_scores_and_odd_metric_names_survive():
     pytest.importorskip("lm_eval")
-    import harness.lmeval_hooks as hooks
+    import harness.interop.lmeval.hooks as hooks
 
     dataset = hooks.load_dataset("lr2bench-generated", seed=0, limit=8)["test"]
     items = [hooks.process_results(doc, ["<Answer>[]</Answer>"]) for doc in dataset]
@@ -158,8 +158,8 @@ def test_lr2bench_level_averaged_scores_and_odd_metric_names_survive():
 
 def test_settings_that_change_the_yaml_are_refused_or_flagged():
     pytest.importorskip("lm_eval")
-    import harness.lmeval_hooks as hooks
-    from harness.errors import HarnessError
+    import harness.interop.lmeval.hooks as hooks
+    from harness.core.errors import HarnessError
 
     with pytest.raises(HarnessError, match="request kind or prompt form"):
         hooks.load_dataset("reversal-fictitious", seed=0, limit=2, settings={"measure": "loglikelihood"})

@@ -42,7 +42,7 @@ def _lm_eval(task: str, model_dir: str, metadata: dict, chat: bool, gen_kwargs: 
 
 def _harness(task: str, tmp_path: Path, limit: int, max_tokens: int | None = None):
     from harness.backends import BackendOptions
-    from harness.runner import GenerationOverrides, RunSpec, run
+    from harness.pipeline.runner import GenerationOverrides, RunSpec, run
 
     spec = RunSpec(tasks=[task], limit=limit, overrides=GenerationOverrides(max_tokens=max_tokens),
                    backend_options=BackendOptions(batch_size=1, device="cpu"), out=str(tmp_path / task),
@@ -94,8 +94,8 @@ def test_multi_turn_and_user_only_chats_render_exactly_as_the_harness_does(task,
     """Earlier chat turns (few-shot examples) reach lm-eval as multi-turn few-shot; no model needed."""
     from lm_eval.tasks import TaskManager
 
-    from harness.registry import get_task
-    from harness.samples import select_samples
+    from harness.core.registry import get_task
+    from harness.pipeline.samples import select_samples
 
     lm_task = TaskManager(include_path=str(REPO / "tasks"), metadata=metadata).load([task])["tasks"][task]
 

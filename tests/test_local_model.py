@@ -11,7 +11,7 @@ import time
 import pytest
 
 from harness.backends import BackendOptions, make_backend
-from harness.types import GenerationSettings, Request
+from harness.core.types import GenerationSettings, Request
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.model

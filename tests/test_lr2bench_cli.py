@@ -11,9 +11,9 @@ import pytest
 
 from harness.backends.base import Backend
 from harness.cli import main
-from harness.registry import get_task
-from harness.runner import RunSpec, run
-from harness.types import Generation, Request
+from harness.core.registry import get_task
+from harness.core.types import Generation, Request
+from harness.pipeline.runner import RunSpec, run
 from tasks.lr2bench.instructions import tagged_solution
 
 FIXTURE_LEVELS = "level=5_5,easy,4_4,4_4_easy"

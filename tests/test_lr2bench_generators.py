@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import get_task
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task
 from tasks.lr2bench.generators import generate_lr2bench, make_item
 from tasks.lr2bench.generators.cryptogram import random_derangement
 from tasks.lr2bench.generators.dropquote import quotation_cells

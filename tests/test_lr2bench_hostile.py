@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.registry import get_task
+from harness.core.registry import get_task
 from tasks.lr2bench.extraction import extract_answer, last_delimited
 from tasks.lr2bench.spec import TASKS
 

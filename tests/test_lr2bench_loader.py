@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import get_task, task_names
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task, task_names
 from tasks.lr2bench.loader import find_data_root
 from tasks.lr2bench.spec import HUB_ID
 

@@ -8,8 +8,8 @@ import collections
 
 import pytest
 
-from harness.registry import get_task
-from harness.types import ScoredSample
+from harness.core.registry import get_task
+from harness.core.types import ScoredSample
 from tasks.lr2bench.aggregate import aggregate_lr2bench
 from tasks.lr2bench.instructions import tagged_solution
 from tasks.lr2bench.spec import ITEMS_PER_LEVEL, TASK_SPECS, TOTAL_ITEMS

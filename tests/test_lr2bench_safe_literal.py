@@ -1,4 +1,4 @@
-"""harness.safe_literal: the value of plain literals, a LiteralError for everything else, within limits."""
+"""harness.parsing.safe_literal: the value of plain literals, a LiteralError for everything else, within limits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness.safe_literal import LiteralError, LiteralLimits, bracket_depth, parse_literal, to_json_safe
+from harness.parsing.safe_literal import LiteralError, LiteralLimits, bracket_depth, parse_literal, to_json_safe
 
 VALID = [
     "{'1': 'A', '2': 'B'}",

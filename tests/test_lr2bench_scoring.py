@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.metrics import wilson_interval
-from harness.registry import get_task
-from harness.types import ScoredSample
+from harness.core.registry import get_task
+from harness.core.types import ScoredSample
+from harness.report.metrics import wilson_interval
 from tasks.lr2bench.aggregate import aggregate_lr2bench
 
 FIXTURE_LEVELS = "5_5,easy,4_4,4_4_easy"  # the levels tests/fixtures/lr2bench/data has

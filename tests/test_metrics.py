@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from harness.metrics import mean_with_ci, pass_at_k, sampling_metrics, wilson_interval
-from harness.types import ScoredSample, Verdict
+from harness.core.types import ScoredSample, Verdict
+from harness.report.metrics import mean_with_ci, pass_at_k, sampling_metrics, wilson_interval
 
 
 def test_pass_at_k_hand_values():

@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import get_task
-from harness.types import Loglikelihood, ScoredSample
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task
+from harness.core.types import Loglikelihood, ScoredSample
 from tasks.reversal.celebrity_data import load_celebrity_pairs
 from tasks.reversal.celebrity_prompts import CHAT_SYSTEM_PROMPT, celebrity_base_prompt
 from tasks.reversal.celebrity_scoring import aggregate_celebrity

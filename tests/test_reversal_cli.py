@@ -9,10 +9,10 @@ import pytest
 
 from harness.backends.base import Backend
 from harness.cli import main
-from harness.registry import get_task
-from harness.runner import RunSpec, run
-from harness.tables import row_label
-from harness.types import Generation, Loglikelihood, LoglikelihoodResult
+from harness.core.registry import get_task
+from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult
+from harness.pipeline.runner import RunSpec, run
+from harness.report.tables import row_label
 from tasks.reversal.celebrity_data import load_celebrity_pairs
 from tasks.reversal.fictitious_samples import load_fictitious
 from tasks.reversal.layout import read_layout
@@ -99,7 +99,8 @@ def test_export_round_trips_through_the_loader(tmp_path, capsys):
 
 def test_export_refuses_other_tasks(tmp_path, capsys):
     assert main(["export", "reversal-celebrity", "--out", str(tmp_path / "x")]) == 2
-    assert "reversal-fictitious only" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "has nothing to export" in err and "families with fine-tuning files: reversal-fictitious" in err
 
 
 class EchoGoldBackend(Backend):

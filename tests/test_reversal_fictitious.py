@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import get_task
-from harness.tables import row_label, task_rows
-from harness.types import Loglikelihood, ScoredSample
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task
+from harness.core.types import Loglikelihood, ScoredSample
+from harness.report.tables import row_label, task_rows
 from tasks.reversal.fact_generator import generate_layout
 from tasks.reversal.fact_templates import D2P_TEST, D2P_TRAIN, P2D_TEST, P2D_TRAIN
 from tasks.reversal.fictitious_samples import load_fictitious, probes_from_layout

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import get_task
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task
 from tasks.reversal.incontext import INSTRUCTION, load_incontext
 
 ORIGINAL = "reversal_curse/reverse_experiments/june_version_7921032488"

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from harness.backends import BackendOptions, make_backend
-from harness.registry import get_task
+from harness.core.registry import get_task
 from tasks.reversal.celebrity_data import load_celebrity_pairs
 from tasks.reversal.fictitious_samples import load_fictitious
 

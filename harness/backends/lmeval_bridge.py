@@ -26,8 +26,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
-from harness.errors import HarnessError, did_you_mean
-from harness.types import Generation, Loglikelihood, LoglikelihoodResult, Request
+from harness.core.errors import HarnessError, did_you_mean
+from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 
 # lm-eval models that take a per-request seed in their sampling parameters.
 SEEDED_ENGINES = frozenset({"vllm", "vllm-vlm", "sglang", "sglang-generate"})
@@ -98,7 +98,7 @@ class LMEvalBackend(Backend):
             additional.pop("device", None)  # vLLM/SGLang place themselves
         lm_class = resolve_lm_class(model_name)
         try:
-            self.lm = lm_class.create_from_arg_string(args, additional)
+            self.lm = lm_class.create_from_arg_string(args, additional)  # type: ignore[attr-defined]  # an lm-eval LM class
         except (OSError, ValueError, TypeError) as exc:
             raise HarnessError(f"lm-eval could not create '{model_name}' from '{args}': {exc}".splitlines()[0]) from None
 
@@ -138,7 +138,8 @@ class LMEvalBackend(Backend):
         for start in range(0, len(requests), self.chunk_size):
             chunk = list(range(start, min(len(requests), start + self.chunk_size)))
             contexts = {i: self.render(requests[i]) for i in chunk}
-            instances, owners = [], []
+            instances: list[Any] = []
+            owners: list[Any] = []
             for i in chunk:
                 s = requests[i].settings
                 for copy in range(s.n):
@@ -199,7 +200,8 @@ class LMEvalBackend(Backend):
 
         for start in range(0, len(requests), self.chunk_size):
             chunk = list(range(start, min(len(requests), start + self.chunk_size)))
-            instances, slots = [], []
+            instances: list[Any] = []
+            slots: list[Any] = []
             for i in chunk:
                 for j, continuation in enumerate(requests[i].continuations):
                     if continuation:

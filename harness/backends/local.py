@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harness.backends.base import BackendOptions
 from harness.backends.hf import HFBackend
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"

@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 try:
     import fcntl

@@ -1,6 +1,6 @@
 """Countdown (TinyZero / Stream of Search): reach a target from N numbers with + - * /."""
 
-from harness.registry import Family, register
+from harness.core.registry import Family, register
 from tasks.countdown.config import CountdownConfig
 from tasks.countdown.generator import generate_countdown
 from tasks.countdown.loader import load_countdown
@@ -17,6 +17,8 @@ FAMILY = register(
         score=score_countdown_response,
         generate=generate_countdown,
         load=load_countdown,
+        search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
+        trace_markers=("</answer>",),  # where an answer can be complete inside a longer completion
         variants={
             "countdown-3": {"n_numbers": 3},
             "countdown-5": {"n_numbers": 5},

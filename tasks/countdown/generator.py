@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from harness.types import Sample
+from harness.core.types import Sample
 from tasks.countdown.config import CountdownConfig
 from tasks.countdown.solver import solve_countdown, strip_outer_parens
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.types import GenerationSettings, Request, Sample
+from harness.core.types import GenerationSettings, Request, Sample
 from tasks.countdown.config import CountdownConfig
 
 SYSTEM = (

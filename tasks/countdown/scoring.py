@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from fractions import Fraction
 
-from harness.types import Sample, Verdict
+from harness.core.types import Sample, Verdict
 from tasks.countdown.config import CountdownConfig
 
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"

@@ -2,10 +2,10 @@
 
 Fresh seeded items by default (random binary causal models over nonsense names, exact gold);
 the original 1,000 with `counterbench-original` (hub id) or `--data PATH`. Prompt strategies
-(direct, chain of thought, CoIn) come from harness.strategies.
+(direct, chain of thought, CoIn) come from tasks.counterbench.strategies.
 """
 
-from harness.registry import Family, register
+from harness.core.registry import Family, register
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.generator import generate_counterbench
 from tasks.counterbench.loader import load_counterbench

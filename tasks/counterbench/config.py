@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.strategies import validate_strategy
+from tasks.counterbench.strategies import validate_strategy
 
 QUERY_TYPES = ("basic", "conditional", "joint", "nested")
 SOURCES = ("generated", "hub")
@@ -16,7 +16,7 @@ MAX_VARIABLES = 40  # beyond this the prompts stop being a reasoning test and be
 class CounterBenchConfig:
     source: str = "generated"  # "generated": fresh seeded items; "hub": the original 1,000 (hub_id)
     hub_id: str = HUB_ID
-    strategy: str = "direct"  # harness.strategies: "direct", "cot" or "coin"
+    strategy: str = "direct"  # tasks.counterbench.strategies: "direct", "cot" or "coin"
     min_variables: int = 5  # difficulty = number of variables; the original uses 5..9
     max_variables: int = 9
     query_types: tuple[str, ...] = QUERY_TYPES  # generated items cycle through these

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 
-from harness.types import Sample
+from harness.core.types import Sample
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.names import draw_names
 from tasks.counterbench.rule_text import render_given_info, render_question

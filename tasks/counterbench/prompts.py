@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.strategies import apply_strategy, strategy_max_tokens, strategy_text_prompt
-from harness.types import GenerationSettings, Request, Sample
+from harness.core.types import GenerationSettings, Request, Sample
 from tasks.counterbench.config import CounterBenchConfig
+from tasks.counterbench.strategies import apply_strategy, strategy_max_tokens, strategy_text_prompt
 
 
 def build_counterbench_request(cfg: CounterBenchConfig, sample: Sample) -> Request:

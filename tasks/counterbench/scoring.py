@@ -4,10 +4,10 @@ said "yes" (a model stuck on one answer sits at 50% on balanced data) and the ch
 
 from __future__ import annotations
 
-from harness.metrics import MetricValue, mean_with_ci
-from harness.strategies import extract_yes_no
-from harness.types import Sample, ScoredSample, Verdict
+from harness.core.types import Sample, ScoredSample, Verdict
+from harness.report.metrics import MetricValue, mean_with_ci
 from tasks.counterbench.config import CounterBenchConfig
+from tasks.counterbench.strategies import extract_yes_no
 
 CHANCE_LEVEL = 0.5  # yes/no questions, gold balanced 50/50 per type in the original and generated sets
 

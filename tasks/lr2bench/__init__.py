@@ -2,7 +2,7 @@
 per level, averaged over levels per task and over tasks overall; plus fresh seeded instances of the
 four tasks that need no copyrighted clues (sudoku, logic, cryptogram, drop quote)."""
 
-from harness.registry import Family, register
+from harness.core.registry import Family, register
 from tasks.lr2bench.aggregate import aggregate_lr2bench
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.examples import lr2bench_examples

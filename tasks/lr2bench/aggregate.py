@@ -4,7 +4,7 @@ Per level: CR, EM and PM-0.5 are means over the level's items; S-Acc is pooled (
 all subtasks of the level). Per task: the mean of its levels' values. Overall: the mean of the task
 values (all six on the original data; the four generable ones on generated data).
 
-Confidence intervals come from harness.metrics.mean_with_ci, applied to per-item values chosen so
+Confidence intervals come from harness.report.metrics.mean_with_ci, applied to per-item values chosen so
 that their plain mean is the paper's number:
   - pooled S-Acc uses the linearised ratio values z_i = p + (c_i - p * t_i) / mean(t) (c_i correct
     of t_i subtasks): their mean is p, and their t interval is the usual delta-method interval of
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.metrics import MetricValue, mean_with_ci
-from harness.types import ScoredSample
+from harness.core.types import ScoredSample
+from harness.report.metrics import MetricValue, mean_with_ci
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.scoring import METRICS, count_subtasks
 from tasks.lr2bench.spec import level_order

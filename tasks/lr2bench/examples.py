@@ -4,13 +4,15 @@ item; crossword and acrostic, which cannot be generated, use a tiny puzzle writt
 
 from __future__ import annotations
 
-from harness.types import Sample
+from typing import Any
+
+from harness.core.types import Sample
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.generators import make_item
 from tasks.lr2bench.loader import EXAMPLE_SLOT
 from tasks.lr2bench.spec import GENERABLE_TASKS
 
-_HANDMADE = {
+_HANDMADE: dict[str, tuple[dict[str, Any], Any]] = {
     "crossword": (
         {"grid": [["1", "2"], ["3", "?"]],
          "clue": "ACROSS\n1\nIn the place of\n3\nNegative reply\nDOWN\n1\nOne, informally\n2\nIn the direction of",

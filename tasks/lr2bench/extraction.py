@@ -6,14 +6,14 @@ Original rule (protocols.md section 4): take the last <Answer>...</Answer> block
 of the non-overlapping shortest matches a regex findall of `<Answer>(.*?)</Answer>` or `\\{.*?\\}`
 (DOTALL) returns. The scans below give exactly those matches with str.find, in linear time, so a
 1 MB response of unclosed brackets costs milliseconds instead of the regex's quadratic retries.
-The matched text is then read by harness.safe_literal, never executed.
+The matched text is then read by harness.parsing.safe_literal, never executed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from harness.safe_literal import LiteralError, parse_literal
+from harness.parsing.safe_literal import LiteralError, parse_literal
 from tasks.lr2bench.spec import TASK_SPECS
 
 

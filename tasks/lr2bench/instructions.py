@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from harness.errors import HarnessError
-from harness.types import Message
+from harness.core.errors import HarnessError
+from harness.core.types import Message
 from tasks.lr2bench.generators.sudoku import format_grid
 
 SLOT = "<example>"

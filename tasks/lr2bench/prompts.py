@@ -12,8 +12,8 @@ puzzles of the same level with their answers as earlier turns.
 
 from __future__ import annotations
 
-from harness.errors import HarnessError
-from harness.types import GenerationSettings, Message, Request, Sample
+from harness.core.errors import HarnessError
+from harness.core.types import GenerationSettings, Message, Request, Sample
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.instructions import project_chat
 from tasks.lr2bench.loader import EXAMPLE_SLOT

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.safe_literal import to_json_safe
-from harness.types import Sample, Verdict
+from harness.core.types import Sample, Verdict
+from harness.parsing.safe_literal import to_json_safe
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.extraction import extract_answer
 from tasks.lr2bench.spec import TASK_SPECS

@@ -7,7 +7,7 @@ Three families:
 - reversal-incontext: the same probes with the facts stated in the prompt, for any chat model.
 """
 
-from harness.registry import Family, register
+from harness.core.registry import Family, register
 from tasks.reversal.celebrity_config import CelebrityConfig
 from tasks.reversal.celebrity_data import celebrity_default_source, celebrity_examples, load_celebrity_pairs
 from tasks.reversal.celebrity_prompts import build_celebrity_request
@@ -17,6 +17,7 @@ from tasks.reversal.celebrity_scoring import (
     score_celebrity_completion,
     score_celebrity_loglikelihood,
 )
+from tasks.reversal.export import export_fictitious
 from tasks.reversal.fictitious_config import FictitiousConfig, IncontextConfig
 from tasks.reversal.fictitious_prompts import build_fictitious_request
 from tasks.reversal.fictitious_samples import generate_fictitious, load_fictitious
@@ -61,6 +62,7 @@ FICTITIOUS = register(
         load=load_fictitious,
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
+        export=export_fictitious,  # `harness export`: the fine-tuning files the protocol trains on first
         variants={"reversal-fictitious-loglik": {"measure": "loglikelihood"}},
     )
 )

@@ -7,7 +7,7 @@ base: a plain-text preamble with six Q/A examples, the question, "A:"; the reque
 
 from __future__ import annotations
 
-from harness.types import GenerationSettings, Message, Request, Sample
+from harness.core.types import GenerationSettings, Message, Request, Sample
 from tasks.reversal.celebrity_config import CelebrityConfig
 from tasks.reversal.matching import UNKNOWN_ANSWER
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from harness.metrics import MetricValue, difference_with_ci, mean_with_ci
-from harness.types import Loglikelihood, Sample, ScoredSample, Verdict
+from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
+from harness.report.metrics import MetricValue, difference_with_ci, mean_with_ci
 from tasks.reversal.celebrity_config import CelebrityConfig
 from tasks.reversal.matching import is_celebrity_answer_correct, parse_celebrity_response
 

@@ -17,7 +17,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from tasks.reversal.fictitious_config import FictitiousConfig
 from tasks.reversal.layout import Layout, Row, read_layout, write_layout_file
 

@@ -8,14 +8,14 @@ loglikelihood: log P(target | prompt); a reverse probe also asks for log P(rando
 
 from __future__ import annotations
 
-from harness.types import GenerationSettings, Request, Sample
+from harness.core.types import GenerationSettings, Request, Sample
 from tasks.reversal.fictitious_config import FictitiousConfig
 
 
 def probe_request(cfg: FictitiousConfig, prompt: str, chat_content: str, sample: Sample) -> Request:
     """The request for one probe, whose plain-text form is `prompt` and chat form `chat_content`."""
     if cfg.measure == "loglikelihood":
-        continuations = (sample["target"],)
+        continuations: tuple[str, ...] = (sample["target"],)
         if "randomized_target" in sample:
             continuations += (sample["randomized_target"],)
         return Request(kind="loglikelihood", prompt=prompt, continuations=continuations)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
-from harness.errors import HarnessError, did_you_mean
-from harness.types import Sample
+from harness.core.errors import HarnessError, did_you_mean
+from harness.core.types import Sample
 from tasks.reversal.fictitious_config import FictitiousConfig
 from tasks.reversal.layout import (
     NAME_TARGETS,
@@ -60,7 +60,7 @@ def _attach_randomized(sample: Sample, layout: Layout, cfg: FictitiousConfig) ->
             f"{partner}.jsonl line {line} does not repeat the prompt of {sample['split']}.jsonl line {line};"
             " the randomized control must have the same prompts in the same order"
         )
-    control = probe_sample(partner, line, rows[line], cfg)
+    control = probe_sample(str(partner), line, rows[line], cfg)
     sample["randomized_target"] = control["target"]
 
 

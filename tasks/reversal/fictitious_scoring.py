@@ -9,8 +9,8 @@ aggregate adds the paired tests' p-values. The reversal curse shows as a gap ind
 
 from __future__ import annotations
 
-from harness.metrics import MetricValue
-from harness.types import Loglikelihood, Sample, ScoredSample, Verdict
+from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
+from harness.report.metrics import MetricValue
 from tasks.reversal.fictitious_config import FictitiousConfig
 from tasks.reversal.matching import contains_match, is_startswith_match
 from tasks.reversal.stats import paired_p_values

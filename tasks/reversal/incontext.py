@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 
-from harness.errors import HarnessError
-from harness.types import Request, Sample
+from harness.core.errors import HarnessError
+from harness.core.types import Request, Sample
 from tasks.reversal.fictitious_config import IncontextConfig
 from tasks.reversal.fictitious_prompts import probe_request
 from tasks.reversal.fictitious_samples import is_name_target, pick_generated, probe_sample, probes_from_layout

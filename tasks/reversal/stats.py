@@ -1,6 +1,6 @@
 """Paired significance tests for the likelihood control (correct vs randomized completion).
 
-The confidence interval of the mean gap comes from harness.metrics.difference_with_ci; this module
+The confidence interval of the mean gap comes from harness.report.metrics.difference_with_ci; this module
 only adds the p-values the paper's likelihood test reports. scipy is imported when a test runs.
 """
 
@@ -10,7 +10,7 @@ import math
 import warnings
 from collections.abc import Sequence
 
-from harness.metrics import MetricValue
+from harness.report.metrics import MetricValue
 
 
 def paired_p_values(a: Sequence[float], b: Sequence[float]) -> dict[str, MetricValue]:

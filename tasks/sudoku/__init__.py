@@ -4,8 +4,8 @@ Variants: sudoku-4x4 / sudoku-9x9 (LR2Bench "easy" clue counts) and their -hard 
 clues); any size via --set box_rows=..,box_cols=..,n_clues=..; LR2Bench files via --data.
 """
 
-from harness.registry import Family, register
-from harness.types import Sample
+from harness.core.registry import Family, register
+from harness.core.types import Sample
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.generator import generate_sudoku
 from tasks.sudoku.loader import load_sudoku
@@ -33,6 +33,8 @@ FAMILY = register(
         generate=generate_sudoku,
         load=load_sudoku,
         group_keys=sudoku_groups,
+        search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
+        trace_markers=("]]",),  # where an answer can be complete inside a longer completion
         variants={
             "sudoku-4x4": {"box_rows": 2, "box_cols": 2, "n_clues": 6, "max_tokens": 1024},
             "sudoku-4x4-hard": {"box_rows": 2, "box_cols": 2, "n_clues": 5, "max_tokens": 1024},

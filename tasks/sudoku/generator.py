@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from harness.types import Sample
+from harness.core.types import Sample
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.solver import Grid, SudokuShape, has_unique_solution, random_complete_grid
 

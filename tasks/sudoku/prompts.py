@@ -9,7 +9,7 @@ The wording is this project's own (LR2Bench's prompt is loaded by the lr2bench f
 
 from __future__ import annotations
 
-from harness.types import GenerationSettings, Request, Sample
+from harness.core.types import GenerationSettings, Request, Sample
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.scoring import format_grid, sample_shape
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.types import Sample, Verdict
+from harness.core.types import Sample, Verdict
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.extraction import extract_sudoku_grid
 from tasks.sudoku.solver import SudokuShape

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from harness.errors import HarnessError
-from harness.types import Sample
+from harness.core.errors import HarnessError
+from harness.core.types import Sample
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.generators.cryptogram import make_cryptogram
 from tasks.lr2bench.generators.dropquote import make_drop_quote

@@ -1,0 +1,181 @@
+"""The typed registry of task families and their named variants.
+
+A family registers itself from its own package (``register(Family(...))`` at import time); the
+engine looks tasks up here by name and never imports a family by name. Families are found through
+the ``reasoning_harness.families`` entry-point group (the built-in ones too, see pyproject.toml) and
+through folders given with ``--include`` (harness.core.plugins). Family modules must import nothing heavy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.core.errors import HarnessError, did_you_mean
+from harness.core.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
+
+
+@dataclass(frozen=True)
+class Family:
+    """Everything the engine needs to run one family of tasks. All callables are pure.
+
+    config        dataclass type; an instance has validate() raising ValueError with a clear message
+    build_request (cfg, sample) -> Request
+    score         (cfg, sample, completion_text) -> Verdict          for generate requests
+    score_loglikelihood (cfg, sample, list[Loglikelihood]) -> Verdict for loglikelihood requests
+    generate      (cfg, seed, index) -> Sample, deterministic per (seed, index); None if loader-only
+    load          (source, cfg) -> Iterable[Sample]: source is a local path or a dataset hub id
+    default_source (cfg) -> str | None: where `load` reads from when no --data is given and the
+                  family has no generator (a hub id, typically)
+    aggregate     (cfg, list[ScoredSample]) -> {group: {metric: MetricValue}}; optional extra rows
+                  and metrics beside the engine's default means (group "" is the task's own row)
+    group_keys    (sample) -> {"type": "basic", ...}: the engine reports every metric per group
+    selection_unit (sample) -> str: samples sharing a unit (e.g. the two directions of one pair) are
+                  kept or dropped together when --limit picks a subset of loaded data
+    examples      (cfg) -> list[Sample]: a few made-up samples in the family's schema, for describing
+                  a task without its data (the lm-eval export); defaults to the generator's first ones
+    search_prompt_settings  settings that switch the family to a prompt inviting search with
+                  backtracking (e.g. {"prompt_style": "backtrack"}); None = no such prompt. Used by
+                  studies that compare sequential search with parallel sampling.
+    trace_markers strings that end an answer in a completion (e.g. "</answer>"): where a partial
+                  completion may already hold a complete answer (trace analysis)
+    export        (cfg, out_dir, seed, source) -> list[Path]: writes the files a protocol needs
+                  before probing (fine-tuning data); None = the family has nothing to export
+    """
+
+    name: str
+    description: str
+    config: type
+    build_request: Callable[[Any, Sample], Request]
+    primary_metric: str
+    score: Callable[[Any, Sample, str], Verdict] | None = None
+    score_loglikelihood: Callable[[Any, Sample, list[Loglikelihood]], Verdict] | None = None
+    generate: Callable[[Any, int, int], Sample] | None = None
+    load: Callable[[str, Any], Iterable[Sample]] | None = None
+    default_source: Callable[[Any], str | None] | None = None
+    aggregate: Callable[[Any, list[ScoredSample]], dict[str, dict[str, Any]]] | None = None
+    group_keys: Callable[[Sample], Mapping[str, str]] | None = None
+    chance_level: Callable[[Any], float | None] | None = None
+    selection_unit: Callable[[Sample], str] | None = None
+    examples: Callable[[Any], list[Sample]] | None = None
+    search_prompt_settings: Mapping[str, Any] | None = None
+    trace_markers: tuple[str, ...] = ()
+    export: Callable[..., list[Any]] | None = None
+    variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A family with a concrete, validated configuration, under the name the user asked for."""
+
+    name: str
+    family: Family
+    config: Any
+
+
+_FAMILIES: dict[str, Family] = {}
+_loaded = False
+
+
+def register(family: Family) -> Family:
+    """Add a family (and its variants) to the registry; names must be unique."""
+    names = [family.name, *family.variants]
+    for name in names:
+        if name in _task_index():
+            raise ValueError(f"task name '{name}' is registered twice")
+    _FAMILIES[family.name] = family
+    return family
+
+
+def _task_index() -> dict[str, tuple[Family, Mapping[str, Any]]]:
+    index: dict[str, tuple[Family, Mapping[str, Any]]] = {}
+    for family in _FAMILIES.values():
+        index[family.name] = (family, {})
+        for variant, overrides in family.variants.items():
+            index[variant] = (family, overrides)
+    return index
+
+
+def load_families() -> None:
+    """Import every installed family once (cheap: family modules import nothing heavy)."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from harness.core.plugins import load_installed_families
+
+    load_installed_families()
+
+
+def families() -> list[Family]:
+    load_families()
+    return [_FAMILIES[name] for name in sorted(_FAMILIES)]
+
+
+def task_names() -> list[str]:
+    load_families()
+    return sorted(_task_index())
+
+
+def get_task(name: str, overrides: Mapping[str, Any] | None = None) -> Task:
+    """Resolve a family or variant name into a Task; unknown names get a 'did you mean'."""
+    load_families()
+    index = _task_index()
+    if name not in index:
+        raise HarnessError(
+            f"unknown task '{name}'{did_you_mean(name, index)}; run 'harness list' to see all tasks"
+        )
+    family, variant_overrides = index[name]
+    config = make_config(family, {**variant_overrides, **(overrides or {})}, task_name=name)
+    return Task(name=name, family=family, config=config)
+
+
+def make_config(family: Family, overrides: Mapping[str, Any], task_name: str | None = None) -> Any:
+    """Build and validate a family config, coercing string values (from --set k=v) to field types."""
+    fields = {f.name: f for f in dataclasses.fields(family.config)}
+    defaults = family.config()
+    values: dict[str, Any] = {}
+    for key, raw in overrides.items():
+        if key not in fields:
+            raise HarnessError(
+                f"task '{task_name or family.name}' has no setting '{key}'{did_you_mean(key, fields)};"
+                f" settings: {', '.join(sorted(fields))}"
+            )
+        values[key] = _coerce(raw, getattr(defaults, key), key)
+    config = dataclasses.replace(defaults, **values)
+    try:
+        config.validate()
+    except ValueError as exc:
+        raise HarnessError(f"invalid setting for task '{task_name or family.name}': {exc}") from None
+    return config
+
+
+def _coerce(raw: Any, default: Any, key: str) -> Any:
+    if not isinstance(raw, str) or isinstance(default, str) or default is None:
+        return raw
+    try:
+        if isinstance(default, bool):
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            items = [item.strip() for item in raw.split(",") if item.strip()]
+            kind = type(default[0]) if default else str
+            return tuple(kind(item) for item in items)
+    except ValueError:
+        raise HarnessError(
+            f"setting '{key}' expects a {type(default).__name__} like {default!r}, got '{raw}'"
+        ) from None
+    return raw
+
+
+def config_as_dict(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config)

@@ -1,0 +1,178 @@
+"""Execute: answers for planned requests, from the response cache or the model (stage 2).
+
+The backend is created only when something is missing, so a finished run re-runs with zero model
+calls; each answer is cached the moment it arrives, so an interrupted run resumes where it stopped.
+Requests another live run is already asking (claimed in the shared cache) are waited for, not paid
+twice; a claim whose run died or gave up is taken over.
+`ModelSession` is the public entry point for studies that build their own requests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.backends import BackendOptions, make_backend
+from harness.backends.base import Backend
+from harness.core.errors import HarnessError
+from harness.core.registry import Task
+from harness.core.types import Generation, Request, Sample
+from harness.pipeline.cache import ResponseCache, request_key
+from harness.pipeline.plan import PlannedTask, RunSpec, backend_cache_name
+
+SHARED_WAIT_S = 1800.0  # longest wait for answers another live run is asking (then ask them here)
+
+
+class LazyBackend:
+    """Creates the backend on first use: a run served fully from cache never loads a model."""
+
+    def __init__(self, spec: RunSpec, factory: Callable[[str, BackendOptions], Backend] = make_backend):
+        self.spec, self.factory, self.calls = spec, factory, 0
+        self.backend: Backend | None = None
+
+    def get(self) -> Backend:
+        if self.backend is None:
+            self.backend = self.factory(self.spec.model, self.spec.backend_options)
+        return self.backend  # type: ignore[return-value]  # set just above
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+
+def missing_keys(planned: PlannedTask, cache: ResponseCache, cache_name: str) -> list[str]:
+    """Keys of the task's requests that the cache cannot answer."""
+    keys = [request_key(cache_name, r) for r in planned.requests]
+    cached = cache.get_many(keys)
+    return [k for k in dict.fromkeys(keys) if k not in cached]
+
+
+def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool,
+            shared_wait_s: float = SHARED_WAIT_S) -> tuple[list[Any], int]:
+    """Results for every request, from cache or the backend; returns (results, cache hits)."""
+    keys = [request_key(cache_name, r) for r in planned.requests]
+    cached = cache.get_many(keys)
+    results: list[Any] = [cached.get(k) for k in keys]
+    hits = sum(r is not None for r in results)
+    missing: dict[str, list[int]] = {}
+    for i, result in enumerate(results):
+        if result is None:
+            missing.setdefault(keys[i], []).append(i)  # identical requests are asked once
+    if not missing:
+        return results, hits
+    bar = _progress(len(missing), f"{planned.task.name}", progress)
+    mine, theirs = cache.claim(missing)
+
+    def ask(claimed: list[str]) -> None:
+        by_kind: dict[str, list[int]] = {}
+        for key in claimed:
+            by_kind.setdefault(planned.requests[missing[key][0]].kind, []).append(missing[key][0])
+        for kind, indices in by_kind.items():
+            model = backend.get()
+            if kind == "loglikelihood" and not model.supports_loglikelihood:
+                raise HarnessError(
+                    f"task '{planned.task.name}' needs log-likelihoods, which backend '{model.name}' cannot give;"
+                    " use 'local', 'hf:<model>', 'llamacpp:<gguf>' or an openai: completions endpoint with echo+logprobs"
+                )
+            call = model.generate if kind == "generate" else model.loglikelihood
+            for position, result in call([planned.requests[i] for i in indices]):
+                index = indices[position]
+                backend.calls += 1
+                if result.error is None:
+                    cache.put(keys[index], result)  # also drops our claim
+                else:
+                    cache.release([keys[index]])  # another run may try it now
+                for same in missing[keys[index]]:
+                    results[same] = result
+                bar.update(1)
+
+    try:
+        ask(mine)
+        _wait_for_shared(theirs, missing, results, cache, ask, bar, shared_wait_s)
+    finally:
+        bar.close()
+        cache.release(missing)
+    for i, result in enumerate(results):
+        if result is None:  # a backend that dropped a request: record it, never lose it silently
+            results[i] = Generation(texts=[], finish_reasons=["error"], error="backend returned no result")
+    return results, hits
+
+
+def _wait_for_shared(theirs: list[str], missing: dict[str, list[int]], results: list[Any], cache: ResponseCache,
+                     ask: Callable[[list[str]], None], bar: Any, wait_s: float) -> None:
+    """Answers to requests another live run claimed: read them from the cache as they land; ask
+    here what its claimer dropped (it died, or the request failed there) or, after ``wait_s``,
+    everything still missing."""
+    pending = set(theirs)
+    deadline = time.monotonic() + wait_s
+
+    def take_answers(keys: set[str]) -> set[str]:
+        found = cache.get_many(keys)
+        for key, result in found.items():
+            for same in missing[key]:
+                results[same] = result
+            bar.update(1)
+        return set(found)
+
+    while pending:
+        pending -= take_answers(pending)
+        if not pending:
+            return
+        orphaned = pending - cache.live_claims(pending)
+        if orphaned or time.monotonic() > deadline:
+            claimed, _ = cache.claim(orphaned or pending, force=not orphaned)
+            pending -= set(claimed)
+            late = take_answers(set(claimed))  # answered just before its claim was dropped
+            ask([key for key in claimed if key not in late])
+            continue
+        time.sleep(0.1)
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="req", disable=not enabled, leave=False, dynamic_ncols=True)
+
+
+class ModelSession:
+    """One model and its response cache, for a run or a study: ``answer`` returns a result per
+    request (cached or asked), counting cache hits and model calls. Close it (or use ``with``)."""
+
+    def __init__(self, spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend):
+        self.spec = spec
+        self.cache_name = backend_cache_name(spec)
+        self.cache = ResponseCache(spec.cache_path or Path(spec.results_dir) / ".cache" / "responses.sqlite")
+        self.backend = LazyBackend(spec, backend_factory)
+        self.hits = 0
+
+    def needs_model(self, planned: Sequence[PlannedTask]) -> bool:
+        """Whether any request of these tasks is missing from the cache."""
+        return any(missing_keys(item, self.cache, self.cache_name) for item in planned)
+
+    def answer(self, task: Task, samples: Sequence[Sample], requests: Sequence[Request]) -> list[Any]:
+        results, hits = execute(PlannedTask(task, list(samples), list(requests)), self.backend, self.cache,
+                                self.cache_name, self.spec.progress)
+        self.hits += hits
+        return results
+
+    @property
+    def calls(self) -> int:
+        return self.backend.calls
+
+    def backend_info(self) -> dict[str, Any]:
+        model = self.backend.backend
+        return model.describe() if model is not None else {"name": self.spec.model, "loaded": False}
+
+    def close(self) -> None:
+        try:
+            self.backend.close()
+        finally:
+            self.cache.close()
+
+    def __enter__(self) -> ModelSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

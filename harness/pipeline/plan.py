@@ -1,0 +1,126 @@
+"""Plan: which samples a run asks, and the exact request for each (stage 1 of plan -> execute -> report).
+
+Pure: no backend, no cache, no files. Two equal RunSpecs plan byte-identical samples and prompts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from harness.backends.base import BackendOptions, answer_identity
+from harness.core.errors import HarnessError
+from harness.core.registry import Task, get_task
+from harness.core.types import Request, Sample
+from harness.pipeline.samples import select_samples
+from harness.report.run_folder import slug
+
+
+@dataclass
+class GenerationOverrides:
+    """CLI overrides of the families' protocol defaults; None = keep the protocol's value."""
+
+    n: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+
+    def apply(self, request: Request, seed: int) -> Request:
+        changes = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        settings = dataclasses.replace(request.settings, seed=seed, **changes)
+        try:
+            settings.validate()
+        except ValueError as exc:
+            raise HarnessError(f"invalid generation setting: {exc}") from None
+        return dataclasses.replace(request, settings=settings)
+
+
+@dataclass
+class RunSpec:
+    """Everything that defines a run: two equal specs give byte-identical samples and prompts."""
+
+    tasks: list[str]
+    model: str = "local"
+    seed: int = 0
+    limit: int | None = None
+    data: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)  # --set key=value (family config)
+    overrides: GenerationOverrides = field(default_factory=GenerationOverrides)
+    backend_options: BackendOptions = field(default_factory=BackendOptions)
+    out: str | None = None
+    results_dir: str = "results"
+    cache_path: str | None = None
+    skip_unavailable: bool = False
+    progress: bool = True
+
+
+@dataclass
+class PlannedTask:
+    task: Task
+    samples: list[Sample]
+    requests: list[Request]
+
+
+def expand_task_names(names: Sequence[str]) -> list[str]:
+    from harness.core.registry import families
+
+    out: list[str] = []
+    for name in names:
+        if name == "all":
+            out.extend(f.name for f in families())
+        elif name not in out:
+            out.append(name)
+    return out
+
+
+def plan_task(task: Task, spec: RunSpec) -> PlannedTask:
+    """The samples of one task (seeded) and their requests, with the CLI's generation overrides."""
+    samples = select_samples(task, seed=spec.seed, limit=spec.limit, data=spec.data)
+    requests = [spec.overrides.apply(task.family.build_request(task.config, s), spec.seed) for s in samples]
+    return PlannedTask(task=task, samples=samples, requests=requests)
+
+
+def plan_tasks(spec: RunSpec) -> tuple[list[PlannedTask], dict[str, str]]:
+    """Every task of the spec planned; with --skip-unavailable, tasks whose data cannot be loaded are
+    returned as {name: reason} instead of stopping the run."""
+    spec.tasks = expand_task_names(spec.tasks)
+    if spec.data is not None and len(spec.tasks) > 1:
+        raise HarnessError("--data applies to one task at a time; run each task with its own --data")
+    planned: list[PlannedTask] = []
+    skipped: dict[str, str] = {}
+    for name in spec.tasks:
+        task = get_task(name, spec.settings if len(spec.tasks) == 1 else _settings_for(name, spec.settings))
+        try:
+            planned.append(plan_task(task, spec))
+        except HarnessError as exc:
+            if not spec.skip_unavailable:
+                raise
+            skipped[name] = str(exc)
+    return planned, skipped
+
+
+def _settings_for(name: str, settings: dict[str, str]) -> dict[str, str]:
+    """With several tasks, --set applies only where the task has that setting."""
+    task = get_task(name)
+    fields = {f.name for f in dataclasses.fields(task.config)}
+    return {k: v for k, v in settings.items() if k in fields}
+
+
+def backend_cache_name(spec: RunSpec) -> str:
+    """The cache namespace of a model: the spec plus every option that can change its answers
+    (harness.backends.base.ANSWER_OPTIONS); transport-only options are left out."""
+    return json.dumps(answer_identity(spec.model, spec.backend_options), sort_keys=True)
+
+
+def default_run_id(spec: RunSpec) -> str:
+    fingerprint = json.dumps(
+        {"tasks": spec.tasks, "model": backend_cache_name(spec), "seed": spec.seed, "limit": spec.limit,
+         "data": spec.data, "settings": spec.settings, "overrides": dataclasses.asdict(spec.overrides)},
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:8]
+    tasks = "+".join(spec.tasks) if len(spec.tasks) <= 3 else f"{spec.tasks[0]}+{len(spec.tasks) - 1}more"
+    return slug(f"{tasks}__{spec.model}__s{spec.seed}") + f"__{digest}"

@@ -1,0 +1,81 @@
+"""`harness score`: score responses produced elsewhere (another harness, an API batch job) with the
+family's own scorer and no model, writing the same run-folder files as `harness run`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from harness.core.errors import HarnessError
+from harness.core.registry import get_task
+from harness.core.types import Generation
+from harness.pipeline.data import iter_jsonl
+from harness.pipeline.run_lock import RunFolderLock
+from harness.pipeline.runner import sample_line
+from harness.pipeline.samples import select_samples
+from harness.pipeline.scoring import score_result
+from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions, slug
+from harness.report.tables import task_rows
+
+
+def read_predictions(path: str) -> dict[str, dict[str, Any]]:
+    """{id: line}; each line holds 'response' (a string) or 'responses' (a list of strings)."""
+    file = Path(path)
+    if not file.is_file():
+        raise HarnessError(f"predictions file not found: {path}")
+    predictions: dict[str, dict[str, Any]] = {}
+    for number, record in iter_jsonl(file):
+        if "id" not in record:
+            raise HarnessError(f'{path}:{number}: each line needs an "id" and a "response", e.g. {{"id": "x", "response": "..."}}')
+        texts = record.get("responses", [record.get("response")])
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise HarnessError(f'{path}:{number}: "response" must be a string (or "responses" a list of strings)')
+        key = str(record["id"])
+        if key in predictions:
+            raise HarnessError(f"{path}:{number}: duplicate prediction for id '{key}'")
+        predictions[key] = {**record, "responses": texts}
+    return predictions
+
+
+def score_predictions(task_name: str, data: str | None, predictions_path: str, out: str | None,
+                      settings: dict[str, str] | None = None, results_dir: str = "results") -> tuple[Path, list[dict[str, Any]], int]:
+    """Returns (run folder, metrics rows, number of samples that had no prediction)."""
+    started = datetime.now(timezone.utc)
+    task = get_task(task_name, settings or {})
+    samples = select_samples(task, data=data) if data else select_samples(task)
+    predictions = read_predictions(predictions_path)
+    known = {str(s["id"]) for s in samples}
+    unknown = [key for key in predictions if key not in known]
+    if unknown:
+        raise HarnessError(f"{len(unknown)} prediction ids are not samples of '{task_name}' in {data or 'the generated set'} (first: '{unknown[0]}')")
+    lines, records = [], []
+    for sample in samples:
+        prediction = predictions.get(str(sample["id"]))
+        if prediction is None:
+            continue
+        request = task.family.build_request(task.config, sample)
+        if request.kind != "generate":
+            raise HarnessError(f"task '{task_name}' is scored by log-likelihood, not text; run it with a model that gives log-probs")
+        texts = prediction["responses"]
+        result = Generation(texts=texts, finish_reasons=[prediction.get("finish_reason", "stop")] * len(texts))
+        record = score_result(task, sample, result)
+        records.append(record)
+        lines.append(sample_line(task, sample, request, result, record))
+    if not records:
+        raise HarnessError(f"no prediction in {predictions_path} matches a sample of '{task_name}'")
+    rows = task_rows(task, records)
+    run_dir = Path(out) if out else Path(results_dir) / (slug(f"{task_name}__scored__{Path(predictions_path).stem}"))
+    model = next((p.get("model") for p in predictions.values() if p.get("model")), f"predictions:{Path(predictions_path).name}")
+    lock = RunFolderLock(run_dir)
+    lock.acquire()
+    try:
+        commit_run_folder(run_dir, lines, rows, {
+            "model": model, "backend": {"name": "predictions", "file": str(predictions_path)},
+            "tasks": {task_name: {"family": task.family.name, "n_samples": len(records)}},
+            "data": data, "command": command_line(), "started_at": started.isoformat(),
+            "finished_at": datetime.now(timezone.utc).isoformat(), "versions": package_versions(), "git_commit": git_commit(),
+        })
+    finally:
+        lock.release()
+    return run_dir, rows, len(samples) - len(records)

@@ -1,0 +1,146 @@
+"""Plan -> execute -> report for one or more tasks on one model.
+
+plan:    choose samples (seeded), build each sample's request, apply the CLI's generation overrides
+         (harness.pipeline.plan)
+execute: look every request up in the response cache; send only the missing ones to the backend
+         (harness.pipeline.execute)
+report:  score with the family's pure scorer, write the run folder as one commit (manifest last,
+         holding the other files' hashes; harness.report.run_folder), return the metrics rows
+
+The run folder is created only once the run can start (backend made, folder locked): a missing API
+key or a bad option leaves nothing behind, and a second run into the same folder stops at once with
+"<folder> is being written by pid N" (harness.pipeline.run_lock).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
+from harness.backends.base import Backend
+from harness.core.registry import Task, config_as_dict
+from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
+from harness.pipeline.execute import ModelSession
+from harness.pipeline.plan import GenerationOverrides, RunSpec, default_run_id, plan_tasks
+from harness.pipeline.run_lock import RunFolderLock
+from harness.pipeline.scoring import score_result
+from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions
+from harness.report.tables import task_rows
+
+__all__ = ["GenerationOverrides", "RunSpec", "RunOutcome", "run", "sample_line", "failure_summary"]
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    rows: list[dict[str, Any]]
+    records: dict[str, list[ScoredSample]]
+    backend_calls: int
+    cache_hits: int
+    skipped: dict[str, str]
+
+
+def sample_line(task: Task, sample: Sample, request: Request, result: Any, record: ScoredSample) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "task": task.name,
+        "id": record.id,
+        "prompt": [dict(m) for m in request.messages] if request.messages is not None else request.prompt,
+        "scores": record.scores,
+        "answers": [v.answer for v in record.verdicts],
+        "completion_scores": [v.scores for v in record.verdicts] if len(record.verdicts) > 1 else None,
+        "prompt_tokens": record.prompt_tokens,
+        "completion_tokens": record.completion_tokens,
+        "error": record.error,
+    }
+    if isinstance(result, Generation):
+        line["responses"] = result.texts
+        line["finish_reasons"] = result.finish_reasons
+        line["truncated"] = result.truncated
+        if result.reasoning and any(result.reasoning):
+            line["reasoning"] = result.reasoning
+    elif isinstance(result, LoglikelihoodResult):
+        line["continuations"] = list(request.continuations)
+        line["loglikelihoods"] = [dataclasses.asdict(r) for r in result.results]
+    line["sample"] = sample
+    return line
+
+
+def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend) -> RunOutcome:
+    started = datetime.now(timezone.utc)
+    check_backend_spec(spec.model)
+    check_backend_options(spec.model, spec.backend_options)
+    planned, skipped = plan_tasks(spec)
+    run_dir = Path(spec.out) if spec.out else Path(spec.results_dir) / default_run_id(spec)
+    rows: list[dict[str, Any]] = []
+    all_records: dict[str, list[ScoredSample]] = {}
+    lines: list[dict[str, Any]] = []
+    lock = RunFolderLock(run_dir)
+    with ModelSession(spec, backend_factory) as session:
+        try:
+            if session.needs_model(planned):
+                session.backend.get()  # a missing key or an unloadable model fails here, before any folder exists
+            lock.acquire()
+            for item in planned:
+                results = session.answer(item.task, item.samples, item.requests)
+                records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
+                all_records[item.task.name] = records
+                rows.extend(task_rows(item.task, records))
+                lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
+            backend_info = session.backend_info()
+            commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
+                                                              session.calls, session.hits, skipped))
+        finally:
+            lock.release()
+    return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
+
+
+def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> list[str]:
+    """One line per distinct cause of failed samples, most frequent first, for stderr."""
+    causes = Counter(r.error for rs in records.values() for r in rs if r.error)
+    lines = [f"{count} sample{'s' if count > 1 else ''} failed: {cause}; re-run the same command to retry them"
+             for cause, count in causes.most_common(limit)]
+    rest = causes.most_common()[limit:]
+    if rest:
+        lines.append(f"{sum(c for _, c in rest)} more samples failed with {len(rest)} other errors (see samples.jsonl)")
+    return lines
+
+
+def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped) -> dict[str, Any]:
+    tasks = {}
+    for item in planned:
+        defaults = config_as_dict(type(item.task.config)())
+        config = config_as_dict(item.task.config)
+        tasks[item.task.name] = {
+            "family": item.task.family.name,
+            "config": config,
+            "differs_from_family_defaults": {k: v for k, v in config.items() if defaults.get(k) != v},
+            "generation_overrides": {k: v for k, v in dataclasses.asdict(spec.overrides).items() if v is not None},
+            "n_samples": len(item.samples),
+            "request_settings": item.requests[0].settings.__dict__ if item.requests else None,
+        }
+    flat = [r for rs in records.values() for r in rs]
+    return {
+        "model": spec.model,
+        "backend": backend_info,
+        "tasks": tasks,
+        "skipped_tasks": skipped,
+        "seed": spec.seed,
+        "limit": spec.limit,
+        "data": spec.data,
+        "command": command_line(),
+        "started_at": started.isoformat(),
+        "finished_at": datetime.now(timezone.utc).isoformat(),
+        "tokens": {
+            "prompt": sum(r.prompt_tokens for r in flat),
+            "completion": sum(r.completion_tokens for r in flat),
+        },
+        "requests": {"from_cache": hits, "sent_to_backend": calls},
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+    }

@@ -1,0 +1,50 @@
+"""Turning a backend result into a ScoredSample with the family's pure scorer.
+
+Shared by `harness run` and `harness score` (predictions made elsewhere), so both score
+identically. Any exception from a scorer is a bug in that family, so it is not hidden here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.core.registry import Task
+from harness.core.types import Generation, LoglikelihoodResult, Sample, ScoredSample, Verdict
+
+
+def mean_scores(verdicts: Sequence[Verdict]) -> dict[str, float]:
+    names: list[str] = []
+    for verdict in verdicts:
+        names.extend(name for name in verdict.scores if name not in names)
+    return {
+        name: sum(v.scores.get(name, 0.0) for v in verdicts) / len(verdicts) for name in names
+    } if verdicts else {}
+
+
+def score_generation(task: Task, sample: Sample, generation: Generation) -> ScoredSample:
+    if generation.error is not None or task.family.score is None:
+        return ScoredSample(sample=sample, verdicts=[], scores={}, prompt_tokens=generation.prompt_tokens,
+                            error=generation.error or f"task {task.name} cannot score generations")
+    verdicts = [task.family.score(task.config, sample, text) for text in generation.texts]
+    return ScoredSample(
+        sample=sample,
+        verdicts=verdicts,
+        scores=mean_scores(verdicts),
+        completion_tokens=sum(generation.completion_tokens),
+        prompt_tokens=generation.prompt_tokens,
+        truncated=sum(generation.truncated),
+    )
+
+
+def score_loglikelihood(task: Task, sample: Sample, result: LoglikelihoodResult) -> ScoredSample:
+    if result.error is not None or task.family.score_loglikelihood is None:
+        return ScoredSample(sample=sample, verdicts=[], scores={}, prompt_tokens=result.prompt_tokens,
+                            error=result.error or f"task {task.name} cannot score log-likelihoods")
+    verdict = task.family.score_loglikelihood(task.config, sample, result.results)
+    return ScoredSample(sample=sample, verdicts=[verdict], scores=dict(verdict.scores), prompt_tokens=result.prompt_tokens)
+
+
+def score_result(task: Task, sample: Sample, result: Generation | LoglikelihoodResult) -> ScoredSample:
+    if isinstance(result, Generation):
+        return score_generation(task, sample, result)
+    return score_loglikelihood(task, sample, result)

@@ -1,0 +1,161 @@
+"""Aggregate statistics: means with 95% confidence intervals, pass@k, majority vote.
+
+Pure functions over numbers and ScoredSample records; no I/O, no knowledge of any family.
+Families call these from their own ``aggregate`` hooks so every table reports uncertainty the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from harness.core.types import ScoredSample
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """A metric over n items with a 95% confidence interval (None when undefined)."""
+
+    value: float
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+
+    def to_json(self) -> dict:
+        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n}
+
+
+def wilson_interval(successes: float, n: int) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion: sane at 0%, 100% and small n."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _t_quantile(df: int) -> float:
+    """97.5% quantile of Student's t (scipy when present; the normal value for large df)."""
+    if df >= 200:
+        return Z95
+    try:
+        from scipy.stats import t
+
+        return float(t.ppf(0.975, df))
+    except ImportError:  # pragma: no cover - scipy is a declared dependency
+        return Z95
+
+
+def mean_with_ci(values: Sequence[float]) -> MetricValue:
+    """Mean with a 95% CI: Wilson for 0/1 data, Student t on the mean otherwise."""
+    n = len(values)
+    if n == 0:
+        return MetricValue(math.nan, None, None, 0)
+    mean = math.fsum(values) / n
+    if all(v in (0.0, 1.0) for v in values):
+        low, high = wilson_interval(math.fsum(values), n)
+        return MetricValue(mean, low, high, n)
+    if n == 1:
+        return MetricValue(mean, None, None, 1)
+    var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    half = _t_quantile(n - 1) * math.sqrt(var / n)
+    return MetricValue(mean, mean - half, mean + half, n)
+
+
+def difference_with_ci(a: Sequence[float], b: Sequence[float]) -> MetricValue:
+    """Mean of paired differences a_i - b_i with a t interval (for forward-minus-reverse gaps)."""
+    if len(a) != len(b):
+        raise ValueError("paired difference needs equally long sequences")
+    diffs = [x - y for x, y in zip(a, b)]
+    n = len(diffs)
+    if n == 0:
+        return MetricValue(math.nan, None, None, 0)
+    mean = math.fsum(diffs) / n
+    if n == 1:
+        return MetricValue(mean, None, None, 1)
+    var = math.fsum((d - mean) ** 2 for d in diffs) / (n - 1)
+    half = _t_quantile(n - 1) * math.sqrt(var / n)
+    return MetricValue(mean, mean - half, mean + half, n)
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k (Chen et al. 2021): 1 - C(n-c, k) / C(n, k), computed stably."""
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples per prompt, got {n}")
+    if n - c < k:
+        return 1.0
+    prod = 1.0
+    for i in range(n - c + 1, n + 1):
+        prod *= 1.0 - k / i
+    return 1.0 - prod
+
+
+def majority_answer_score(records_verdicts, metric: str, k: int | None = None) -> float:
+    """maj@k for one sample: the score of the most common parseable answer among the first k
+    completions (ties broken by first appearance, so the result never depends on ordering luck)."""
+    verdicts = list(records_verdicts)[: k or None]
+    keyed = [(json.dumps(v.answer, sort_keys=True, default=str), v) for v in verdicts if v.answer is not None]
+    if not keyed:
+        return 0.0
+    counts = Counter(key for key, _ in keyed)
+    best = max(counts.values())
+    for key, verdict in keyed:
+        if counts[key] == best:
+            return float(verdict.scores.get(metric, 0.0))
+    return 0.0  # pragma: no cover
+
+
+def summarize(records: Sequence[ScoredSample], metrics: Iterable[str] | None = None) -> dict[str, MetricValue]:
+    """Mean and CI of every per-sample metric (or the named ones) over the records."""
+    if metrics is None:
+        names: list[str] = []
+        for record in records:
+            for name in record.scores:
+                if name not in names:
+                    names.append(name)
+    else:
+        names = list(metrics)
+    return {
+        name: mean_with_ci([r.scores[name] for r in records if name in r.scores]) for name in names
+    }
+
+
+def group_records(
+    records: Sequence[ScoredSample], key: Callable[[ScoredSample], str]
+) -> dict[str, list[ScoredSample]]:
+    """Records split by a key, groups in first-seen order."""
+    groups: dict[str, list[ScoredSample]] = defaultdict(list)
+    for record in records:
+        groups[key(record)].append(record)
+    return dict(groups)
+
+
+def sampling_metrics(records: Sequence[ScoredSample], metric: str) -> dict[str, MetricValue]:
+    """pass@k for k in 1,2,4,.. up to n, best-of-n (any completion verifies) and maj@n, when
+    every sample has the same n > 1 completions. The primary metric must be 0/1 per completion."""
+    sizes = {len(r.verdicts) for r in records if r.error is None}
+    if len(sizes) != 1:
+        return {}
+    n = sizes.pop()
+    if n < 2:
+        return {}
+    ok = [r for r in records if r.error is None]
+    if not all(v.scores.get(metric) in (0.0, 1.0) for r in ok for v in r.verdicts):
+        return {}
+    out: dict[str, MetricValue] = {}
+    k = 1
+    while k <= n:
+        out[f"pass@{k}"] = mean_with_ci(
+            [pass_at_k(n, sum(int(v.scores[metric]) for v in r.verdicts), k) for r in ok]
+        )
+        k *= 2
+    out[f"best_of_{n}"] = mean_with_ci([float(any(v.scores[metric] == 1.0 for v in r.verdicts)) for r in ok])
+    out[f"maj@{n}"] = mean_with_ci([majority_answer_score(r.verdicts, metric) for r in ok])
+    return out
