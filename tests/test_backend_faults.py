@@ -144,20 +144,28 @@ def test_a_request_the_server_refuses_is_never_retried(tmp_path):
 
 
 def test_two_runs_at_once_share_requests_and_never_share_a_folder(tmp_path):
-    with FakeOpenAIServer(latency_s=0.05) as server:
+    slow = {"on": True}  # the first run stays busy until the second one has been turned away
+    with FakeOpenAIServer(latency_fn=lambda prompt: 0.3 if slow["on"] else 0.01) as server:
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
         env.pop("OPENAI_BASE_URL", None)
-        args = [sys.executable, "-m", "harness", *run_args(tmp_path, server.base_url, "a", 60, "--concurrency", "4")]
-        first = subprocess.Popen(args, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def start(out: str) -> subprocess.Popen:
+            args = [sys.executable, "-m", "harness", *run_args(tmp_path, server.base_url, out, 60, "--concurrency", "4")]
+            return subprocess.Popen(args, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        first = start("a")
         deadline = time.monotonic() + 60
         while sum(server.stats.answered.values()) < 4 and time.monotonic() < deadline:
             time.sleep(0.01)
-        same_folder = cli(run_args(tmp_path, server.base_url, "a", 60, "--concurrency", "4"))
-        other_folder = cli(run_args(tmp_path, server.base_url, "b", 60, "--concurrency", "4"))
-        out, err = first.communicate(timeout=120)
-    assert same_folder.returncode == 2
-    assert f"{tmp_path / 'a'} is being written by pid {first.pid}" in same_folder.stderr
-    assert first.returncode == 0 and other_folder.returncode == 0, (err, other_folder.stderr)
+        same_folder, other_folder = start("a"), start("b")
+        _, same_err = same_folder.communicate(timeout=120)
+        slow["on"] = False
+        _, first_err = first.communicate(timeout=120)
+        _, other_err = other_folder.communicate(timeout=120)
+    assert same_folder.returncode == 2, same_err
+    assert same_err.strip() == (f"harness: error: {tmp_path / 'a'} is being written by pid {first.pid}; wait for that run"
+                                " to finish (its answers are cached for this one), or give this run another --out")
+    assert first.returncode == 0 and other_folder.returncode == 0, (first_err, other_err)
     assert len(server.stats.prompts_answered) == 60
     assert set(server.stats.prompts_answered.values()) == {1}  # no request paid twice
     for run_dir in ("a", "b"):

@@ -105,11 +105,17 @@ class ResponseCache:
     # ---- claims: requests in flight, shared between runs ------------------------------------
     def claim(self, keys: Iterable[str], force: bool = False) -> tuple[list[str], list[str]]:
         """Claim the keys nobody live is asking (all of them with ``force``); returns (claimed by
-        us, claimed by another live run)."""
+        us, claimed by another live run or answered meanwhile). One write transaction, so an
+        answer that lands while we claim can never be asked again."""
         mine, theirs = [], []
         now = time.time()
-        with self._db:
+        self._db.commit()
+        self._db.execute("BEGIN IMMEDIATE")  # the write lock first: no answer or claim slips in between
+        try:
             for key in dict.fromkeys(keys):
+                if self._db.execute("SELECT 1 FROM responses WHERE key = ?", (key,)).fetchone() is not None:
+                    theirs.append(key)  # answered since we looked: read it, never ask it
+                    continue
                 row = self._db.execute("SELECT host, pid, at FROM claims WHERE key = ?", (key,)).fetchone()
                 if (not force and row is not None and not (row[0] == _HOST and row[1] == self.pid)
                         and self._claim_live(row[0], row[1], row[2], now)):
@@ -118,6 +124,10 @@ class ResponseCache:
                 self._db.execute("INSERT OR REPLACE INTO claims (key, host, pid, at) VALUES (?, ?, ?, ?)",
                                  (key, _HOST, self.pid, now))
                 mine.append(key)
+            self._db.commit()
+        except BaseException:
+            self._db.rollback()
+            raise
         return mine, theirs
 
     def release(self, keys: Iterable[str]) -> None:
