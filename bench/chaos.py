@@ -54,8 +54,8 @@ def countdown_answer(prompt: str, index: int) -> str:
 
 
 def write_data(folder: Path, count: int) -> Path:
-    from harness.registry import get_task
-    from harness.samples import select_samples, write_generated
+    from harness.core.registry import get_task
+    from harness.pipeline.samples import select_samples, write_generated
 
     task = get_task("countdown-3")
     path = folder / "countdown3.jsonl"
