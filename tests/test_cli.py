@@ -32,7 +32,9 @@ def test_list_does_not_import_heavy_libraries():
         (["run", "countdwn"], "did you mean 'countdown'"),
         (["run", "countdown", "--model", "hff:gpt2"], "did you mean 'hf'"),
         (["run", "countdown", "--set", "n_numbrs=3"], "did you mean 'n_numbers'"),
-        (["run", "countdown", "--set", "n_numbers=three"], "expects a int"),
+        (["run", "countdown", "--set", "n_numbers=three"], "expects an integer like 4, got 'three'"),
+        (["run", "countdown", "--set", "temperature=hot"], "expects a number like 0.0, got 'hot'"),
+        (["run", "lr2bench", "--set", "system_prompt=maybe"], "expects true or false (also 1/0, yes/no, on/off)"),
         (["run", "countdown", "--set", "n_numbers=9"], "n_numbers must be between 2 and 6"),
         (["run", "countdown", "--set", "oops"], "expects key=value"),
         (["run", "countdown", "--limit", "0"], "--limit must be >= 1"),
@@ -40,7 +42,7 @@ def test_list_does_not_import_heavy_libraries():
         (["run", "countdown", "--temperature", "-1", "--limit", "1"], "temperature must be in"),
         (["run", "countdown", "--model", "hf:/no/such/model", "--limit", "1"], "model folder not found"),
         (["run", "countdown", "--model", "local:gpt2", "--limit", "1"], "'local' takes no model name"),
-        (["report", "/no/such/run"], "not a run folder"),
+        (["report", "/no/such/run"], "no run folder at /no/such/run"),
     ],
 )
 def test_errors_are_one_clear_line(capsys, tmp_path, argv, message):
@@ -86,6 +88,28 @@ def test_score_rejects_unknown_ids(capsys, tmp_path):
     assert code == 2 and "not samples of 'countdown'" in err
 
 
+def test_score_without_data_on_another_seed_says_which_option_picks_the_samples(capsys, tmp_path):
+    """Issue 20: ids from 'generate --seed 3', scored without --data: the hint names --seed and --data,
+    and 'score --seed 3' finds them."""
+    samples = tmp_path / "samples.jsonl"
+    run_cli(capsys, "generate", "countdown", "--n", "4", "--seed", "3", "--out", str(samples))
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(json.dumps({"id": r["id"], "response": f"<answer>{r['solution']}</answer>"}) + "\n" for r in rows))
+    code, _, err = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--results-dir", str(tmp_path))
+    assert code == 2 and err.count("\n") == 1
+    assert ("4 of 4 prediction ids are not samples of 'countdown' among the 100 samples generated with seed 0"
+            f" (first: '{rows[0]['id']}'; those samples' ids look like 'countdown-4/0/0')") in err
+    assert "another seed or file" in err and "--seed" in err and "--data FILE" in err
+    code, _, _ = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--seed", "3", "--out", str(tmp_path / "s3"))
+    assert code == 0
+    metrics = json.loads((tmp_path / "s3" / "metrics.json").read_text())["rows"][0]
+    assert metrics["n"] == 4 and metrics["metrics"]["accuracy"]["value"] == 1.0
+    code, _, err = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--seed", "3", "--limit", "2",
+                           "--out", str(tmp_path / "s3-2"))
+    assert code == 2 and "among the 2 samples generated with seed 3" in err
+
+
 def test_leaderboard_keeps_newest_run_per_model_and_task(capsys, tmp_path):
     samples = tmp_path / "samples.jsonl"
     run_cli(capsys, "generate", "countdown", "--n", "4", "--out", str(samples))
@@ -109,6 +133,27 @@ def test_manifest_command_hides_url_credentials(monkeypatch):
 
     monkeypatch.setattr(sys, "argv", ["harness", "run", "x", "--base-url", "http://user:secret@127.0.0.1:8000/v1"])
     assert command_line() == ["harness", "run", "x", "--base-url", "http://***@127.0.0.1:8000/v1"]
+
+
+def test_setting_type_phrases_read_as_english():
+    """Issue 20: 'expects a int like (10, 100)' -> words a user can act on, in --set syntax."""
+    from harness.core.registry import _kind_phrase
+
+    assert _kind_phrase(4) == "an integer like 4"
+    assert _kind_phrase(0.5) == "a number like 0.5"
+    assert _kind_phrase((10, 100)) == "a comma-separated list of integers like 10,100"
+    assert _kind_phrase(("basic", "joint")) == "a comma-separated list of texts like basic,joint"
+    assert _kind_phrase(False).startswith("true or false")
+
+
+def test_suite_stopping_at_unavailable_data_names_both_ways_on(capsys, tmp_path, monkeypatch):
+    """Issue 20: 'run all' stops at a task whose data cannot be loaded (LR²Bench from the hub, offline):
+    the one line says how to skip it (--skip-unavailable) and how to run it (--data)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code, _, err = run_cli(capsys, "run", "all", "--limit", "1", "--results-dir", str(tmp_path))
+    assert code == 2 and err.count("\n") == 1
+    assert "cannot start" in err and "--skip-unavailable" in err and "--data PATH" in err
+    assert not any(tmp_path.iterdir())  # nothing asked, nothing written
 
 
 def _option_helps(command: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ def score(text: str) -> dict:
 
 
 def test_correct_answer_gets_reward_one():
-    assert score("<think>...</think> <answer> (15 * (73 - 66)) - 80 </answer>") == {"accuracy": 1.0, "reward": 1.0}
+    assert score("<think>...</think> <answer> (15 * (73 - 66)) - 80 </answer>") == {"accuracy": 1.0, "reward": 1.0, "tinyzero_reward": 1.0}
 
 
 def test_last_answer_block_counts():
@@ -31,7 +31,7 @@ def test_last_answer_block_counts():
 
 def test_no_answer_gets_zero_and_is_unparseable():
     verdict = score_countdown_response(CountdownConfig(), SAMPLE, "I think it is 25")
-    assert verdict.answer is None and verdict.scores == {"accuracy": 0.0, "reward": 0.0}
+    assert verdict.answer is None and verdict.scores == {"accuracy": 0.0, "reward": 0.0, "tinyzero_reward": 0.0}
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_no_answer_gets_zero_and_is_unparseable():
     ],
 )
 def test_tricks_are_wrong_but_well_formed(expression):
-    assert score(f"<answer>{expression}</answer>") == {"accuracy": 0.0, "reward": 0.1}
+    assert score(f"<answer>{expression}</answer>") == {"accuracy": 0.0, "reward": 0.1, "tinyzero_reward": 0.1}
 
 
 def test_division_by_zero_is_a_verdict():

@@ -177,7 +177,7 @@ def test_failed_records_count_as_empty_answers(lr2):
     assert row["subtask_accuracy"].value == pytest.approx(4 / 10)
 
 
-def test_equal_level_sizes_keep_the_wilson_interval():
+def test_rows_get_a_bootstrap_within_levels_inside_zero_one():
     cfg = get_task("lr2bench-sudoku").config
     gold = {"grid": [[0, 1], [1, 0]], "answer": [[2, 1], [1, 2]]}
     records = []
@@ -188,5 +188,9 @@ def test_equal_level_sizes_keep_the_wilson_interval():
             records.append(ScoredSample(sample=sample, verdicts=[], scores=scores))
     em = aggregate_lr2bench(cfg, records)[""]["exact_match"]
     assert em.value == pytest.approx((0.5 + 0.75) / 2)
-    assert (em.ci_low, em.ci_high) == pytest.approx(wilson_interval(5, 8))
+    assert em.ci_method == "stratified-bootstrap" and 0.0 <= em.ci_low <= em.value <= em.ci_high <= 1.0
     assert em.n == 8
+    assert aggregate_lr2bench(cfg, records)[""]["exact_match"] == em  # seeded: the same interval again
+    perfect = [ScoredSample(sample=r.sample, verdicts=[], scores={k: 1.0 for k in r.scores}) for r in records]
+    for metric in aggregate_lr2bench(cfg, perfect)[""].values():  # all right: exact 1, never above it
+        assert metric.ci_method == "wilson" and metric.ci_high == 1.0 and (metric.ci_low, 1.0) == pytest.approx(wilson_interval(8, 8))

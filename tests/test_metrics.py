@@ -24,10 +24,12 @@ def test_wilson_interval_known_value():
     assert wilson_interval(0, 4)[0] == 0.0
 
 
-def test_mean_with_ci_uses_t_for_continuous_values():
-    value = mean_with_ci([1.0, 2.0, 3.0, 4.0])
-    assert value.value == 2.5
+def test_mean_with_ci_uses_t_for_unbounded_values_and_a_bootstrap_otherwise():
+    value = mean_with_ci([1.0, 2.0, 3.0, 4.0], unbounded=True)
+    assert value.value == 2.5 and value.ci_method == "t"
     assert value.ci_high - value.value == pytest.approx(3.182446 * math.sqrt(1.6666667 / 4), rel=1e-4)
+    bounded = mean_with_ci([1.0, 2.0, 3.0, 4.0])
+    assert bounded.ci_method == "bootstrap" and 1.0 <= bounded.ci_low < 2.5 < bounded.ci_high <= 4.0
 
 
 def record(corrects, answers):

@@ -39,8 +39,30 @@ def test_score_gold_completions_of_generated_probes_is_perfect(task_name, tmp_pa
     out = tmp_path / "scored"
     assert main(["score", task_name, "--data", str(samples_file), "--predictions", str(preds), "--out", str(out)]) == 0
     metrics = _metrics(out)
-    assert metrics[task_name]["accuracy"]["value"] == 1.0 and metrics[task_name]["accuracy"]["n"] == 40
+    facts = sum(s["direction"] != "randomized" for s in samples)
+    assert 0 < facts < 40  # the randomized controls are no facts: the headline counts the true ones
+    assert metrics[task_name]["accuracy"]["value"] == 1.0 and metrics[task_name]["accuracy"]["n"] == facts
+    assert metrics[task_name]["control_accuracy"]["n"] == 40 - facts
     assert metrics[f"{task_name}[direction=reverse]"]["accuracy"]["value"] == 1.0
+    assert "accuracy" not in metrics[f"{task_name}[direction=randomized]"]
+
+
+def test_a_model_that_knows_every_fact_scores_one_and_fails_the_controls(tmp_path, capsys):
+    """The controls ask a true prompt with another fact's completion as target: a model that answers
+    the true fact gets them 'wrong'. That must not pull the headline below 1."""
+    samples_file, preds = tmp_path / "samples.jsonl", tmp_path / "preds.jsonl"
+    assert main(["generate", "reversal-fictitious", "--n", "60", "--seed", "2", "--out", str(samples_file)]) == 0
+    samples = [json.loads(line) for line in samples_file.read_text().splitlines()]
+    truth = {s["prompt"]: s["completion"] for s in samples if s["direction"] == "reverse"}
+    with preds.open("w") as handle:
+        for s in samples:
+            answer = truth.get(s["prompt"], s["completion"]) if s["direction"] == "randomized" else s["completion"]
+            handle.write(json.dumps({"id": s["id"], "response": answer}) + "\n")
+    out = tmp_path / "scored"
+    assert main(["score", "reversal-fictitious", "--data", str(samples_file), "--predictions", str(preds), "--out", str(out)]) == 0
+    metrics = _metrics(out)
+    assert metrics["reversal-fictitious"]["accuracy"]["value"] == 1.0
+    assert metrics["reversal-fictitious[direction=randomized]"]["control_accuracy"]["value"] < 0.5
 
 
 def test_score_gold_completions_of_original_layout_is_perfect(fixtures_dir, tmp_path, capsys):
@@ -51,7 +73,7 @@ def test_score_gold_completions_of_original_layout_is_perfect(fixtures_dir, tmp_
     out = tmp_path / "scored"
     assert main(["score", "reversal-fictitious", "--data", str(layout_dir), "--predictions", str(preds), "--out", str(out)]) == 0
     accuracy = _metrics(out)["reversal-fictitious"]["accuracy"]
-    assert accuracy["value"] == 1.0 and accuracy["n"] == len(samples)
+    assert accuracy["value"] == 1.0 and accuracy["n"] == sum(s["direction"] != "randomized" for s in samples)
 
 
 def test_score_gold_names_of_celebrity_pairs_gives_the_maximum(fixtures_dir, tmp_path, capsys):

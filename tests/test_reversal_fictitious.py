@@ -273,3 +273,23 @@ def test_standard_files_a_folder_lacks_are_skipped(task, fixture_layout_dir, tmp
     (tmp_path / "d2p_prompts_test.jsonl").write_bytes((fixture_layout_dir / "d2p_prompts_test.jsonl").read_bytes())
     samples = load_fictitious(str(tmp_path), task.config)
     assert {s["split"] for s in samples} == {"d2p_prompts_test"}
+
+
+def test_loglik_primary_is_the_log_prob_it_measures_and_controls_are_apart():
+    task = get_task("reversal-fictitious-loglik")
+    control = task.family.score_loglikelihood(
+        task.config, {"id": "c/0", "split": "p2d_reverse_prompts_test_randomized", "direction": "randomized"},
+        [Loglikelihood(-7.0, False)])
+    assert control.scores == {"control_logprob": -7.0, "control_greedy": 0.0}
+    records = _records([2.0, 1.0, 3.0]) + [
+        ScoredSample(sample={"id": f"c/{i}", "split": "p2d_reverse_prompts_test_randomized", "direction": "randomized"},
+                     verdicts=[control], scores=dict(control.scores)) for i in range(3)]
+    rows = task_rows(task, records)
+    assert all(row["primary_metric"] == "logprob" for row in rows)
+    by_label = {row_label(row): row["metrics"] for row in rows}
+    assert by_label["reversal-fictitious-loglik"]["logprob"].n == 3  # true facts only
+    assert by_label["reversal-fictitious-loglik[direction=reverse]"]["logprob"].value == pytest.approx(-1.0)
+    assert "logprob" not in by_label["reversal-fictitious-loglik[direction=randomized]"]
+    assert by_label["reversal-fictitious-loglik[direction=randomized]"]["control_logprob"].value == -7.0
+    assert by_label["reversal-fictitious-loglik"]["logprob_gap"].ci_method == "t"  # unbounded: Student t
+    assert get_task("reversal-fictitious").primary_metric == "accuracy"

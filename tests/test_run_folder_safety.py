@@ -88,7 +88,7 @@ def test_a_kill_between_the_final_writes_is_detected_and_a_re_run_repairs_it(tmp
     with pytest.raises(SystemExit):
         run(spec(tmp_path, limit=3), backend_factory=lambda m, o: FakeCountdownBackend())
     monkeypatch.setattr(run_folder, "write_json", real_write_json)
-    with pytest.raises(HarnessError, match="is incomplete .*re-run the same command"):
+    with pytest.raises(HarnessError, match="is incomplete .*(finish it with: |re-run the command)"):
         read_metrics(first.run_dir)
     assert main(["report", str(first.run_dir)]) == 2
     assert "is incomplete" in capsys.readouterr().err

@@ -76,3 +76,27 @@ def test_generation_overrides_change_the_cache_key(tmp_path):
     second = FakeCountdownBackend()
     run(spec(tmp_path, overrides=GenerationOverrides(max_tokens=7)), backend_factory=lambda m, o: second)
     assert len(second.asked) == 12 and all(r.settings.max_tokens == 7 for r in second.asked)
+
+
+def test_resumed_run_says_what_is_cached_before_the_first_request(tmp_path):
+    """Issue 20: 'resuming: N of M answers cached, asking K', printed before the model is asked."""
+    with pytest.raises(KeyboardInterrupt):
+        run(spec(tmp_path), backend_factory=lambda m, o: FakeCountdownBackend(fail_after=5))
+    events: list[str] = []
+
+    class Recording(FakeCountdownBackend):
+        def generate(self, requests):
+            events.append("request")
+            yield from super().generate(requests)
+
+    run(spec(tmp_path), backend_factory=lambda m, o: Recording(), notify=events.append)
+    assert events[0] == "resuming: 5 of 12 answers cached, asking 7" and events[1] == "request"
+
+    events.clear()
+    run(spec(tmp_path), backend_factory=lambda m, o: Recording(), notify=events.append)
+    assert events == ["resuming: 12 of 12 answers cached, asking 0"]
+
+    events.clear()
+    run(spec(tmp_path, out="fresh", cache_path=str(tmp_path / "fresh.sqlite")),
+        backend_factory=lambda m, o: FakeCountdownBackend(), notify=events.append)
+    assert events == []  # a fresh run resumes nothing

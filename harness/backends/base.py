@@ -86,6 +86,12 @@ class Backend:
             " 'llamacpp:<gguf>' or an 'openai:' completions endpoint with echo+logprobs"
         )
 
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        """Whether the model sees ``request.assistant_prefill`` as the start of its own turn.
+        A plain-text prompt already ends with it; a chat request needs a backend that can continue
+        a partial assistant turn (override where it can). The run manifest records the answer."""
+        return request.messages is None
+
     def describe(self) -> dict[str, Any]:
         """What goes into the run manifest (never secrets)."""
         return {"name": self.name}

@@ -29,7 +29,11 @@ class HFBackend(Backend):
         self.model_id = model
         self.options = options
         self.name = f"hf:{model}"
-        self._load(str(Path(model).expanduser()) if model.startswith("~") else model)
+        from harness.core.hub import must_load_from_cache
+
+        # An unreachable hub fails here in seconds, or loads a cached model without retrying the hub.
+        offline = {"local_files_only": True} if must_load_from_cache(model) else {}
+        self._load(str(Path(model).expanduser()) if model.startswith("~") else model, **offline)
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self, model: str, **kwargs: Any) -> None:
@@ -67,12 +71,18 @@ class HFBackend(Backend):
     # -- prompts -------------------------------------------------------------------------------
     def render(self, request: Request) -> str:
         """The exact text the model sees: the chat template for chat requests when the model has
-        one, the plain-text prompt otherwise."""
+        one (an assistant prefill as the partial last turn, continued), the plain-text prompt
+        otherwise (which ends with the prefill already)."""
         if request.messages is not None and self.supports_chat:
-            return self.tokenizer.apply_chat_template(
-                [dict(m) for m in request.messages], tokenize=False, add_generation_prompt=True
-            )
+            messages = [dict(m) for m in request.messages]
+            if request.assistant_prefill:
+                messages.append({"role": "assistant", "content": request.assistant_prefill})
+                return self.tokenizer.apply_chat_template(messages, tokenize=False, continue_final_message=True)
+            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return request.prompt
+
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        return True  # chat template continued, or the plain prompt that ends with the prefill
 
     # -- generation ----------------------------------------------------------------------------
     def generate(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:

@@ -22,6 +22,7 @@ for the end or stop token, as the other backends count it), and a completion tha
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -40,8 +41,27 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return name.strip(), args.strip().strip(",")
 
 
+def arg_values(args: str) -> dict[str, str]:
+    """'pretrained=X,dtype=float32' -> {'pretrained': 'X', 'dtype': 'float32'}."""
+    return {key.strip(): value.strip() for key, sep, value in (part.partition("=") for part in args.split(",")) if sep}
+
+
 def arg_keys(args: str) -> set[str]:
-    return {part.split("=", 1)[0].strip() for part in args.split(",") if "=" in part}
+    return set(arg_values(args))
+
+
+def _settle_hub_access(pretrained: str | None) -> None:
+    """A hub id with the hub unreachable: fail in seconds (not cached) or switch the process to the
+    hub's offline mode (cached), so lm-eval's loaders do not retry the network for a minute."""
+    if not pretrained:
+        return
+    from harness.core.hub import must_load_from_cache
+
+    if must_load_from_cache(pretrained):
+        import huggingface_hub.constants
+
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        huggingface_hub.constants.HF_HUB_OFFLINE = True  # read at import; the loaders ask this flag
 
 
 def resolve_lm_class(name: str) -> type:
@@ -79,6 +99,7 @@ class LMEvalBackend(Backend):
 
             args = ",".join(filter(None, [f"pretrained={converted_model_dir()}", args]))
         self.args = args
+        _settle_hub_access(arg_values(args).get("pretrained"))
         self.options = options
         extra = dict(options.extra or {})
         default_chunk = 512 if model_name in SEEDED_ENGINES else max(1, options.batch_size) * 4
@@ -102,6 +123,9 @@ class LMEvalBackend(Backend):
         except (OSError, ValueError, TypeError) as exc:
             raise HarnessError(f"lm-eval could not create '{model_name}' from '{args}': {exc}".splitlines()[0]) from None
 
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        return True  # appended to the rendered generation prompt, or in the plain prompt
+
     def describe(self) -> dict[str, Any]:
         import lm_eval
 
@@ -117,7 +141,9 @@ class LMEvalBackend(Backend):
         """The chat template for chat requests when the model has one, else the plain prompt."""
         if request.messages is not None:
             try:
-                return self.lm.apply_chat_template([dict(m) for m in request.messages], add_generation_prompt=True)
+                # lm-eval renders no partial assistant turn: the prefill follows the generation prompt
+                return self.lm.apply_chat_template([dict(m) for m in request.messages],
+                                                   add_generation_prompt=True) + request.assistant_prefill
             except Exception:  # noqa: BLE001 - no template (base model) or not implemented: plain text
                 pass
         return request.prompt

@@ -29,7 +29,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         cache_path=args.cache, skip_unavailable=args.skip_unavailable, progress=not args.no_progress,
     )
     try:
-        outcome = run(spec)
+        outcome = run(spec, notify=lambda line: print(line, file=sys.stderr))
     except KeyboardInterrupt:
         print("\ninterrupted: every answer received so far is cached; re-run the same command to resume", file=sys.stderr)
         return 130

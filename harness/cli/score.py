@@ -12,7 +12,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from harness.pipeline.rescore import score_predictions
     from harness.report.tables import format_table
 
-    run_dir, rows, missing = score_predictions(args.task, args.data, args.predictions, args.out, parse_settings(args.set), args.results_dir)
+    run_dir, rows, missing = score_predictions(args.task, args.data, args.predictions, args.out, parse_settings(args.set),
+                                               args.results_dir, seed=args.seed, limit=args.limit)
     if missing:
         print(f"note: {missing} samples had no prediction and were left out", file=sys.stderr)
     print(format_table(rows))
@@ -27,6 +28,10 @@ def add_command(sub: argparse._SubParsersAction) -> None:
                                        " (default: the task's generated samples)")
     parser.add_argument("--predictions", required=True,
                         help='JSONL file: {"id": ..., "response": "..."} (or "responses": [...]) per line')
+    parser.add_argument("--seed", type=int, default=0,
+                        help="without --data: the seed the samples were generated with, as for 'harness generate' (default 0)")
+    parser.add_argument("--limit", type=int,
+                        help="without --data: how many generated samples to match against (default 100)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="task setting, as for run (default: the family's protocol)")
     add_include_option(parser)

@@ -43,6 +43,10 @@ class Family:
                   completion may already hold a complete answer (trace analysis)
     export        (cfg, out_dir, seed, source) -> list[Path]: writes the files a protocol needs
                   before probing (fine-tuning data); None = the family has nothing to export
+    primary_metric_for (cfg) -> str: the primary metric of a configuration, where a variant measures
+                  something else (a log-likelihood variant of a generation family); default primary_metric
+    unbounded_metrics  per-sample metrics with no range on either side (a log-prob difference): their
+                  CI is Student t; every other metric gets Wilson (0/1) or a bootstrap (in range)
     """
 
     name: str
@@ -63,6 +67,8 @@ class Family:
     search_prompt_settings: Mapping[str, Any] | None = None
     trace_markers: tuple[str, ...] = ()
     export: Callable[..., list[Any]] | None = None
+    unbounded_metrics: tuple[str, ...] = ()
+    primary_metric_for: Callable[[Any], str] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -73,6 +79,13 @@ class Task:
     name: str
     family: Family
     config: Any
+
+    @property
+    def primary_metric(self) -> str:
+        """The metric the task's tables lead with (its configuration's, where the family says)."""
+        if self.family.primary_metric_for is not None:
+            return self.family.primary_metric_for(self.config)
+        return self.family.primary_metric
 
 
 _FAMILIES: dict[str, Family] = {}
@@ -171,10 +184,24 @@ def _coerce(raw: Any, default: Any, key: str) -> Any:
             kind = type(default[0]) if default else str
             return tuple(kind(item) for item in items)
     except ValueError:
-        raise HarnessError(
-            f"setting '{key}' expects a {type(default).__name__} like {default!r}, got '{raw}'"
-        ) from None
+        raise HarnessError(f"setting '{key}' expects {_kind_phrase(default)}, got '{raw}'") from None
     return raw
+
+
+_KIND_NAMES = {int: ("an integer", "integers"), float: ("a number", "numbers"), str: ("a text", "texts"),
+               bool: ("true or false (also 1/0, yes/no, on/off)", "true/false values")}
+
+
+def _kind_phrase(default: Any) -> str:
+    """What a --set value must look like, in words and in --set syntax: 'an integer like 4',
+    'a comma-separated list of integers like 10,100' (never 'a int like (10, 100)')."""
+    if isinstance(default, bool):
+        return _KIND_NAMES[bool][0]
+    if isinstance(default, tuple):
+        kind = type(default[0]) if default else str
+        plural = _KIND_NAMES.get(kind, (None, f"{kind.__name__} values"))[1]
+        return f"a comma-separated list of {plural}" + (f" like {','.join(map(str, default))}" if default else "")
+    return f"{_KIND_NAMES.get(type(default), (f'a {type(default).__name__} value',))[0]} like {default}"
 
 
 def config_as_dict(config: Any) -> dict[str, Any]:

@@ -45,6 +45,10 @@ class Request:
     or when ``messages`` is None) with ``settings.n`` completions.
     kind="loglikelihood": the backend scores each of ``continuations`` after ``prompt``
     (plain text; chat families render their messages into ``prompt`` themselves).
+    ``assistant_prefill``: text the assistant turn starts with (chat requests only; a protocol such
+    as TinyZero's begins the answer for the model). Backends that can continue a partial assistant
+    turn send it and return only what follows; the others say so in ``describe()`` and the run's
+    manifest. ``prompt`` already ends with it. Empty = no prefill (and no change to the cache key).
     """
 
     kind: Literal["generate", "loglikelihood"]
@@ -52,9 +56,12 @@ class Request:
     messages: tuple[Message, ...] | None = None
     continuations: tuple[str, ...] = ()
     settings: GenerationSettings = field(default_factory=GenerationSettings)
+    assistant_prefill: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if not self.assistant_prefill:
+            del data["assistant_prefill"]  # requests without a prefill keep their old cache keys
         data["settings"]["stop"] = list(self.settings.stop)
         data["continuations"] = list(self.continuations)
         if self.messages is not None:

@@ -113,7 +113,8 @@ class ResponseCache:
         self._db.execute("BEGIN IMMEDIATE")  # the write lock first: no answer or claim slips in between
         try:
             for key in dict.fromkeys(keys):
-                if self._db.execute("SELECT 1 FROM responses WHERE key = ?", (key,)).fetchone() is not None:
+                stored = self._db.execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+                if stored is not None and decode_result(stored[0]) is not None:
                     theirs.append(key)  # answered since we looked: read it, never ask it
                     continue
                 row = self._db.execute("SELECT host, pid, at FROM claims WHERE key = ?", (key,)).fetchone()

@@ -164,6 +164,12 @@ def _read_local(path: Path) -> Iterator[tuple[RecordIndex, dict[str, Any]]]:
 def _read_hub(hub_id: str, split: str) -> Iterator[tuple[RecordIndex, dict[str, Any]]]:
     if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("HF_DATASETS_OFFLINE") == "1":
         raise HarnessError(f"dataset hub id '{hub_id}' needs the network (offline mode is set); pass --data PATH to a local copy")
+    from harness.core.hub import hub_unreachable
+
+    unreachable = hub_unreachable()  # seconds, not a minute of retries
+    if unreachable:
+        raise HarnessError(f"dataset '{hub_id}' needs the hub, and {unreachable}; pass --data PATH to a local copy"
+                           " (or set HF_HUB_OFFLINE=1 to use a copy in the datasets cache)")
     try:
         import datasets
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,24 +43,41 @@ class LazyBackend:
             self.backend.close()
 
 
-def missing_keys(planned: PlannedTask, cache: ResponseCache, cache_name: str) -> list[str]:
-    """Keys of the task's requests that the cache cannot answer."""
-    keys = [request_key(cache_name, r) for r in planned.requests]
-    cached = cache.get_many(keys)
-    return [k for k in dict.fromkeys(keys) if k not in cached]
+@dataclass
+class Lookup:
+    """Requests looked up in the cache: what is there, and what the model must be asked."""
+
+    keys: list[str]
+    results: list[Any]  # the cached result, or None where the model must answer
+    hits: int
+    missing: dict[str, list[int]]  # key -> indices of the requests with that key (asked once)
 
 
-def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool,
-            shared_wait_s: float = SHARED_WAIT_S) -> tuple[list[Any], int]:
-    """Results for every request, from cache or the backend; returns (results, cache hits)."""
-    keys = [request_key(cache_name, r) for r in planned.requests]
+def look_up(requests: Sequence[Request], cache: ResponseCache, cache_name: str) -> Lookup:
+    keys = [request_key(cache_name, r) for r in requests]
     cached = cache.get_many(keys)
     results: list[Any] = [cached.get(k) for k in keys]
-    hits = sum(r is not None for r in results)
     missing: dict[str, list[int]] = {}
     for i, result in enumerate(results):
         if result is None:
             missing.setdefault(keys[i], []).append(i)  # identical requests are asked once
+    return Lookup(keys, results, sum(r is not None for r in results), missing)
+
+
+def resume_line(lookups: Sequence[Lookup]) -> str | None:
+    """'resuming: N of M answers cached, asking K' when earlier answers are reused, else None."""
+    cached = sum(item.hits for item in lookups)
+    if not cached:
+        return None
+    total = sum(len(item.keys) for item in lookups)
+    return f"resuming: {cached} of {total} answers cached, asking {sum(len(item.missing) for item in lookups)}"
+
+
+def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool,
+            lookup: Lookup | None = None, shared_wait_s: float = SHARED_WAIT_S) -> tuple[list[Any], int]:
+    """Results for every request, from cache or the backend; returns (results, cache hits)."""
+    lookup = lookup or look_up(planned.requests, cache, cache_name)
+    keys, results, hits, missing = lookup.keys, list(lookup.results), lookup.hits, lookup.missing
     if not missing:
         return results, hits
     bar = _progress(len(missing), f"{planned.task.name}", progress)
@@ -126,7 +144,8 @@ def _wait_for_shared(theirs: list[str], missing: dict[str, list[int]], results: 
             pending -= set(claimed)
             late = take_answers(set(claimed))  # answered just before its claim was dropped
             ask([key for key in claimed if key not in late])
-            continue
+            if claimed:
+                continue
         time.sleep(0.1)
 
 
@@ -147,13 +166,13 @@ class ModelSession:
         self.backend = LazyBackend(spec, backend_factory)
         self.hits = 0
 
-    def needs_model(self, planned: Sequence[PlannedTask]) -> bool:
-        """Whether any request of these tasks is missing from the cache."""
-        return any(missing_keys(item, self.cache, self.cache_name) for item in planned)
+    def look_up(self, requests: Sequence[Request]) -> Lookup:
+        """What the cache already holds for these requests (pass it on to ``answer``)."""
+        return look_up(requests, self.cache, self.cache_name)
 
-    def answer(self, task: Task, samples: Sequence[Sample], requests: Sequence[Request]) -> list[Any]:
+    def answer(self, task: Task, samples: Sequence[Sample], requests: Sequence[Request], lookup: Lookup | None = None) -> list[Any]:
         results, hits = execute(PlannedTask(task, list(samples), list(requests)), self.backend, self.cache,
-                                self.cache_name, self.spec.progress)
+                                self.cache_name, self.spec.progress, lookup)
         self.hits += hits
         return results
 

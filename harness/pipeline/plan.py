@@ -96,9 +96,13 @@ def plan_tasks(spec: RunSpec) -> tuple[list[PlannedTask], dict[str, str]]:
         try:
             planned.append(plan_task(task, spec))
         except HarnessError as exc:
-            if not spec.skip_unavailable:
+            if spec.skip_unavailable:
+                skipped[name] = str(exc)
+            elif len(spec.tasks) > 1:  # a suite: say how to go on without it, and how to run it
+                raise HarnessError(f"task '{name}' cannot start: {exc}. To run the other tasks without it, add"
+                                   f" --skip-unavailable; to run it, give its data: harness run {name} --data PATH") from None
+            else:
                 raise
-            skipped[name] = str(exc)
     return planned, skipped
 
 

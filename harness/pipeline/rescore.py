@@ -38,17 +38,35 @@ def read_predictions(path: str) -> dict[str, dict[str, Any]]:
     return predictions
 
 
+def unknown_ids_message(task_name: str, data: str | None, seed: int, n_samples: int, unknown: list[str],
+                        n_predictions: int, samples: list[dict[str, Any]]) -> str:
+    """Which ids did not match, what the matched set's ids look like, and the options that choose
+    the samples: --data for a file, --seed/--limit for generated samples."""
+    example = f"; those samples' ids look like '{samples[0]['id']}'" if samples else ""
+    where = f"in {data}" if data else f"among the {n_samples} samples generated with seed {seed}"
+    head = (f"{len(unknown)} of {n_predictions} prediction ids are not samples of '{task_name}' {where}"
+            f" (first: '{unknown[0]}'{example})")
+    if data:
+        return (f"{head}; pass as --data the samples file the predictions were made from"
+                " (the file 'harness generate' wrote, or the original data)")
+    return (f"{head}; if the samples came from another seed or file, pass the same --seed (and --limit N) that"
+            " 'harness generate' used, or --data FILE with the samples file it wrote")
+
+
 def score_predictions(task_name: str, data: str | None, predictions_path: str, out: str | None,
-                      settings: dict[str, str] | None = None, results_dir: str = "results") -> tuple[Path, list[dict[str, Any]], int]:
-    """Returns (run folder, metrics rows, number of samples that had no prediction)."""
+                      settings: dict[str, str] | None = None, results_dir: str = "results",
+                      seed: int = 0, limit: int | None = None) -> tuple[Path, list[dict[str, Any]], int]:
+    """Returns (run folder, metrics rows, number of samples that had no prediction). Without ``data``
+    the samples are generated from ``seed`` (the first ``limit``, default 100), as `harness run` and
+    `harness generate` make them."""
     started = datetime.now(timezone.utc)
     task = get_task(task_name, settings or {})
-    samples = select_samples(task, data=data) if data else select_samples(task)
+    samples = select_samples(task, seed=seed, limit=limit, data=data)
     predictions = read_predictions(predictions_path)
     known = {str(s["id"]) for s in samples}
     unknown = [key for key in predictions if key not in known]
     if unknown:
-        raise HarnessError(f"{len(unknown)} prediction ids are not samples of '{task_name}' in {data or 'the generated set'} (first: '{unknown[0]}')")
+        raise HarnessError(unknown_ids_message(task_name, data, seed, len(samples), unknown, len(predictions), samples))
     lines, records = [], []
     for sample in samples:
         prediction = predictions.get(str(sample["id"]))

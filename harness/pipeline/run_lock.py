@@ -1,8 +1,9 @@
 """One writer per run folder: an exclusive lock on ``<run folder>/.lock`` for the whole run.
 
 Two runs of the same command would otherwise write the same files; the second one now stops at
-once with "results/<id> is being written by pid N" (the pid is written into the lock file), before
-it asks the model anything. The lock is an OS file lock (flock), so a run killed with kill -9
+once with "results/<id> is being written by pid N" (the lock file holds the pid, then the command as
+JSON, which `harness report` quotes for a folder that has no results yet), before it asks the
+model anything. The lock is an OS file lock (flock), so a run killed with kill -9
 releases it by dying: there is never a stale lock to delete by hand. A run folder that this run
 created and never committed (a fatal error after the start) is removed again, so failed starts
 leave nothing behind. On systems without fcntl (Windows) runs are not locked.
@@ -10,6 +11,7 @@ leave nothing behind. On systems without fcntl (Windows) runs are not locked.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -42,13 +44,16 @@ class RunFolderLock:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                holder = os.read(handle, 32).decode("ascii", "replace").strip() or "another process"
+                first_line = os.read(handle, 64).split(b"\n", 1)[0]
+                holder = first_line.decode("ascii", "replace").strip() or "another process"
                 os.close(handle)
                 self._created = False
                 raise HarnessError(f"{self.run_dir} is being written by pid {holder}; wait for that run to finish"
                                    " (its answers are cached for this one), or give this run another --out") from None
+        from harness.report.run_folder import command_line
+
         os.ftruncate(handle, 0)
-        os.write(handle, f"{os.getpid()}\n".encode())
+        os.write(handle, f"{os.getpid()}\n{json.dumps(command_line())}\n".encode())
         self._handle = handle
 
     def release(self) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +26,7 @@ from harness.backends import BackendOptions, check_backend_options, check_backen
 from harness.backends.base import Backend
 from harness.core.registry import Task, config_as_dict
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
-from harness.pipeline.execute import ModelSession
+from harness.pipeline.execute import ModelSession, resume_line
 from harness.pipeline.plan import GenerationOverrides, RunSpec, default_run_id, plan_tasks
 from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.scoring import score_result
@@ -71,7 +71,9 @@ def sample_line(task: Task, sample: Sample, request: Request, result: Any, recor
     return line
 
 
-def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend) -> RunOutcome:
+def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend,
+        notify: Callable[[str], None] | None = None) -> RunOutcome:
+    """``notify`` gets one-line status messages for the user (the CLI prints them on stderr)."""
     started = datetime.now(timezone.utc)
     check_backend_spec(spec.model)
     check_backend_options(spec.model, spec.backend_options)
@@ -83,18 +85,23 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     lock = RunFolderLock(run_dir)
     with ModelSession(spec, backend_factory) as session:
         try:
-            if session.needs_model(planned):
+            lookups = [session.look_up(item.requests) for item in planned]
+            if any(lookup.missing for lookup in lookups):
                 session.backend.get()  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
-            for item in planned:
-                results = session.answer(item.task, item.samples, item.requests)
+            line = resume_line(lookups)
+            if line and notify:
+                notify(line)  # before the first request: the user knows a resume is a resume
+            for item, lookup in zip(planned, lookups):
+                results = session.answer(item.task, item.samples, item.requests, lookup)
                 records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
                 all_records[item.task.name] = records
                 rows.extend(task_rows(item.task, records))
                 lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
             backend_info = session.backend_info()
+            prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
             commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
-                                                              session.calls, session.hits, skipped))
+                                                              session.calls, session.hits, skipped, prefills))
         finally:
             lock.release()
     return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
@@ -111,7 +118,22 @@ def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> l
     return lines
 
 
-def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped) -> dict[str, Any]:
+def prefill_note(requests: Sequence[Request], backend: Backend | None) -> dict[str, Any] | None:
+    """For the manifest: the assistant prefill a task asks for and whether the backend sent it as the
+    start of the model's turn (a chat API cannot: then the model answered without it)."""
+    prefilled = [r for r in requests if r.assistant_prefill]
+    if not prefilled:
+        return None
+    if backend is None:
+        return {"text": prefilled[0].assistant_prefill, "sent": None, "note": "every answer came from the cache"}
+    sends = getattr(backend, "sends_assistant_prefill", lambda r: r.messages is None)
+    sent = all(sends(r) for r in prefilled)
+    note = ("sent as the start of the assistant turn" if sent else
+            f"NOT sent: backend '{getattr(backend, 'name', '?')}' cannot prefill a chat turn; the model began its answer itself")
+    return {"text": prefilled[0].assistant_prefill, "sent": sent, "note": note}
+
+
+def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None) -> dict[str, Any]:
     tasks = {}
     for item in planned:
         defaults = config_as_dict(type(item.task.config)())
@@ -124,6 +146,8 @@ def _manifest(spec, planned, backend_info, started, records, calls, hits, skippe
             "n_samples": len(item.samples),
             "request_settings": item.requests[0].settings.__dict__ if item.requests else None,
         }
+        if (prefills or {}).get(item.task.name):
+            tasks[item.task.name]["assistant_prefill"] = prefills[item.task.name]
     flat = [r for rs in records.values() for r in rs]
     return {
         "model": spec.model,

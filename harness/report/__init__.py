@@ -1,0 +1,1 @@
+"""Reports: metrics and their confidence intervals, tables, run folders, leaderboards."""

@@ -13,76 +13,60 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from harness.core.types import ScoredSample
-
-Z95 = 1.959963984540054
+from harness.report.intervals import (  # noqa: F401 - wilson_interval and Z95 are re-exported
+    Z95,
+    bootstrap_mean_interval,
+    is_binary,
+    t_interval,
+    wilson_interval,
+)
 
 
 @dataclass(frozen=True)
 class MetricValue:
-    """A metric over n items with a 95% confidence interval (None when undefined)."""
+    """A metric over n items with a 95% confidence interval (None when undefined) and the name of
+    the interval's method (see harness/report/intervals.py; None when there is no interval)."""
 
     value: float
     ci_low: float | None
     ci_high: float | None
     n: int
+    ci_method: str | None = None
 
     def to_json(self) -> dict:
-        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n}
+        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n,
+                "ci_method": self.ci_method}
 
 
-def wilson_interval(successes: float, n: int) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion: sane at 0%, 100% and small n."""
-    if n == 0:
-        return (math.nan, math.nan)
-    p = successes / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def _t_quantile(df: int) -> float:
-    """97.5% quantile of Student's t (scipy when present; the normal value for large df)."""
-    if df >= 200:
-        return Z95
-    try:
-        from scipy.stats import t
-
-        return float(t.ppf(0.975, df))
-    except ImportError:  # pragma: no cover - scipy is a declared dependency
-        return Z95
-
-
-def mean_with_ci(values: Sequence[float]) -> MetricValue:
-    """Mean with a 95% CI: Wilson for 0/1 data, Student t on the mean otherwise."""
+def mean_with_ci(values: Sequence[float], unbounded: bool = False) -> MetricValue:
+    """Mean with a 95% CI inside the metric's range: Wilson for 0/1 values, a seeded percentile
+    bootstrap over items otherwise; Student t only for quantities unbounded on both sides."""
     n = len(values)
     if n == 0:
         return MetricValue(math.nan, None, None, 0)
     mean = math.fsum(values) / n
-    if all(v in (0.0, 1.0) for v in values):
+    if is_binary(values):
         low, high = wilson_interval(math.fsum(values), n)
-        return MetricValue(mean, low, high, n)
-    if n == 1:
-        return MetricValue(mean, None, None, 1)
-    var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    half = _t_quantile(n - 1) * math.sqrt(var / n)
-    return MetricValue(mean, mean - half, mean + half, n)
+        return MetricValue(mean, low, high, n, "wilson")
+    interval = t_interval(values) if unbounded else bootstrap_mean_interval(values)
+    if interval is None:
+        return MetricValue(mean, None, None, n)
+    return MetricValue(mean, interval[0], interval[1], n, "t" if unbounded else "bootstrap")
 
 
-def difference_with_ci(a: Sequence[float], b: Sequence[float]) -> MetricValue:
-    """Mean of paired differences a_i - b_i with a t interval (for forward-minus-reverse gaps)."""
+def difference_with_ci(a: Sequence[float], b: Sequence[float], unbounded: bool = False) -> MetricValue:
+    """Mean of paired differences a_i - b_i (forward-minus-reverse gaps), its CI as mean_with_ci's
+    on the differences (a bootstrap keeps a gap of [0, 1] scores inside [-1, 1])."""
     if len(a) != len(b):
         raise ValueError("paired difference needs equally long sequences")
     diffs = [x - y for x, y in zip(a, b)]
-    n = len(diffs)
-    if n == 0:
+    if not diffs:
         return MetricValue(math.nan, None, None, 0)
-    mean = math.fsum(diffs) / n
-    if n == 1:
-        return MetricValue(mean, None, None, 1)
-    var = math.fsum((d - mean) ** 2 for d in diffs) / (n - 1)
-    half = _t_quantile(n - 1) * math.sqrt(var / n)
-    return MetricValue(mean, mean - half, mean + half, n)
+    interval = t_interval(diffs) if unbounded else bootstrap_mean_interval(diffs)
+    mean = math.fsum(diffs) / len(diffs)
+    if interval is None:
+        return MetricValue(mean, None, None, len(diffs))
+    return MetricValue(mean, interval[0], interval[1], len(diffs), "t" if unbounded else "bootstrap")
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -112,8 +96,10 @@ def majority_answer_score(records_verdicts, metric: str, k: int | None = None) -
     return 0.0  # pragma: no cover
 
 
-def summarize(records: Sequence[ScoredSample], metrics: Iterable[str] | None = None) -> dict[str, MetricValue]:
-    """Mean and CI of every per-sample metric (or the named ones) over the records."""
+def summarize(records: Sequence[ScoredSample], metrics: Iterable[str] | None = None,
+              unbounded: Iterable[str] = ()) -> dict[str, MetricValue]:
+    """Mean and CI of every per-sample metric (or the named ones) over the records; the metrics
+    named in ``unbounded`` (no range on either side) get a t interval."""
     if metrics is None:
         names: list[str] = []
         for record in records:
@@ -122,8 +108,10 @@ def summarize(records: Sequence[ScoredSample], metrics: Iterable[str] | None = N
                     names.append(name)
     else:
         names = list(metrics)
+    free = set(unbounded)
     return {
-        name: mean_with_ci([r.scores[name] for r in records if name in r.scores]) for name in names
+        name: mean_with_ci([r.scores[name] for r in records if name in r.scores], unbounded=name in free)
+        for name in names
     }
 
 

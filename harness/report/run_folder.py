@@ -80,20 +80,25 @@ def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dic
 
 
 def check_run_folder(run_dir: Path) -> None:
-    """HarnessError unless the folder is one complete commit (manifest last, hashes matching)."""
+    """HarnessError unless the folder is one complete commit (manifest last, hashes matching); the
+    message says what is missing and the command that finishes the run."""
+    from harness.report.unfinished import describe_unfinished, recorded_command
+
     run_dir = Path(run_dir)
     if not (run_dir / "metrics.json").is_file():
-        raise HarnessError(f"{run_dir} is not a run folder (no metrics.json); give a folder under results/")
+        raise HarnessError(describe_unfinished(run_dir))
+    command = recorded_command(run_dir)
+    finish = f"finish it with: {command}" if command else "re-run the command that made it"
     manifest = read_manifest(run_dir)
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict):
         raise HarnessError(f"{run_dir} is incomplete (no committed manifest.json: the run that wrote it was"
-                           " interrupted, or made by an older version); re-run the same command to rebuild it")
+                           f" interrupted, or made by an older version); {finish}")
     for name, digest in files.items():
         path = run_dir / name
         if not path.is_file() or file_sha256(path) != digest:
             raise HarnessError(f"{run_dir} is incomplete ({name} does not match manifest.json: a run was"
-                               " interrupted while writing it); re-run the same command to rebuild it")
+                               f" interrupted while writing it); {finish}")
 
 
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
@@ -139,8 +144,11 @@ def git_commit() -> str | None:
 
 
 def command_line() -> list[str]:
-    """The command as typed, with any user:password@ in URLs removed."""
-    return [Path(sys.argv[0]).name, *(re.sub(r"://[^/@\s]+@", "://***@", arg) for arg in sys.argv[1:])]
+    """The command as typed, with any user:password@ in URLs removed ('python -m harness' is recorded
+    as 'harness', so `harness report` can print it as the command that finishes a run)."""
+    program = Path(sys.argv[0]).name
+    program = "harness" if program == "__main__.py" and Path(sys.argv[0]).parent.name == "harness" else program
+    return [program, *(re.sub(r"://[^/@\s]+@", "://***@", arg) for arg in sys.argv[1:])]
 
 
 def slug(text: str) -> str:

@@ -22,8 +22,9 @@ ENGINE_COLUMNS = ("mean_output_tokens", "unparseable", "truncated", "errors")
 def task_rows(task: Task, records: Sequence[ScoredSample]) -> list[dict[str, Any]]:
     """The task's row and its group rows, each {'task', 'n', 'primary_metric', 'metrics', ...}."""
     ok = [r for r in records if r.error is None]
-    primary = task.family.primary_metric
-    main_metrics = summarize(ok)
+    primary = task.primary_metric
+    free = task.family.unbounded_metrics
+    main_metrics = summarize(ok, unbounded=free)
     main_metrics.update(sampling_metrics(ok, primary))
     extra_groups: dict[str, dict[str, MetricValue]] = {}
     if task.family.aggregate is not None and ok:
@@ -49,7 +50,7 @@ def task_rows(task: Task, records: Sequence[ScoredSample]) -> list[dict[str, Any
             by_value = group_records(records, value_of)
             for value in sorted(by_value, key=_natural):
                 members = by_value[value]
-                metrics = summarize([r for r in members if r.error is None])
+                metrics = summarize([r for r in members if r.error is None], unbounded=free)
                 rows.append(_row(task.name, f"{key}={value}", primary, metrics, members))
     for label, metrics in extra_groups.items():
         rows.append(_row(task.name, label, primary, metrics, None))

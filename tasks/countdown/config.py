@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+TEMPLATES = ("chat", "qwen-instruct", "base")
+
 
 @dataclass(frozen=True)
 class CountdownConfig:
@@ -12,7 +14,9 @@ class CountdownConfig:
     max_number: int = 99
     target_min: int = 10
     target_max: int = 100
-    template: str = "chat"  # "chat" (TinyZero qwen-instruct wording as chat) or "base" (TinyZero base prefix)
+    # "chat" (TinyZero's wording as chat messages, no prefill), "qwen-instruct" (TinyZero's
+    # make_prefix byte for byte, assistant turn prefilled) or "base" (TinyZero's base prefix)
+    template: str = "chat"
     prompt_style: str = "tinyzero"  # "tinyzero" (the paper's prompt) or "backtrack" (adds an invitation to search and backtrack)
     max_tokens: int = 1024
     temperature: float = 0.0
@@ -24,8 +28,8 @@ class CountdownConfig:
             raise ValueError("need 1 <= min_number <= max_number")
         if not 1 <= self.target_min <= self.target_max:
             raise ValueError("need 1 <= target_min <= target_max")
-        if self.template not in ("chat", "base"):
-            raise ValueError(f"template must be 'chat' or 'base', got '{self.template}'")
+        if self.template not in TEMPLATES:
+            raise ValueError(f"template must be one of {', '.join(TEMPLATES)}, got '{self.template}'")
         if self.prompt_style not in ("tinyzero", "backtrack"):
             raise ValueError(f"prompt_style must be 'tinyzero' or 'backtrack', got '{self.prompt_style}'")
         if self.max_tokens < 1:

@@ -11,6 +11,8 @@ from fractions import Fraction
 
 from harness.core.types import Sample, Verdict
 from tasks.countdown.config import CountdownConfig
+from tasks.countdown.prompts import tinyzero_prefix
+from tasks.countdown.tinyzero import tinyzero_reward
 
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 ALLOWED = re.compile(r"[0-9+\-*/() \t\n]+")
@@ -82,10 +84,16 @@ def verify_countdown_expression(expression: str, nums: list[int], target: int) -
 
 
 def score_countdown_response(cfg: CountdownConfig, sample: Sample, text: str) -> Verdict:
-    """accuracy (reward 1) and the TinyZero reward: 1 correct, 0.1 well-formed but wrong, 0 none."""
+    """Three per-completion scores:
+    - ``accuracy``: the task rule of protocols.md (last <answer> block anywhere, this verifier);
+    - ``reward``: TinyZero's reward values on that rule: 1 correct, 0.1 a block but wrong, 0 none;
+    - ``tinyzero_reward``: TinyZero's own `compute_score` on its prompt prefix + the response
+      (last-line rule and all, see tinyzero.py): what a TinyZero training run would have paid."""
+    nums, target = list(sample["nums"]), int(sample["target"])
+    paid = tinyzero_reward(tinyzero_prefix(cfg, sample) + text, target, nums)
     expression = extract_countdown_answer(text)
     if expression is None:
-        return Verdict(answer=None, scores={"accuracy": 0.0, "reward": 0.0})
-    correct = verify_countdown_expression(expression, list(sample["nums"]), int(sample["target"]))
+        return Verdict(answer=None, scores={"accuracy": 0.0, "reward": 0.0, "tinyzero_reward": paid})
+    correct = verify_countdown_expression(expression, nums, target)
     reward = 1.0 if correct else FORMAT_REWARD
-    return Verdict(answer=expression[:200], scores={"accuracy": float(correct), "reward": reward})
+    return Verdict(answer=expression[:200], scores={"accuracy": float(correct), "reward": reward, "tinyzero_reward": paid})

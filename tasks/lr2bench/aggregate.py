@@ -4,12 +4,13 @@ Per level: CR, EM and PM-0.5 are means over the level's items; S-Acc is pooled (
 all subtasks of the level). Per task: the mean of its levels' values. Overall: the mean of the task
 values (all six on the original data; the four generable ones on generated data).
 
-Confidence intervals come from harness.report.metrics.mean_with_ci, applied to per-item values chosen so
-that their plain mean is the paper's number:
-  - pooled S-Acc uses the linearised ratio values z_i = p + (c_i - p * t_i) / mean(t) (c_i correct
-    of t_i subtasks): their mean is p, and their t interval is the usual delta-method interval of
-    a ratio estimator (subtasks of one item are not independent, so a Wilson interval over
-    subtasks would be too narrow);
+Confidence intervals: a stratified bootstrap (harness/report/intervals.py): items are resampled
+within each level, and the row's statistic (a level's mean or pooled ratio; a task's mean of level
+values; the mean of task values) is recomputed from the resample, so every interval stays inside
+[0, 1]; rows where every item is entirely right (or wrong) get Wilson on the number of items.
+The point values come from per-item values whose plain mean is the paper's number:
+  - pooled S-Acc: the linearised ratio values z_i = p + (c_i - p * t_i) / mean(t) (c_i correct of
+    t_i subtasks), whose mean is p;
   - a mean over levels (or tasks) reweights each item by N / (K * n_level), so every level counts
     equally; with equal level sizes (the original 50 per level) the weights are exactly 1.
 Rows: "" (the task's own row: overall, or the task score when one task runs), "task=<task>" and
@@ -21,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harness.core.types import ScoredSample
-from harness.report.metrics import MetricValue, mean_with_ci
+from harness.report.intervals import stratified_bootstrap_interval
+from harness.report.metrics import MetricValue
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.scoring import METRICS, count_subtasks
 from tasks.lr2bench.spec import level_order
@@ -62,7 +64,8 @@ def equal_weight_items(groups: Sequence[ItemValues]) -> ItemValues:
 
 
 def mean_of_groups(groups: Sequence[ItemValues]) -> dict[str, MetricValue]:
-    """Every metric as the unweighted mean of the groups' means, with a CI over reweighted items."""
+    """Every metric as the unweighted mean of the groups' means (the CI is added by
+    with_stratified_intervals, which needs the levels)."""
     groups = [group for group in groups if group and group[METRICS[0]]]
     if not groups:
         return {}
@@ -70,8 +73,30 @@ def mean_of_groups(groups: Sequence[ItemValues]) -> dict[str, MetricValue]:
     out: dict[str, MetricValue] = {}
     for name in METRICS:
         group_means = [sum(group[name]) / len(group[name]) for group in groups]
-        ci = mean_with_ci(reweighted[name])
-        out[name] = MetricValue(sum(group_means) / len(group_means), ci.ci_low, ci.ci_high, ci.n)
+        out[name] = MetricValue(sum(group_means) / len(group_means), None, None, len(reweighted[name]))
+    return out
+
+
+# Per metric, a level's (numerators, denominators): the level's value is sum(num) / sum(den).
+LevelParts = dict[str, tuple[list[float], list[float]]]
+
+
+def level_parts(records: Sequence[ScoredSample]) -> LevelParts:
+    parts: LevelParts = {name: ([_score(r, name) for r in records], [1.0] * len(records)) for name in MEAN_METRICS}
+    totals = [float(count_subtasks(r.sample["task"], r.sample["gold"])) for r in records]
+    parts["subtask_accuracy"] = ([_score(r, "subtask_accuracy") * t for r, t in zip(records, totals)], totals)
+    return parts
+
+
+def with_stratified_intervals(metrics: dict[str, MetricValue], levels: Sequence[tuple[float, LevelParts]]) -> dict[str, MetricValue]:
+    """The row's values with CIs from a bootstrap within levels; ``levels`` = (weight, parts),
+    the weights those of the row's statistic (1 / (tasks x the task's levels) for the overall row)."""
+    out: dict[str, MetricValue] = {}
+    for name, metric in metrics.items():
+        strata = [(weight, *parts[name]) for weight, parts in levels]
+        interval = stratified_bootstrap_interval(strata, metric.value)
+        low, high, method = interval if interval is not None else (None, None, None)
+        out[name] = MetricValue(metric.value, low, high, metric.n, method)
     return out
 
 
@@ -90,16 +115,22 @@ def aggregate_lr2bench(cfg: LR2BenchConfig, records: list[ScoredSample]) -> dict
         task_groups.setdefault(task, []).append(values)
     task_values = {task: equal_weight_items(groups) for task, groups in task_groups.items()}
 
+    parts = {key: level_parts(by_level[key]) for key in ordered}
+    levels_of = {task: [key for key in ordered if key[0] == task] for task in task_groups}
+
+    def weighted(tasks: Sequence[str]) -> list[tuple[float, LevelParts]]:
+        return [(1.0 / (len(tasks) * len(levels_of[task])), parts[key]) for task in tasks for key in levels_of[task]]
+
     rows: dict[str, dict[str, MetricValue]] = {}
     if len(task_values) > 1:
-        rows[""] = mean_of_groups(list(task_values.values()))
+        rows[""] = with_stratified_intervals(mean_of_groups(list(task_values.values())), weighted(list(task_groups)))
     elif task_values:
-        rows[""] = mean_of_groups(next(iter(task_groups.values())))
+        rows[""] = with_stratified_intervals(mean_of_groups(next(iter(task_groups.values()))), weighted(list(task_groups)))
     for task, groups in task_groups.items():
         if len(task_values) > 1:
-            rows[f"task={task}"] = mean_of_groups(groups)
+            rows[f"task={task}"] = with_stratified_intervals(mean_of_groups(groups), weighted([task]))
         for (level_task, level), values in level_values.items():
             if level_task == task and len(level_values) > 1:
-                rows[f"level={task}/{level}"] = mean_of_groups([values])
+                rows[f"level={task}/{level}"] = with_stratified_intervals(mean_of_groups([values]), [(1.0, parts[(task, level)])])
     return rows
 

@@ -186,11 +186,17 @@ def download_from_hub(hub_id: str) -> Path:
             f"dataset hub id '{hub_id}' needs the network (offline mode is set); pass --data DIR"
             " with the original data/ folder (github ZNLP/LR2Bench)"
         )
+    from harness.core.hub import hub_unreachable
+
+    unreachable = hub_unreachable()  # probed once, in seconds: no minute of retries without a network
     try:
         from huggingface_hub import snapshot_download
 
-        snapshot = Path(snapshot_download(repo_id=hub_id, repo_type="dataset"))
+        snapshot = Path(snapshot_download(repo_id=hub_id, repo_type="dataset", local_files_only=bool(unreachable)))
     except Exception as exc:  # network, auth, missing repo: all end the same way for the user
+        if unreachable:
+            raise HarnessError(f"dataset '{hub_id}' is not in the local Hugging Face cache and {unreachable};"
+                               " pass --data DIR with the original data/ folder (github ZNLP/LR2Bench)") from None
         raise HarnessError(
             f"could not download dataset '{hub_id}' from the hub ({type(exc).__name__}); pass --data DIR"
             " with the original data/ folder (github ZNLP/LR2Bench)"

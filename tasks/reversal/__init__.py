@@ -24,6 +24,7 @@ from tasks.reversal.fictitious_samples import generate_fictitious, load_fictitio
 from tasks.reversal.fictitious_scoring import (
     aggregate_fictitious,
     fictitious_group_keys,
+    fictitious_primary_metric,
     score_fictitious_completion,
     score_fictitious_loglikelihood,
     score_incontext_completion,
@@ -63,6 +64,8 @@ FICTITIOUS = register(
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
         export=export_fictitious,  # `harness export`: the fine-tuning files the protocol trains on first
+        unbounded_metrics=("logprob_gap",),
+        primary_metric_for=fictitious_primary_metric,
         variants={"reversal-fictitious-loglik": {"measure": "loglikelihood"}},
     )
 )
@@ -80,6 +83,8 @@ INCONTEXT = register(
         load=load_incontext,
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
+        unbounded_metrics=("logprob_gap",),
+        primary_metric_for=fictitious_primary_metric,
         variants={"reversal-incontext-loglik": {"measure": "loglikelihood", "prompt_format": "completion"}},
     )
 )

@@ -2,6 +2,10 @@
 
 accuracy: completion.strip().lower().startswith(target.strip().lower()) (the paper's evaluator);
 logprob: log P(target | prompt); for reverse probes also logprob_randomized and their gap.
+Randomized-control probes (direction "randomized": a true prompt with another fact's completion as
+target) are no facts: their scores are named control_* (control_accuracy, control_logprob, ...),
+so the headline accuracy / logprob and the same / reverse rows count true facts only, and the
+controls show in their own rows and columns.
 The engine reports every per-sample metric (mean and CI) per direction and per test file
 (group_keys), so `logprob_gap` there is the mean correct-minus-randomized gap with its CI; the
 aggregate adds the paired tests' p-values. The reversal curse shows as a gap indistinguishable from zero.
@@ -18,16 +22,32 @@ from tasks.reversal.stats import paired_p_values
 MAX_ANSWER_CHARS = 200
 
 
+CONTROL_PREFIX = "control_"
+
+
+def is_control(sample: Sample) -> bool:
+    return sample.get("direction") == "randomized"
+
+
+def _named(sample: Sample, scores: dict[str, float]) -> dict[str, float]:
+    return {CONTROL_PREFIX + k: v for k, v in scores.items()} if is_control(sample) else scores
+
+
+def fictitious_primary_metric(cfg: FictitiousConfig) -> str:
+    """accuracy for the generation probes, logprob (mean log P(target)) for the likelihood variant."""
+    return "logprob" if cfg.measure == "loglikelihood" else "accuracy"
+
+
 def score_fictitious_completion(cfg: FictitiousConfig, sample: Sample, text: str) -> Verdict:
     correct = is_startswith_match(text, sample["target"])
-    return Verdict(answer=text.strip()[:MAX_ANSWER_CHARS], scores={"accuracy": float(correct)})
+    return Verdict(answer=text.strip()[:MAX_ANSWER_CHARS], scores=_named(sample, {"accuracy": float(correct)}))
 
 
 def score_incontext_completion(cfg: FictitiousConfig, sample: Sample, text: str) -> Verdict:
     """As above, plus `contains` (the target anywhere in the reply), for chat models that restate
     the question before answering."""
     verdict = score_fictitious_completion(cfg, sample, text)
-    verdict.scores["contains"] = float(contains_match(text, sample["target"]))
+    verdict.scores.update(_named(sample, {"contains": float(contains_match(text, sample["target"]))}))
     return verdict
 
 
@@ -38,7 +58,7 @@ def score_fictitious_loglikelihood(cfg: FictitiousConfig, sample: Sample, result
         control = results[1]
         scores["logprob_randomized"] = control.logprob
         scores["logprob_gap"] = target.logprob - control.logprob
-    return Verdict(answer="greedy" if target.is_greedy else "not greedy", scores=scores)
+    return Verdict(answer="greedy" if target.is_greedy else "not greedy", scores=_named(sample, scores))
 
 
 def fictitious_group_keys(sample: Sample) -> dict[str, str]:

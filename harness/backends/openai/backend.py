@@ -208,6 +208,9 @@ class OpenAIBackend(Backend):
             self._client = make_client(self._api_key, self.settings.base_url, self.settings.timeout_s)
         return self._client
 
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        return not self._uses_chat(request)  # a chat completions API has no partial assistant turn
+
     def _uses_chat(self, request: Request) -> bool:
         return uses_chat(self.settings.endpoint, request)
 

@@ -71,7 +71,7 @@ def _measure_shape(task: Task) -> TaskShape:
         raise HarnessError(f"task {task.name}: samples differ in request kind or generation settings; lm-eval needs one of each")
     records = [score_result(task, sample, _blank_result(request, index)) for index, (sample, request) in enumerate(zip(samples, requests))]
     row = task_rows(task, records)[0]["metrics"]
-    engine_only = set(sampling_metrics(records, task.family.primary_metric)) | {"chance"}
+    engine_only = set(sampling_metrics(records, task.primary_metric)) | {"chance"}
     metrics = tuple(metric for metric in row if metric not in engine_only)
     return TaskShape(kind=kinds.pop(), settings=settings.pop(), chat=requests[0].messages is not None, metrics=metrics)
 

@@ -1,0 +1,173 @@
+"""95% confidence intervals that can happen: every interval lies inside the metric's range.
+
+Why this room exists: a mean of 0/1 values, of fractions or of probabilities cannot leave [0, 1],
+yet a normal or t interval around it can (``0.625 [-0.137, 1.387]``). The methods, one per kind
+of metric, and the name each writes into metrics.json (``ci_method``):
+
+- ``wilson``: every value is 0 or 1 (accuracy, exact match, best-of-n, maj@n): the Wilson score
+  interval on the count, with exact 0 / 1 ends when the count is 0 / n.
+- ``bootstrap``: any other mean (fractions of samples, pass@k, rewards 0/0.1/1, probabilities,
+  log-probs, token counts): the percentile bootstrap over items, ``BOOTSTRAP_RESAMPLES`` resamples
+  from a fixed seed (same data -> same interval, byte for byte). A resampled mean never leaves
+  [min, max] of the data, so the interval respects whatever range the metric has.
+- ``stratified-bootstrap``: a weighted mean of per-stratum ratios (LR2Bench: levels averaged into
+  tasks, tasks into the overall score, S-Acc pooled per level): items are resampled within each
+  stratum and the whole statistic recomputed; when every item is entirely right (or entirely
+  wrong) it falls back to Wilson on the number of items, exact 1 (0) at that end.
+- ``t``: only for quantities declared unbounded on both sides (a family's ``unbounded_metrics``,
+  e.g. a log-prob difference): Student t with the exact 97.5% quantile for every df.
+
+The t quantile is computed here (no scipy import for one number): exact finite series of the t
+distribution function for integer df (Abramowitz & Stegun 26.7.3-4), inverted by bisection; a
+Cornish-Fisher expansion for df > 300, where it agrees to better than 1e-10.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+Z95 = 1.959963984540054
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20240517
+_CHUNK = 2_000_000  # resampled values per numpy block (bounded memory for large n)
+
+
+def wilson_interval(successes: float, n: int) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion: inside [0, 1], exact ends at 0 and n."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    low = 0.0 if successes <= 0 else max(0.0, min(p, centre - half))
+    high = 1.0 if successes >= n else min(1.0, max(p, centre + half))
+    return (low, high)
+
+
+# ---- Student t -----------------------------------------------------------------------------------
+def _t_two_sided_mass(t: float, df: int) -> float:
+    """P(|T| <= t) for Student's t with integer df (A&S 26.7.3 / 26.7.4)."""
+    theta = math.atan(t / math.sqrt(df))
+    c2, s = math.cos(theta) ** 2, math.sin(theta)
+    if df % 2 == 1:
+        total, term = 0.0, math.cos(theta)
+        if df > 1:
+            total = term
+            for k in range(3, df - 1, 2):  # terms cos^(k) theta * (2*4*..*(k-1)) / (3*5*..*k)
+                term *= c2 * (k - 1) / k
+                total += term
+        return (2 / math.pi) * (theta + s * total) if df > 1 else 2 * theta / math.pi
+    total, term = 1.0, 1.0
+    for k in range(2, df - 1, 2):  # terms cos^k theta * (1*3*..*(k-1)) / (2*4*..*k)
+        term *= c2 * (k - 1) / k
+        total += term
+    return s * total
+
+
+def _cornish_fisher(z: float, df: int) -> float:
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+@lru_cache(maxsize=4096)
+def t_quantile_975(df: int) -> float:
+    """The 97.5% quantile of Student's t with df degrees of freedom (df >= 1), to ~1e-12."""
+    if df < 1:
+        raise ValueError(f"t quantile needs df >= 1, got {df}")
+    if df > 300:
+        return _cornish_fisher(Z95, df)
+    low, high = 0.0, 20.0 if df > 1 else 13.0
+    for _ in range(200):
+        mid = (low + high) / 2
+        if _t_two_sided_mass(mid, df) < 0.95:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-13:
+            break
+    return (low + high) / 2
+
+
+# ---- the methods ---------------------------------------------------------------------------------
+def is_binary(values: Sequence[float]) -> bool:
+    return all(v == 0.0 or v == 1.0 for v in values)
+
+
+def t_interval(values: Sequence[float]) -> tuple[float, float] | None:
+    n = len(values)
+    if n < 2:
+        return None
+    mean = math.fsum(values) / n
+    var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    half = t_quantile_975(n - 1) * math.sqrt(var / n)
+    return (mean - half, mean + half)
+
+
+def bootstrap_mean_interval(values: Sequence[float]) -> tuple[float, float] | None:
+    """Percentile bootstrap of the mean over items (seeded): inside [min, max] of the values."""
+    n = len(values)
+    if n < 2:
+        return None
+    low, high = min(values), max(values)
+    if low == high:
+        return (low, high)
+    import numpy as np
+
+    data = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    distinct, counts = np.unique(data, return_counts=True)
+    if len(distinct) <= 64:  # resample counts per distinct value: fast for scores like 0/0.1/1
+        draws = rng.multinomial(n, counts / n, size=BOOTSTRAP_RESAMPLES)
+        means = draws @ distinct / n
+    else:
+        parts, per_block = [], max(1, _CHUNK // n)
+        for start in range(0, BOOTSTRAP_RESAMPLES, per_block):
+            size = min(per_block, BOOTSTRAP_RESAMPLES - start)
+            parts.append(data[rng.integers(0, n, size=(size, n))].mean(axis=1))
+        means = np.concatenate(parts)
+    q_low, q_high = np.quantile(means, [0.025, 0.975])
+    mean = math.fsum(values) / n
+    return (max(low, min(float(q_low), mean)), min(high, max(float(q_high), mean)))
+
+
+def stratified_bootstrap_interval(strata: Sequence[tuple[float, Sequence[float], Sequence[float]]],
+                                  value: float) -> tuple[float, float, str] | None:
+    """Interval of sum_s weight_s * (sum num_s / sum den_s), resampling items within each stratum.
+
+    ``strata``: (weight, per-item numerators, per-item denominators; 1s for a plain mean). Returns
+    (low, high, method). When every item is entirely right (num == den) or entirely wrong (num == 0)
+    the bootstrap is degenerate (zero width), and Wilson on the number of items is used instead."""
+    strata = [(w, list(num), list(den)) for w, num, den in strata if len(num)]
+    if not strata:
+        return None
+    pairs = [(x, d) for _, num, den in strata for x, d in zip(num, den)]
+    if all(x == d for x, d in pairs) or all(x == 0 for x, _ in pairs):  # every item all right / all wrong
+        right = all(x == d for x, d in pairs)
+        low, high = wilson_interval(len(pairs) if right else 0, len(pairs))
+        return (low, high, "wilson")
+    if sum(len(num) for _, num, _ in strata) < 2:
+        return None
+    import numpy as np
+
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    total = np.zeros(BOOTSTRAP_RESAMPLES)
+    for weight, num, den in strata:
+        n = len(num)
+        num_a, den_a = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+        per_block = max(1, _CHUNK // n)
+        for start in range(0, BOOTSTRAP_RESAMPLES, per_block):
+            size = min(per_block, BOOTSTRAP_RESAMPLES - start)
+            idx = rng.integers(0, n, size=(size, n))
+            dens = den_a[idx].sum(axis=1)
+            ratio = np.divide(num_a[idx].sum(axis=1), dens, out=np.zeros(size), where=dens > 0)
+            total[start : start + size] += weight * ratio
+    bounds: Any = np.quantile(total, [0.025, 0.975])
+    q_low, q_high = float(bounds[0]), float(bounds[1])
+    return (min(float(q_low), value), max(float(q_high), value), "stratified-bootstrap")
