@@ -142,7 +142,7 @@ def test_no_credentials_on_the_page(tmp_path):
     assert backend_host(manifest) == "10.1.2.3:8000" and safe_host("https://a:b@host.example/v1") == "host.example"
 
 
-def test_each_family_figure_is_drawn_from_a_real_run(tmp_path):
+def test_each_family_figure_is_drawn_from_a_real_run(tmp_path, fixtures_dir):
     """Every family's plots hook on a real run of it (generated data; the log-likelihood variant
     through an in-process backend), with no figure failing."""
     from harness.pipeline.plan import RunSpec
@@ -153,6 +153,8 @@ def test_each_family_figure_is_drawn_from_a_real_run(tmp_path):
         "sudoku": make_run(tmp_path / "sudoku", ["sudoku-4x4", "sudoku-4x4-hard"], 6),
         "lr2bench": make_run(tmp_path / "lr2", ["lr2bench-generated"], 8),
         "reversal-incontext": make_run(tmp_path / "incontext", ["reversal-incontext"], 12),
+        "reversal-celebrity": make_run(tmp_path / "celebrity", ["reversal-celebrity"], 8, data=str(fixtures_dir / "reversal" / "celebrity" / "parent_child_pairs.csv"),
+                                       outcome_of=lambda task, i, sample: "right" if sample["direction"] == "forward" else "wrong"),
     }
     spec = RunSpec(tasks=["reversal-fictitious-loglik"], limit=30, out=str(tmp_path / "loglik"), results_dir=str(tmp_path),
                    cache_path=str(tmp_path / "loglik.sqlite"), progress=False)
@@ -163,6 +165,7 @@ def test_each_family_figure_is_drawn_from_a_real_run(tmp_path):
         "lr2bench": ["lr2bench-generated: metrics per level", "lr2bench-generated: metrics per task"],
         "reversal-incontext": ["Reversal curse: accuracy by direction"],
         "reversal-fictitious": ["Likelihood test on the reverse prompts"],
+        "reversal-celebrity": ["Reversal curse (celebrities): forward vs reverse"],
     }
     for family, run_dir in runs.items():
         text = (run_dir / "report.html").read_text(encoding="utf-8")

@@ -98,7 +98,7 @@ def bars_with_ci(axis: Any, series: Mapping[str, Sequence[Any]], labels: Sequenc
                 axis.annotate(f"{value:.2f}\nn={n}", (x, value + high), xytext=(0, 2), textcoords="offset points",
                               ha="center", va="bottom", fontsize=6.5, color="#333", linespacing=0.95)
     longest = max(map(len, labels), default=0)
-    crowded = longest * max(1, len(labels)) > 70 or longest > 14
+    crowded = len(labels) > 1 and (longest * len(labels) > 70 or (longest > 14 and len(labels) > 3))
     axis.set_xticks(range(len(labels)), labels, rotation=30 if crowded else 0, ha="right" if crowded else "center")
     if ylim is not None:
         low, high = ylim
