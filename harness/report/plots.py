@@ -115,16 +115,18 @@ def bars_with_ci(axis: Any, series: Mapping[str, Sequence[Any]], labels: Sequenc
 
 
 def lines_with_ci(axis: Any, series: Mapping[str, Sequence[tuple[float, Any]]], *, xlabel: str = "", ylabel: str = "",
-                  ylim: tuple[float, float] | None = (0.0, 1.0), logx: bool = False) -> None:
-    """One line per series through (x, MetricValue) points, each point with its 95% CI."""
+                  ylim: tuple[float, float] | None = (0.0, 1.0), logx: bool = False, dodge: float = 0.0) -> None:
+    """One line per series through (x, MetricValue) points, each point with its 95% CI; with
+    dodge, series are shifted sideways by that much x each so coinciding error bars stay apart."""
     for index, (name, points) in enumerate(series.items()):
+        shift = (index - (len(series) - 1) / 2) * dodge
         points = sorted((x, m) for x, m in points if m is not None and not math.isnan(m.value))
         if not points:
             continue
         errs = [_err(m, ylim) for _, m in points]
-        axis.errorbar([x for x, _ in points], [m.value for _, m in points],
+        axis.errorbar([x + shift for x, _ in points], [m.value for _, m in points],
                       yerr=[[e[0] for e in errs], [e[1] for e in errs]], label=name, marker="o", markersize=4,
-                      capsize=3, linewidth=1.5, color=PALETTE[index % len(PALETTE)])
+                      capsize=2.5, linewidth=1.5, elinewidth=0.9, color=PALETTE[index % len(PALETTE)])
     if logx:
         from matplotlib.ticker import ScalarFormatter
 
