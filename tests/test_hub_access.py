@@ -95,9 +95,19 @@ def test_reachable_hub_or_offline_mode_leave_loading_alone(answering_hub, no_off
     no_offline_env.setenv("HF_ENDPOINT", answering_hub)
     assert hub.must_load_from_cache("nobody/not-cached", cache_dir=str(tmp_path)) is False
     no_offline_env.setenv("HF_ENDPOINT", closed_port_url())
-    no_offline_env.setenv("HF_HUB_OFFLINE", "1")  # the loaders stay offline themselves: no probe needed
-    assert hub.must_load_from_cache("nobody/not-cached", cache_dir=str(tmp_path)) is False
     assert hub.must_load_from_cache(str(tmp_path)) is False  # a local folder is never a hub id
+
+
+def test_offline_mode_loads_cached_models_and_says_how_to_enable_downloads(no_offline_env, tmp_path):
+    no_offline_env.setenv("HF_ENDPOINT", closed_port_url())
+    no_offline_env.setenv("HF_HUB_OFFLINE", "1")
+    fake_cached_model(tmp_path, "owner/cached")
+    assert hub.must_load_from_cache("owner/cached", cache_dir=str(tmp_path)) is False  # the loaders stay offline
+    with pytest.raises(HarnessError) as err:
+        hub.must_load_from_cache("nobody/not-cached", cache_dir=str(tmp_path))
+    message = str(err.value)
+    assert "\n" not in message and "downloads are off (HF_HUB_OFFLINE=1" in message and "HF_HUB_OFFLINE=0" in message
+    assert "--model hf:/path/to/model" in message
 
 
 def test_dataset_hub_ids_with_unreachable_hub_name_the_data_option(no_offline_env, tmp_path):
@@ -157,7 +167,7 @@ def test_lmeval_bridge_hub_id_without_network(no_offline_env, tmp_path):
     no_offline_env.setenv("HF_ENDPOINT", closed_port_url())
     no_offline_env.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     no_offline_env.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", huggingface_hub.constants.HF_HUB_OFFLINE)
-    with pytest.raises(HarnessError, match="'nobody/not-cached' is not in the local Hugging Face cache"):
+    with pytest.raises(HarnessError, match="'nobody/not-cached' is not in the local Hugging Face cache.*pretrained=/path/to/model"):
         LMEvalBackend("hf,pretrained=nobody/not-cached,dtype=float32", BackendOptions())
     fake_cached_model(tmp_path, "owner/cached")
     _settle_hub_access("owner/cached")

@@ -54,12 +54,26 @@ def test_hostile_answers_are_scored_not_run(lr2, tmp_path):
     assert not marker.exists()
 
 
-def test_payloads_inside_an_otherwise_valid_answer_make_it_empty(lr2):
+def test_payloads_inside_an_otherwise_valid_answer_make_it_unparseable(lr2):
     task, samples = lr2
     sample = next(s for s in samples if s["id"] == "crossword/5_5/FX002")
     text = "<Answer>{'1-ACROSS': 'AT', '3-ACROSS': __import__('os').getcwd()}</Answer>"
     verdict = task.family.score(task.config, sample, text)
-    assert verdict.answer is None and verdict.scores["completion_ratio"] == 0.0
+    # nothing right; upstream counts the found text as complete (CR), the strict reading does not
+    assert verdict.answer is None and verdict.scores["subtask_accuracy"] == 0.0
+    assert verdict.scores["completion_ratio"] == 1.0
+    strict = get_task("lr2bench", {"level": "5_5", "scoring": "strict"})
+    assert strict.family.score(strict.config, sample, text).scores["completion_ratio"] == 0.0
+
+
+def test_hostile_answers_are_scored_not_run_in_the_strict_reading_too(lr2, tmp_path):
+    _task, samples = lr2
+    strict = get_task("lr2bench", {"level": "5_5,easy,4_4,4_4_easy", "scoring": "strict"})
+    marker = tmp_path / "pwned"
+    for text in hostile_responses(str(marker))[:8]:
+        for sample in samples:
+            assert all(0.0 <= v <= 1.0 for v in strict.family.score(strict.config, sample, text).scores.values())
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize("task", TASKS)

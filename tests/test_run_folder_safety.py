@@ -55,6 +55,7 @@ def test_any_text_is_cached_written_scored_and_read_back_exactly(tmp_path):
     assert [line["responses"][0][: len(h)] for line, h in zip(lines, HAZARDS)] == HAZARDS
     assert all(line["error"] is None for line in lines)
     assert outcome.rows[0]["n"] == len(HAZARDS)
+    assert (outcome.run_dir / "report.html").is_file()  # the HTML view takes any text too
     again = FakeCountdownBackend()  # the re-run is served from the cache, text intact
     second = run(spec(tmp_path, out="again"), backend_factory=lambda m, o: again)
     assert again.asked == [] and second.cache_hits == len(HAZARDS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -110,6 +111,9 @@ def test_study_bookkeeping_with_a_scripted_backend(tmp_path):
     assert manifest["requests"] == {"completions": 18, "from_cache": 0, "sent_to_backend": 18}
     assert manifest["sequential_config"]["prompt_style"] == "backtrack" and manifest["parallel_config"]["prompt_style"] == "direct"
     assert "accuracy" in (study / "search_study.md").read_text() and "behaviours" in outcome.table
+    report = (study / "report.html").read_text(encoding="utf-8")  # the curve and the table, self-contained
+    assert 'data-family="search-study"' in report and "<svg" in report and not re.search(r'(src|href)="https?://', report)
+    assert f'data-row="sequential B=64" data-metric="accuracy" data-value="{seq64["metrics"]["accuracy"].value!r}"' in report
 
 
 def test_extending_the_budgets_asks_only_for_new_completions(tmp_path):

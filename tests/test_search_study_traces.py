@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studies.search.traces import (
+from harness.parsing.traces import (
     BEHAVIOUR_PATTERNS,
     BEHAVIOURS,
     count_behaviours,

@@ -24,6 +24,8 @@ BACKENDS: dict[str, tuple[str, str, str]] = {
                "lmeval:<lm-eval model>,<args>: any lm-eval model (hf, vllm, sglang, ...), e.g. multi-GPU vLLM"),
     "llamacpp": ("harness.backends.llamacpp", "LlamaCppBackend",
                  "llamacpp:<gguf-path>: llama-cpp-python on CPU/GPU (optional extra: pip install llama-cpp-python)"),
+    "vllm": ("harness.backends.vllm", "VLLMBackend",
+             "vllm:<model>: vLLM's offline engine, tensor/pipeline/data parallel (optional: pip install vllm)"),
 }
 
 

@@ -41,13 +41,18 @@ ANSWER_OPTIONS = frozenset({
     "device", "dtype", "base_url",  # BackendOptions fields
     "endpoint", "native_n", "max_tokens_param", "think_tags",  # openai
     "n_ctx", "n_gpu_layers", "n_batch",  # llamacpp (GPU offload and batch change the numerics)
-    "chunk_size",  # lmeval (seeded engines draw per chunk)
+    "chunk_size",  # lmeval and vllm (seeded engines draw per chunk)
+    # vllm: parallel layout, context length, memory share (batch composition), CUDA graphs and
+    # dtype all can change the numerics or what fits
+    "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "max_model_len",
+    "gpu_memory_utilization", "enforce_eager",
 })
 TRANSPORT_OPTIONS = frozenset({
     "batch_size", "threads",  # local models give the same text for any batch size (tested)
     "concurrency", "api_key_env", "timeout_s", "max_retries",  # BackendOptions fields
     "rpm", "tpm", "retry_base_delay_s", "retry_max_delay_s",  # openai
     "n_threads",  # llamacpp
+    "distributed_executor_backend",  # vllm: mp or ray, how workers are started
 })
 _URL_CREDENTIALS = re.compile(r"//[^/@\s]*@")
 

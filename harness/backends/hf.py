@@ -76,9 +76,13 @@ class HFBackend(Backend):
         if request.messages is not None and self.supports_chat:
             messages = [dict(m) for m in request.messages]
             if request.assistant_prefill:
-                messages.append({"role": "assistant", "content": request.assistant_prefill})
-                return self.tokenizer.apply_chat_template(messages, tokenize=False, continue_final_message=True)
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+                try:
+                    partial = [*messages, {"role": "assistant", "content": request.assistant_prefill}]
+                    return self.tokenizer.apply_chat_template(partial, tokenize=False, continue_final_message=True)
+                except ValueError:  # a template that rewrites the content: open the turn, then the prefill
+                    pass
+            opened = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            return opened + request.assistant_prefill
         return request.prompt
 
     def sends_assistant_prefill(self, request: Request) -> bool:
@@ -161,16 +165,7 @@ class HFBackend(Backend):
                 yield i, LoglikelihoodResult(results=[], prompt_tokens=0)
 
     def _encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
-        # lm-eval's rule: trailing whitespace of the context belongs to the continuation.
-        spaces = len(context) - len(context.rstrip())
-        if spaces:
-            context, continuation = context[:-spaces], context[-spaces:] + continuation
-        whole = self.tokenizer(context + continuation, add_special_tokens=False).input_ids
-        context_ids = self.tokenizer(context, add_special_tokens=False).input_ids
-        if not context_ids:  # score from a start token when there is no context
-            start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
-            return [start], whole
-        return whole[: len(context_ids)], whole[len(context_ids) :]
+        return encode_pair(self.tokenizer, context, continuation)
 
     def _score_batch(self, pairs: list[tuple[list[int], list[int]]]) -> list[Loglikelihood]:
         import torch
@@ -198,6 +193,21 @@ class HFBackend(Backend):
             greedy = bool((logprobs[row, positions].argmax(dim=-1) == targets).all())
             results.append(Loglikelihood(logprob=float(token_logprobs.sum()), is_greedy=greedy, n_tokens=n))
         return results
+
+
+def encode_pair(tokenizer: Any, context: str, continuation: str) -> tuple[list[int], list[int]]:
+    """(context tokens, continuation tokens) by lm-eval's rule: trailing whitespace of the context
+    belongs to the continuation, whose tokens are those of context+continuation past the context's.
+    Shared by every backend that tokenises with a transformers tokenizer (hf, local, vllm)."""
+    spaces = len(context) - len(context.rstrip())
+    if spaces:
+        context, continuation = context[:-spaces], context[-spaces:] + continuation
+    whole = tokenizer(context + continuation, add_special_tokens=False).input_ids
+    context_ids = tokenizer(context, add_special_tokens=False).input_ids
+    if not context_ids:  # score from a start token when there is no context
+        start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+        return [start], list(whole)
+    return list(whole[: len(context_ids)]), list(whole[len(context_ids) :])
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> set[int]:

@@ -57,7 +57,7 @@ def _settle_hub_access(pretrained: str | None) -> None:
         return
     from harness.core.hub import must_load_from_cache
 
-    if must_load_from_cache(pretrained):
+    if must_load_from_cache(pretrained, local_hint="pretrained=/path/to/model"):
         import huggingface_hub.constants
 
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -99,7 +99,6 @@ class LMEvalBackend(Backend):
 
             args = ",".join(filter(None, [f"pretrained={converted_model_dir()}", args]))
         self.args = args
-        _settle_hub_access(arg_values(args).get("pretrained"))
         self.options = options
         extra = dict(options.extra or {})
         default_chunk = 512 if model_name in SEEDED_ENGINES else max(1, options.batch_size) * 4
@@ -118,13 +117,15 @@ class LMEvalBackend(Backend):
         if model_name in SEEDED_ENGINES:
             additional.pop("device", None)  # vLLM/SGLang place themselves
         lm_class = resolve_lm_class(model_name)
+        _settle_hub_access(arg_values(args).get("pretrained"))
         try:
             self.lm = lm_class.create_from_arg_string(args, additional)  # type: ignore[attr-defined]  # an lm-eval LM class
         except (OSError, ValueError, TypeError) as exc:
             raise HarnessError(f"lm-eval could not create '{model_name}' from '{args}': {exc}".splitlines()[0]) from None
 
     def sends_assistant_prefill(self, request: Request) -> bool:
-        return True  # appended to the rendered generation prompt, or in the plain prompt
+        """Appended to a rendered text prompt, or in the plain prompt; an API model's JSON chat cannot."""
+        return request.messages is None or isinstance(self.render(request), str)
 
     def describe(self) -> dict[str, Any]:
         import lm_eval
@@ -141,11 +142,13 @@ class LMEvalBackend(Backend):
         """The chat template for chat requests when the model has one, else the plain prompt."""
         if request.messages is not None:
             try:
-                # lm-eval renders no partial assistant turn: the prefill follows the generation prompt
-                return self.lm.apply_chat_template([dict(m) for m in request.messages],
-                                                   add_generation_prompt=True) + request.assistant_prefill
+                rendered = self.lm.apply_chat_template([dict(m) for m in request.messages], add_generation_prompt=True)
             except Exception:  # noqa: BLE001 - no template (base model) or not implemented: plain text
-                pass
+                return request.prompt
+            if request.assistant_prefill and isinstance(rendered, str):
+                # lm-eval renders no partial assistant turn: the prefill follows the generation prompt
+                rendered += request.assistant_prefill
+            return rendered  # API models: their JSON chat form, which cannot carry a prefill
         return request.prompt
 
     def count_tokens(self, text: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from harness.cli.options import add_task_options, parse_settings
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, counted
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -18,7 +18,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise HarnessError(f"task '{args.task}' has nothing to export (its family declares no export hook);"
                            f" families with fine-tuning files: {offering}")
     written = task.family.export(task.config, args.out, seed=args.seed, source=args.data)
-    print(f"wrote {len(written)} files to {args.out} (fine-tune on them, then probe with:"
+    print(f"wrote {counted(len(written), 'file')} to {args.out} (fine-tune on them, then probe with:"
           f" harness run {args.task} --data {args.out} --model ...)")
     return 0
 

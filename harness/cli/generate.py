@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from harness.cli.options import add_task_options, parse_settings
+from harness.core.errors import counted
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -14,7 +15,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     task = get_task(args.task, parse_settings(args.set))
     samples = select_samples(task, seed=args.seed, limit=args.n, data=args.data)
     write_generated(task, samples, args.out)
-    print(f"wrote {len(samples)} samples of {args.task} to {args.out}")
+    print(f"wrote {counted(len(samples), 'sample')} of {args.task} to {args.out}")
     return 0
 
 

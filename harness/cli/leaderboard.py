@@ -1,4 +1,4 @@
-"""`harness leaderboard`: one row per model x task from any number of run folders."""
+"""`harness leaderboard`: one row per model x task from any number of run folders (CSV + HTML)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, counted
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from harness.report.leaderboard import find_run_dirs, format_leaderboard, leaderboard_rows, write_leaderboard
+    from harness.report.leaderboard import find_run_dirs, format_leaderboard, leaderboard_rows, write_leaderboard, write_leaderboard_html
 
     skipped: list[str] = []
     run_dirs = find_run_dirs(args.run_dirs, skipped)
@@ -20,8 +20,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         raise HarnessError(f"no run folders (with metrics.json) in: {' '.join(args.run_dirs)}")
     rows = leaderboard_rows(run_dirs)
     write_leaderboard(rows, Path(args.out))
+    page = write_leaderboard_html(rows, Path(args.out), len(run_dirs))
     print(format_leaderboard(rows))
-    print(f"\nleaderboard: {args.out} ({len(rows)} rows from {len(run_dirs)} runs)")
+    print(f"\nleaderboard: {args.out} and {page} ({counted(len(rows), 'row')} from {counted(len(run_dirs), 'run')})")
     return 0
 
 

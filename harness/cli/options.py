@@ -64,16 +64,17 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     """--model and every backend setting (local, API, backend-specific)."""
     parser.add_argument("--model", default="local",
                         help="model spec: local, hf:<path-or-id>, openai:<model>, lmeval:<model>,<args>,"
-                             " llamacpp:<gguf> (see 'harness list'; default: %(default)s, the embedded SmolLM2-135M)")
-    local = parser.add_argument_group("local models (local, hf:, llamacpp:, lmeval:)")
+                             " llamacpp:<gguf>, vllm:<model> (see 'harness list'; default: %(default)s, the embedded SmolLM2-135M)")
+    local = parser.add_argument_group("local models (local, hf:, llamacpp:, lmeval:, vllm:)")
     local.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default: %(default)s)")
     local.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present, else cpu)")
     local.add_argument("--dtype", help="float32, bfloat16, float16 (default: float32 on CPU, the model's own on CUDA)")
     local.add_argument("--threads", type=int, help="CPU threads for local models; 1 is much faster on a busy machine"
                                                    " (default: torch's choice)")
     api = parser.add_argument_group("API backends (openai:<model>)")
-    api.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL"),
-                     help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, else OpenAI)")
+    api.add_argument("--base-url", action="append", metavar="URL",
+                     help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, else OpenAI);"
+                          " repeat it for replicas of one model: each request goes to the least busy healthy one")
     api.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR",
                      help="environment variable holding the API key; the key itself is never written anywhere"
                           " (default: %(default)s)")
@@ -96,6 +97,11 @@ def add_output_options(parser: argparse.ArgumentParser, folder: str = "run folde
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown)")
 
 
+def base_url(args: argparse.Namespace) -> str | None:
+    """One --base-url, or several joined by commas (replicas: harness/backends/openai/endpoints.py)."""
+    return ",".join(args.base_url) if args.base_url else os.environ.get("OPENAI_BASE_URL")
+
+
 def backend_options(args: argparse.Namespace):
     """The BackendOptions of a command that used add_model_options."""
     from harness.backends import BackendOptions
@@ -105,5 +111,5 @@ def backend_options(args: argparse.Namespace):
         if getattr(args, key) is not None:
             extra[key] = getattr(args, key)
     return BackendOptions(batch_size=args.batch_size, device=args.device, dtype=args.dtype, threads=args.threads,
-                          concurrency=args.concurrency, base_url=args.base_url, api_key_env=args.api_key_env,
+                          concurrency=args.concurrency, base_url=base_url(args), api_key_env=args.api_key_env,
                           timeout_s=args.request_timeout, max_retries=args.max_retries, extra=extra)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from harness.cli.options import RESULTS_DIR_DEFAULT, add_include_option, parse_settings
+from harness.core.errors import counted
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -15,7 +16,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     run_dir, rows, missing = score_predictions(args.task, args.data, args.predictions, args.out, parse_settings(args.set),
                                                args.results_dir, seed=args.seed, limit=args.limit)
     if missing:
-        print(f"note: {missing} samples had no prediction and were left out", file=sys.stderr)
+        print(f"note: {counted(missing, 'sample')} had no prediction and {'was' if missing == 1 else 'were'} left out",
+              file=sys.stderr)
     print(format_table(rows))
     print(f"\nrun folder: {run_dir}")
     return 0

@@ -10,6 +10,11 @@ class HarnessError(Exception):
     """A user-facing error: the message says what is wrong and how to fix it."""
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 sample', '2 samples': counts in messages read as English (never '1 samples')."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """' (did you mean X?)' when a close match exists, else ''."""
     matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)

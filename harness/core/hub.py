@@ -23,9 +23,17 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 TRUE_VALUES = {"1", "on", "yes", "true"}
 
 
+OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+
+
+def offline_variable() -> str | None:
+    """The variable that switches the hub off (HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE), if one does."""
+    return next((v for v in OFFLINE_VARIABLES if os.environ.get(v, "").strip().lower() in TRUE_VALUES), None)
+
+
 def offline_mode() -> bool:
     """HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set: the hub is never contacted."""
-    return any(os.environ.get(v, "").strip().lower() in TRUE_VALUES for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    return offline_variable() is not None
 
 
 def hub_endpoint() -> str:
@@ -81,12 +89,21 @@ def hub_unreachable() -> str | None:
     return None if reason is None else f"the hub {endpoint} cannot be reached ({reason})"
 
 
-def must_load_from_cache(repo_id: str, cache_dir: str | None = None) -> bool:
-    """Decide how a hub model is loaded: False = as usual (hub reachable, or offline mode already set),
-    True = from the local cache only (hub unreachable, model cached). Raises a one-line HarnessError
-    when it is neither."""
+def must_load_from_cache(repo_id: str, cache_dir: str | None = None, local_hint: str = "--model hf:/path/to/model") -> bool:
+    """Decide how a hub model is loaded: False = as usual (hub reachable, or offline mode already set
+    and the model cached), True = from the local cache only (hub unreachable, model cached). Raises a
+    one-line HarnessError when the model is not cached and cannot be downloaded."""
     if is_local_path(repo_id):
         return False
+    variable = offline_variable()
+    if variable is not None:  # downloads are off: say so, rather than "could not connect"
+        if model_in_cache(repo_id, cache_dir):
+            return False
+        raise HarnessError(
+            f"model '{repo_id}' is not in the local Hugging Face cache and downloads are off ({variable}=1, which"
+            f" make sets); to download it, run with {variable}=0 where the hub is reachable"
+            f" (e.g. {variable}=0 .venv/bin/harness run ...), or give a local folder: {local_hint}"
+        )
     unreachable = hub_unreachable()
     if unreachable is None:
         return False
@@ -95,5 +112,5 @@ def must_load_from_cache(repo_id: str, cache_dir: str | None = None) -> bool:
     raise HarnessError(
         f"model '{repo_id}' is not in the local Hugging Face cache and {unreachable};"
         f" to download it, run where the hub is reachable (set HTTPS_PROXY for a proxy, HF_ENDPOINT for a mirror),"
-        f" or give a local folder: --model hf:/path/to/model"
+        f" or give a local folder: {local_hint}"
     )

@@ -47,6 +47,10 @@ class Family:
                   something else (a log-likelihood variant of a generation family); default primary_metric
     unbounded_metrics  per-sample metrics with no range on either side (a log-prob difference): their
                   CI is Student t; every other metric gets Wilson (0/1) or a bootstrap (in range)
+    gold          (sample) -> JSON-able: the expected answer, as report.html shows it beside the model's
+    plots         (rows, sample_lines) -> list[harness.report.plots.Plot]: the figures the family's paper
+                  shows, built from the metrics rows (metrics.json, MetricValue inside) and samples.jsonl
+                  lines of this family's tasks in one run; drawn into report.html
     """
 
     name: str
@@ -69,6 +73,8 @@ class Family:
     export: Callable[..., list[Any]] | None = None
     unbounded_metrics: tuple[str, ...] = ()
     primary_metric_for: Callable[[Any], str] | None = None
+    gold: Callable[[Sample], Any] | None = None
+    plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,9 @@ def parse_literal(text: str, limits: LiteralLimits = DEFAULT_LIMITS) -> Any:
     if depth > limits.max_depth:
         raise LiteralError(f"literal nested too deeply ({depth} > {limits.max_depth})")
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not our output's business
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
         raise LiteralError(f"not a literal: {type(exc).__name__}") from None
     walker = _LiteralWalker(limits)
@@ -141,23 +144,42 @@ class _LiteralWalker:
 def to_json_safe(value: Any, _depth: int = 0) -> Any:
     """A copy of a parsed literal that json.dumps accepts, even with sort_keys: tuples and sets
     become lists (sets in a stable order), every dict key a string (as JSON would write it, or its
-    repr), non-finite floats strings."""
+    repr), non-finite floats, bytes, complex numbers and other constants their repr, integers too
+    long for int->str conversion a short description."""
     if _depth > 64:
-        return repr(value)[:200]
+        return _safe_repr(value)[:200]
     if isinstance(value, dict):
         return {_json_key(key): to_json_safe(item, _depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json_safe(item, _depth + 1) for item in value]
     if isinstance(value, (set, frozenset)):
-        return [to_json_safe(item, _depth + 1) for item in sorted(value, key=repr)]
+        return [to_json_safe(item, _depth + 1) for item in sorted(value, key=_safe_repr)]
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
-    return value
+    if value is None or isinstance(value, (str, bool, float)):
+        return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= _JSON_INT_BITS else _safe_repr(value)
+    return _safe_repr(value)
+
+
+_JSON_INT_BITS = 14_000  # about 4 200 digits, under Python's 4 300-digit int->str limit
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except ValueError:  # an integer over 4 300 digits somewhere inside
+        if isinstance(value, int):
+            return f"<integer of {value.bit_length()} bits>"
+        return f"<{type(value).__name__} holding an integer over 4300 digits>"
 
 
 def _json_key(key: Any) -> str:
     if isinstance(key, str):
         return key
-    if key is None or isinstance(key, (bool, int)) or (isinstance(key, float) and math.isfinite(key)):
+    if key is None or isinstance(key, bool) or (isinstance(key, float) and math.isfinite(key)):
         return json.dumps(key)
-    return repr(key)
+    if isinstance(key, int) and key.bit_length() <= _JSON_INT_BITS:
+        return json.dumps(key)
+    return _safe_repr(key)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, counted
 from harness.core.registry import get_task
 from harness.core.types import Generation
 from harness.pipeline.data import iter_jsonl
@@ -43,8 +43,8 @@ def unknown_ids_message(task_name: str, data: str | None, seed: int, n_samples: 
     """Which ids did not match, what the matched set's ids look like, and the options that choose
     the samples: --data for a file, --seed/--limit for generated samples."""
     example = f"; those samples' ids look like '{samples[0]['id']}'" if samples else ""
-    where = f"in {data}" if data else f"among the {n_samples} samples generated with seed {seed}"
-    head = (f"{len(unknown)} of {n_predictions} prediction ids are not samples of '{task_name}' {where}"
+    where = f"in {data}" if data else f"({counted(n_samples, 'sample')} generated with seed {seed})"
+    head = (f"prediction ids not found among the samples of '{task_name}' {where}: {len(unknown)} of {n_predictions}"
             f" (first: '{unknown[0]}'{example})")
     if data:
         return (f"{head}; pass as --data the samples file the predictions were made from"
@@ -94,6 +94,9 @@ def score_predictions(task_name: str, data: str | None, predictions_path: str, o
             "data": data, "command": command_line(), "started_at": started.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(), "versions": package_versions(), "git_commit": git_commit(),
         })
+        from harness.report.html import try_write_report
+
+        try_write_report(run_dir)
     finally:
         lock.release()
     return run_dir, rows, len(samples) - len(records)

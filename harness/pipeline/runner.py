@@ -102,6 +102,9 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
             prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
             commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
                                                               session.calls, session.hits, skipped, prefills))
+            from harness.report.html import try_write_report
+
+            try_write_report(run_dir)  # a view of the committed files, rebuilt from them when missing
         finally:
             lock.release()
     return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)

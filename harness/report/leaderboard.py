@@ -1,16 +1,26 @@
 """The leaderboard: one row per (model, task) from run folders, the newest run winning, so
-re-runs and resumed runs of the same model and task are never double-counted."""
+re-runs and resumed runs of the same model and task are never double-counted.
+
+Each row says what was run (backend host, seed, limit and n, max tokens, samples per prompt, date,
+run folder), and a row whose task scored nothing (n=0) is kept with a note saying why, never
+dropped. Written as CSV and as a sortable, self-contained leaderboard.html beside it.
+"""
 
 from __future__ import annotations
 
 import csv
+import html
+import math
+import os
 from pathlib import Path
 from typing import Any
 
 from harness.core.errors import HarnessError
 from harness.report.run_folder import check_run_folder, read_manifest, read_metrics
+from harness.report.run_summary import backend_host, task_settings
 
-COLUMNS = ("model", "task", "primary_metric", "value", "ci_low", "ci_high", "n", "run_dir", "finished_at")
+COLUMNS = ("model", "task", "primary_metric", "value", "ci_low", "ci_high", "n", "run_dir", "finished_at",
+           "backend_host", "seed", "limit", "max_tokens", "samples_per_prompt", "errors", "note")
 
 
 def find_run_dirs(paths: list[str], skipped: list[str] | None = None) -> list[Path]:
@@ -34,27 +44,42 @@ def find_run_dirs(paths: list[str], skipped: list[str] | None = None) -> list[Pa
     return complete
 
 
+def _note(row: dict[str, Any], metric: Any) -> str:
+    errors = row.get("errors") or 0
+    if metric is None or metric.n == 0 or row.get("n") == 0:
+        if errors:
+            return f"n=0: all {errors} requests failed (see samples.jsonl 'error'); re-run to retry them"
+        return "n=0: no sample was scored"
+    if errors:
+        return f"{errors} errors, not scored"
+    return ""
+
+
 def leaderboard_rows(run_dirs: list[Path]) -> list[dict[str, Any]]:
     best: dict[tuple[str, str], dict[str, Any]] = {}
     for run_dir in run_dirs:
         manifest = read_manifest(run_dir)
         model = manifest.get("model", "unknown")
         finished = manifest.get("finished_at", "")
+        host = backend_host(manifest)
         for row in read_metrics(run_dir):
             if row["group"]:
                 continue
             metric = row["metrics"].get(row["primary_metric"])
-            if metric is None:
-                continue
+            settings = task_settings(manifest, row["task"])
+            value = None if metric is None or math.isnan(metric.value) else metric.value
             entry = {
                 "model": model, "task": row["task"], "primary_metric": row["primary_metric"],
-                "value": metric.value, "ci_low": metric.ci_low, "ci_high": metric.ci_high,
-                "n": row.get("n", metric.n), "run_dir": str(run_dir), "finished_at": finished,
+                "value": value, "ci_low": metric.ci_low if metric else None, "ci_high": metric.ci_high if metric else None,
+                "n": row.get("n", metric.n if metric else 0), "run_dir": str(run_dir), "finished_at": finished,
+                "backend_host": host, "seed": manifest.get("seed"), "limit": manifest.get("limit"),
+                "max_tokens": settings["max_tokens"], "samples_per_prompt": settings["samples_per_prompt"],
+                "errors": row.get("errors", 0), "note": _note(row, metric),
             }
             key = (model, row["task"])
             if key not in best or finished >= best[key]["finished_at"]:
                 best[key] = entry
-    return sorted(best.values(), key=lambda e: (e["task"], -(e["value"] if e["value"] == e["value"] else -1), e["model"]))
+    return sorted(best.values(), key=lambda e: (e["task"], -(e["value"] if e["value"] is not None else -1), e["model"]))
 
 
 def write_leaderboard(rows: list[dict[str, Any]], out: Path) -> None:
@@ -66,12 +91,63 @@ def write_leaderboard(rows: list[dict[str, Any]], out: Path) -> None:
             writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
 
 
+def leaderboard_table(rows: list[dict[str, Any]], link_of) -> str:
+    """The sortable HTML table; link_of(row) gives the href of the row's run report (or None)."""
+    from harness.report.html import format_value
+
+    head = ("task", "model", "metric", "value", "95% CI", "n", "errors", "host", "seed", "limit", "max tokens",
+            "per prompt", "date", "run folder", "note")
+    body = []
+    for row in rows:
+        link = link_of(row)
+        folder = html.escape(Path(row["run_dir"]).name)
+        folder_cell = f'<a href="{html.escape(link)}">{folder}</a>' if link else folder
+        ci = "" if row["ci_low"] is None else f"[{format_value(row['ci_low'])}, {format_value(row['ci_high'])}]"
+        value = row["value"]
+        cells = [
+            (row["task"], html.escape(row["task"])), (row["model"], html.escape(row["model"])),
+            (row["primary_metric"], html.escape(row["primary_metric"])),
+            ("" if value is None else value, format_value(value)), (row["ci_low"] or "", ci),
+            (row["n"], str(row["n"])), (row["errors"], str(row["errors"])), (row["backend_host"], html.escape(row["backend_host"])),
+            (_sortable(row["seed"]), html.escape(str(row["seed"]))), (_sortable(row["limit"]), html.escape("all" if row["limit"] is None else str(row["limit"]))),
+            (_sortable(row["max_tokens"]), html.escape(str(row["max_tokens"] or "-"))),
+            (_sortable(row["samples_per_prompt"]), html.escape(str(row["samples_per_prompt"] or "-"))),
+            (row["finished_at"], html.escape(row["finished_at"][:16].replace("T", " "))), (folder, folder_cell),
+            (row["note"], f'<span class="warn">{html.escape(row["note"])}</span>' if row["note"] else ""),
+        ]
+        body.append("<tr>" + "".join(f'<td data-sort="{html.escape(str(k))}"{" class=wrap" if i == len(cells) - 1 else ""}>{v}</td>'
+                                     for i, (k, v) in enumerate(cells)) + "</tr>")
+    header = "".join(f'<th title="click to sort">{h}</th>' for h in head)
+    return (f'<div class="table-wrap"><table class="sortable board"><thead><tr>{header}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _sortable(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def write_leaderboard_html(rows: list[dict[str, Any]], out: Path, run_dirs: int) -> Path:
+    """leaderboard.html beside the CSV: the same rows, sortable, each linking its run's report.html."""
+    from harness.report.html import page
+
+    def link(row: dict[str, Any]) -> str | None:
+        report = Path(row["run_dir"]) / "report.html"
+        return os.path.relpath(report, out.parent).replace(os.sep, "/") if report.is_file() else None
+
+    body = (f'<header><h1>Leaderboard</h1><p class="status">{len(rows)} rows (model x task, the newest run wins) from '
+            f'{run_dirs} run folders; click a column to sort.</p></header><section>{leaderboard_table(rows, link)}</section>')
+    path = out.with_suffix(".html")
+    path.write_text(page("leaderboard", body), encoding="utf-8")
+    return path
+
+
 def format_leaderboard(rows: list[dict[str, Any]]) -> str:
-    header = ["task", "model", "metric", "value [95% CI]", "n"]
+    header = ["task", "model", "metric", "value [95% CI]", "n", "note"]
     lines = []
     for row in rows:
         ci = f" [{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if row["ci_low"] is not None else ""
-        lines.append([row["task"], row["model"], row["primary_metric"], f"{row['value']:.3f}{ci}", str(row["n"])])
+        value = "-" if row["value"] is None else f"{row['value']:.3f}{ci}"
+        lines.append([row["task"], row["model"], row["primary_metric"], value, str(row["n"]), row["note"]])
     widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(header)]
-    return "\n".join(["  ".join(h.ljust(w) for h, w in zip(header, widths))] +
-                     ["  ".join(c.ljust(w) for c, w in zip(l, widths)) for l in lines])
+    return "\n".join(["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()] +
+                     ["  ".join(c.ljust(w) for c, w in zip(l, widths)).rstrip() for l in lines])

@@ -12,7 +12,7 @@ Vocabulary
 - tokens: completion tokens actually generated, summed over the point's attempts (not the caps).
 - first-correct tokens: tokens spent until a correct answer first appears in the text, reading the
   point's attempts in replicate order (earlier attempts count in full). Positions inside a completion
-  are converted to tokens by the completion's share of characters (an estimate, see studies/search/traces.py).
+  are converted to tokens by the completion's share of characters (an estimate, see harness/parsing/traces.py).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.types import Sample, ScoredSample, Verdict
+from harness.parsing.traces import BEHAVIOURS, summarize_behaviours
 from harness.report.metrics import MetricValue, mean_with_ci, sampling_metrics
-from studies.search.traces import BEHAVIOURS, summarize_behaviours
 
 SEQUENTIAL, PARALLEL = "sequential", "parallel"
 
@@ -256,7 +256,7 @@ def format_study_table(rows: Sequence[dict[str, Any]], behaviours: Sequence[dict
              *(f"{b['metrics'][name].value:.2f} ({_pct(b['metrics'][name + '_any'].value)})" for name in BEHAVIOURS)]
             for b in overall
         ]
-        out += "\n\nreasoning behaviours per completion (rule-based, studies/search/traces.py):\n" + _fixed(b_header, b_lines)
+        out += "\n\nreasoning behaviours per completion (rule-based, harness/parsing/traces.py):\n" + _fixed(b_header, b_lines)
     return out
 
 

@@ -35,6 +35,7 @@ from harness.backends.base import Backend
 from harness.core.errors import HarnessError
 from harness.core.registry import Task, config_as_dict, get_task
 from harness.core.types import Generation, Request, Sample
+from harness.parsing.traces import count_behaviours, first_correct_position, tokens_at_position
 from harness.pipeline.execute import ModelSession
 from harness.pipeline.plan import RunSpec, backend_cache_name
 from harness.pipeline.samples import select_samples
@@ -53,7 +54,6 @@ from studies.search.points import (
     study_csv_lines,
     study_points,
 )
-from studies.search.traces import count_behaviours, first_correct_position, tokens_at_position
 
 DEFAULT_BUDGETS = (512, 1024, 2048, 4096)
 DEFAULT_PARALLEL_N = (2, 4, 8)
@@ -200,11 +200,11 @@ def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOpt
     study_dir.mkdir(parents=True, exist_ok=True)
     _write_outputs(study_dir, spec, budgets, parallel_n, sequential_task, parallel_task, samples, rows, behaviours,
                    attempts, table, skipped)
-    from studies.search.plots import plot_accuracy_vs_tokens
+    from studies.search.plots import figure_accuracy_vs_tokens, plot_accuracy_vs_tokens
 
-    plot_accuracy_vs_tokens(rows, study_dir / "search_study.png",
-                            f"{spec.task} on {spec.model}: sequential backtracking vs parallel best-of-n ({len(samples)} problems)")
-    write_json(study_dir / "manifest.json", {
+    title = f"{spec.task} on {spec.model}: sequential backtracking vs parallel best-of-n ({len(samples)} problems)"
+    plot_accuracy_vs_tokens(rows, study_dir / "search_study.png", title)
+    manifest = {
         "kind": "search-study",
         "task": spec.task,
         "model": spec.model,
@@ -228,7 +228,11 @@ def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOpt
         "finished_at": datetime.now(timezone.utc).isoformat(),
         "versions": package_versions(),
         "git_commit": git_commit(),
-    })
+    }
+    write_json(study_dir / "manifest.json", manifest)
+    from studies.search.report import write_study_report
+
+    write_study_report(study_dir, manifest, rows, behaviours, figure_accuracy_vs_tokens(rows, title))
     return StudyOutcome(study_dir, rows, behaviours, skipped, session.calls, hits, table)
 
 

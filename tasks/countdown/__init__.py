@@ -4,13 +4,14 @@ from harness.core.registry import Family, register
 from tasks.countdown.config import CountdownConfig
 from tasks.countdown.generator import generate_countdown
 from tasks.countdown.loader import load_countdown
+from tasks.countdown.plots import countdown_plots
 from tasks.countdown.prompts import build_countdown_request
 from tasks.countdown.scoring import score_countdown_response
 
 FAMILY = register(
     Family(
         name="countdown",
-        description="Countdown arithmetic puzzles (TinyZero prompt, <answer> tags, AST verifier)",
+        description="Countdown arithmetic puzzles (TinyZero wording, exact with template=qwen-instruct/base; AST verifier + tinyzero_reward)",
         config=CountdownConfig,
         build_request=build_countdown_request,
         primary_metric="accuracy",
@@ -19,6 +20,8 @@ FAMILY = register(
         load=load_countdown,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("</answer>",),  # where an answer can be complete inside a longer completion
+        gold=lambda sample: sample["target"],
+        plots=countdown_plots,
         variants={
             "countdown-3": {"n_numbers": 3},
             "countdown-5": {"n_numbers": 5},

@@ -9,6 +9,7 @@ from harness.core.registry import Family, register
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.generator import generate_counterbench
 from tasks.counterbench.loader import load_counterbench
+from tasks.counterbench.plots import counterbench_plots
 from tasks.counterbench.prompts import build_counterbench_request
 from tasks.counterbench.scoring import (
     counterbench_aggregate,
@@ -33,6 +34,8 @@ FAMILY = register(
         score=score_counterbench_response,
         generate=generate_counterbench,
         load=load_counterbench,
+        gold=lambda sample: sample["answer"],
+        plots=counterbench_plots,
         default_source=counterbench_default_source,
         aggregate=counterbench_aggregate,
         group_keys=counterbench_group_keys,

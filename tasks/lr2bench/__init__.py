@@ -8,6 +8,7 @@ from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.examples import lr2bench_examples
 from tasks.lr2bench.generators import generate_lr2bench
 from tasks.lr2bench.loader import default_lr2bench_source, load_lr2bench
+from tasks.lr2bench.plots import lr2bench_plots
 from tasks.lr2bench.prompts import build_lr2bench_request
 from tasks.lr2bench.scoring import PRIMARY_METRIC, score_lr2bench_response
 from tasks.lr2bench.spec import TASKS
@@ -22,6 +23,8 @@ FAMILY = register(
         score=score_lr2bench_response,
         generate=generate_lr2bench,
         load=load_lr2bench,
+        gold=lambda sample: sample["gold"],
+        plots=lr2bench_plots,
         default_source=default_lr2bench_source,
         aggregate=aggregate_lr2bench,
         examples=lr2bench_examples,

@@ -38,13 +38,20 @@ def level_item_values(records: Sequence[ScoredSample]) -> ItemValues:
     """Per-item values of one level for every metric; pooled S-Acc is linearised."""
     values: ItemValues = {name: [_score(r, name) for r in records] for name in MEAN_METRICS}
     totals = [count_subtasks(r.sample["task"], r.sample["gold"]) for r in records]
-    correct = [_score(r, "subtask_accuracy") * total for r, total in zip(records, totals)]
+    correct = [_whole(_score(r, "subtask_accuracy") * total) for r, total in zip(records, totals)]
     pooled = sum(correct) / sum(totals) if sum(totals) else 0.0
     mean_total = sum(totals) / len(totals) if totals else 1.0
     values["subtask_accuracy"] = [
         pooled + (c - pooled * t) / mean_total if mean_total else 0.0 for c, t in zip(correct, totals)
     ]
     return values
+
+
+def _whole(count: float) -> float:
+    """A right-subtask count back as the whole number it was before the item's S-Acc divided it (so
+    a level's pooled ratio is exactly 2-merge_answer.py's); a mean over several completions stays."""
+    nearest = round(count)
+    return float(nearest) if abs(count - nearest) < 1e-9 else count
 
 
 def _score(record: ScoredSample, name: str) -> float:
@@ -84,19 +91,27 @@ LevelParts = dict[str, tuple[list[float], list[float]]]
 def level_parts(records: Sequence[ScoredSample]) -> LevelParts:
     parts: LevelParts = {name: ([_score(r, name) for r in records], [1.0] * len(records)) for name in MEAN_METRICS}
     totals = [float(count_subtasks(r.sample["task"], r.sample["gold"])) for r in records]
-    parts["subtask_accuracy"] = ([_score(r, "subtask_accuracy") * t for r, t in zip(records, totals)], totals)
+    parts["subtask_accuracy"] = ([_whole(_score(r, "subtask_accuracy") * t) for r, t in zip(records, totals)], totals)
     return parts
 
 
 def with_stratified_intervals(metrics: dict[str, MetricValue], levels: Sequence[tuple[float, LevelParts]]) -> dict[str, MetricValue]:
     """The row's values with CIs from a bootstrap within levels; ``levels`` = (weight, parts),
-    the weights those of the row's statistic (1 / (tasks x the task's levels) for the overall row)."""
+    the weights those of the row's statistic (1 / (tasks x the task's levels) for the overall row).
+    A level row's value is recomputed from its whole-number counts, so it is exactly the count /
+    count that 2-merge_answer.py divides (the mean of the linearised item values can differ from it
+    in the last digit)."""
     out: dict[str, MetricValue] = {}
     for name, metric in metrics.items():
         strata = [(weight, *parts[name]) for weight, parts in levels]
-        interval = stratified_bootstrap_interval(strata, metric.value)
+        value = metric.value
+        if len(levels) == 1:
+            numerators, denominators = levels[0][1][name]
+            if sum(denominators):
+                value = sum(numerators) / sum(denominators)
+        interval = stratified_bootstrap_interval(strata, value)
         low, high, method = interval if interval is not None else (None, None, None)
-        out[name] = MetricValue(metric.value, low, high, metric.n, method)
+        out[name] = MetricValue(value, low, high, metric.n, method)
     return out
 
 

@@ -1,6 +1,7 @@
 """Every knob an LR2Bench variant can set. The defaults are the paper's protocol: original data, the
 two-shot chats of prompt.json with their system turn (as the authors ran local models), greedy
-decoding with top_p 1.0 and up to 32768 new tokens, and the answer taken from the tagged block only."""
+decoding with top_p 1.0 and up to 32768 new tokens, the answer taken from the tagged block only, and
+the authors' own scoring rules (`scoring=upstream`; `scoring=strict` is the project's stricter reading)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tasks.lr2bench.spec import GENERABLE_TASKS, TASK_SPECS, TASKS
 
 SOURCES = ("original", "generated")
 PROMPT_STYLES = ("chat", "api")
+SCORINGS = ("upstream", "strict")
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class LR2BenchConfig:
     prompt_style: str = "chat"  # "chat" = prompt.json (multi-turn); "api" = prompt_api.json (one user turn)
     system_prompt: bool = True  # False drops the system turn, as the original did for OpenAI models
     require_answer_tag: bool = True  # False: with no <Answer>/<Mapping> block, search the whole response
+    scoring: str = "upstream"  # "upstream" = the authors' 1-extract_answer.py + 2-merge_answer.py; "strict"
     max_tokens: int = 32768
     temperature: float = 0.0
     top_p: float = 1.0
@@ -59,6 +62,10 @@ class LR2BenchConfig:
             raise ValueError(f"shots must be 0 or 2 (the prompts LR2Bench ships), got {self.shots}")
         if self.prompt_style not in PROMPT_STYLES:
             raise ValueError(f"prompt_style must be 'chat' or 'api', got '{self.prompt_style}'")
+        if self.scoring not in SCORINGS:
+            raise ValueError(
+                f"scoring must be 'upstream' (the authors' scripts, the default) or 'strict', got '{self.scoring}'"
+            )
         self._validate_levels()
         if self.max_tokens < 1:
             raise ValueError("max_tokens must be >= 1")

@@ -1,15 +1,20 @@
 """LR2Bench scoring of one response: which subtasks are right, and the per-item metrics.
 
-Subtasks (protocols.md section 4):
+Two readings, chosen by the `scoring` setting:
+  upstream (default)  the authors' own scripts, rule for rule: tasks.lr2bench.upstream
+  strict              the project's stricter reading, below
+
+Subtasks (both readings; protocols.md section 4):
   crossword, acrostic, cryptogram  every entry of the gold dict (keys compared lower-cased)
   logic                            every non-key attribute of every gold row; a gold row is matched
                                    to the first answer row with the same value for the gold row's
                                    first key
   sudoku                           every cell that is empty (0) in the puzzle
   drop                             every cell of the gold grid that is not "#"
-Values and cells are compared as str(value).lower() with spaces removed: the rule protocols.md gives
-for the dict tasks, used for all six (the logic gold differs in case from the listed options in 949
-of 4,400 cells, so a case-sensitive match would fail correct answers).
+Strict reading: case-sensitive tags, a non-empty parsed container needed for CR, and values and
+cells compared as str(value).lower() with spaces removed for all six tasks (the logic gold differs
+in case from the listed options in 949 of 4,400 cells, so a case-sensitive match would fail correct
+answers; upstream lower-cases logic but keeps its spaces, and compares sudoku and drop cells raw).
 
 Per item: completion_ratio (the answer is non-empty), subtask_accuracy (correct / subtasks),
 exact_match (all correct), partial_match_0.5 (at least half correct). The level's pooled S-Acc and
@@ -25,6 +30,7 @@ from harness.parsing.safe_literal import to_json_safe
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.extraction import extract_answer
 from tasks.lr2bench.spec import TASK_SPECS
+from tasks.lr2bench.upstream import upstream_verdict
 
 METRICS = ("completion_ratio", "subtask_accuracy", "exact_match", "partial_match_0.5")
 PRIMARY_METRIC = "exact_match"
@@ -129,6 +135,24 @@ def item_metrics(correct: int, total: int, completed: bool) -> dict[str, float]:
 
 def score_lr2bench_response(cfg: LR2BenchConfig, sample: Sample, text: str) -> Verdict:
     """Extract, parse and score one completion. Total: any text gets a verdict, nothing is run."""
+    if cfg.scoring == "strict":
+        return score_strict(cfg, sample, text)
+    task = sample["task"]
+    verdict = upstream_verdict(task, sample["gold"], text, require_tag=cfg.require_answer_tag)
+    total = count_subtasks(task, sample["gold"])
+    scores = {
+        "completion_ratio": float(verdict.completed),
+        "subtask_accuracy": verdict.correct / total if total else 0.0,
+        "exact_match": float(verdict.exact),
+        "partial_match_0.5": float(verdict.half),
+    }
+    # no answer found (the default text) and text eval would fail on are both "unparseable"
+    answer = to_json_safe(verdict.value) if verdict.parsed and verdict.completed else None
+    return Verdict(answer=answer, scores=scores)
+
+
+def score_strict(cfg: LR2BenchConfig, sample: Sample, text: str) -> Verdict:
+    """The strict reading (`scoring=strict`)."""
     task = sample["task"]
     answer = extract_answer(task, text, require_tag=cfg.require_answer_tag)
     total = count_subtasks(task, sample["gold"])

@@ -30,6 +30,7 @@ from tasks.reversal.fictitious_scoring import (
     score_incontext_completion,
 )
 from tasks.reversal.incontext import build_incontext_request, generate_incontext, load_incontext
+from tasks.reversal.plots import celebrity_plots, fictitious_plots
 
 CELEBRITY = register(
     Family(
@@ -44,6 +45,8 @@ CELEBRITY = register(
         default_source=celebrity_default_source,
         aggregate=aggregate_celebrity,
         group_keys=celebrity_group_keys,
+        gold=lambda sample: sample["gold"],
+        plots=celebrity_plots,
         selection_unit=lambda sample: str(sample["row"]),  # --limit keeps both directions of a pair
         examples=celebrity_examples,
         variants={"reversal-celebrity-base": {"protocol": "base"}},
@@ -66,6 +69,8 @@ FICTITIOUS = register(
         export=export_fictitious,  # `harness export`: the fine-tuning files the protocol trains on first
         unbounded_metrics=("logprob_gap",),
         primary_metric_for=fictitious_primary_metric,
+        gold=lambda sample: sample["target"].strip(),
+        plots=fictitious_plots,
         variants={"reversal-fictitious-loglik": {"measure": "loglikelihood"}},
     )
 )
@@ -85,6 +90,8 @@ INCONTEXT = register(
         group_keys=fictitious_group_keys,
         unbounded_metrics=("logprob_gap",),
         primary_metric_for=fictitious_primary_metric,
+        gold=lambda sample: sample["target"].strip(),
+        plots=fictitious_plots,
         variants={"reversal-incontext-loglik": {"measure": "loglikelihood", "prompt_format": "completion"}},
     )
 )

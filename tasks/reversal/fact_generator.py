@@ -131,6 +131,8 @@ def generate_layout(cfg: FictitiousConfig, seed: int) -> Layout:
     by_group = {group: facts[i * n : (i + 1) * n] for i, group in enumerate(GROUPS)}
     p2d_train, d2p_train = P2D_TRAIN[: cfg.train_paraphrases], D2P_TRAIN[: cfg.train_paraphrases]
     p2d_test, d2p_test = P2D_TEST[: cfg.test_paraphrases], D2P_TEST[: cfg.test_paraphrases]
+    if cfg.test_templates == "train":  # probe on trained sentence forms (see FictitiousConfig)
+        p2d_test, d2p_test = P2D_TRAIN[: cfg.test_paraphrases], D2P_TRAIN[: cfg.test_paraphrases]
 
     layout: Layout = {
         "p2d_prompts_train": _rows(by_group["p2d"], p2d_train, name_first=True),

@@ -9,6 +9,7 @@ from tasks.reversal.fact_templates import D2P_TEST, D2P_TRAIN, P2D_TEST, P2D_TRA
 from tasks.reversal.layout import TEST_STEMS
 
 MEASURES = ("generate", "loglikelihood")
+TEST_TEMPLATES = ("held-out", "train")
 PROMPT_FORMATS = ("completion", "chat")
 
 
@@ -30,12 +31,19 @@ class FictitiousConfig:
     train_paraphrases: int = 30
     test_paraphrases: int = 10
     name_locale: str = "en_US"  # Faker locale for the fictitious full names
+    # Which templates the generated test files use: "held-out" (the paper: paraphrases never trained on)
+    # or "train" (the first test_paraphrases training templates: a model trained from scratch cannot
+    # generalise across paraphrases, so it is probed on the sentence forms it saw; reverse probes then
+    # ask a trained fact in the other direction's familiar template).
+    test_templates: str = "held-out"
 
     def validate(self) -> None:
         if self.measure not in MEASURES:
             raise ValueError(f"measure must be 'generate' or 'loglikelihood', got '{self.measure}'")
         if self.prompt_format not in PROMPT_FORMATS:
             raise ValueError(f"prompt_format must be 'completion' or 'chat', got '{self.prompt_format}'")
+        if self.test_templates not in TEST_TEMPLATES:
+            raise ValueError(f"test_templates must be 'held-out' or 'train', got '{self.test_templates}'")
         if self.max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
         if not self.splits:
@@ -46,6 +54,8 @@ class FictitiousConfig:
         if not 1 <= self.train_paraphrases <= most_train:
             raise ValueError(f"train_paraphrases must be between 1 and {most_train}, got {self.train_paraphrases}")
         most_test = min(len(P2D_TEST), len(D2P_TEST))
+        if self.test_templates == "train":
+            most_test = min(most_test, self.train_paraphrases)
         if not 1 <= self.test_paraphrases <= most_test:
             raise ValueError(f"test_paraphrases must be between 1 and {most_test}, got {self.test_paraphrases}")
 

@@ -9,6 +9,7 @@ from harness.core.types import Sample
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.generator import generate_sudoku
 from tasks.sudoku.loader import load_sudoku
+from tasks.sudoku.plots import sudoku_plots
 from tasks.sudoku.prompts import build_sudoku_request
 from tasks.sudoku.scoring import sample_shape, score_sudoku_response
 
@@ -32,6 +33,8 @@ FAMILY = register(
         score=score_sudoku_response,
         generate=generate_sudoku,
         load=load_sudoku,
+        gold=lambda sample: sample["solution"],
+        plots=sudoku_plots,
         group_keys=sudoku_groups,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("]]",),  # where an answer can be complete inside a longer completion

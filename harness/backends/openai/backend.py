@@ -40,6 +40,7 @@ from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
 from harness.backends.openai.async_pool import BackgroundLoop, stream_results
+from harness.backends.openai.endpoints import EndpointPool, split_base_urls
 from harness.backends.openai.parsing import (
     MalformedResponse,
     Outcome,
@@ -129,6 +130,8 @@ class OpenAIBackend(Backend):
             "max_retries": s.retry.max_retries,
             "native_n": self._native_n,
             "max_tokens_param": self._max_tokens_param,
+            **({"endpoints": {safe_url(url): health for url, health in self._client.summary().items()}}
+               if isinstance(self._client, EndpointPool) else {}),
         }
 
     def generate(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:
@@ -205,7 +208,12 @@ class OpenAIBackend(Backend):
     def _client_now(self) -> Any:
         """The SDK client, made on the background loop the first time it is needed."""
         if self._client is None:
-            self._client = make_client(self._api_key, self.settings.base_url, self.settings.timeout_s)
+            urls = split_base_urls(self.settings.base_url)  # several: replicas behind one pool
+            if len(urls) > 1:
+                self._client = EndpointPool.from_urls(
+                    urls, lambda url: make_client(self._api_key, url, self.settings.timeout_s))
+            else:
+                self._client = make_client(self._api_key, self.settings.base_url, self.settings.timeout_s)
         return self._client
 
     def sends_assistant_prefill(self, request: Request) -> bool:

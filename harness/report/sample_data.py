@@ -1,0 +1,115 @@
+"""The sample browser's data: samples.jsonl turned into a compact, compressed blob for report.html.
+
+Why this shape: a 10 000-sample run must open in a browser in well under two seconds from a file
+of reasonable size. So every distinct long string (prompt turns, responses, few-shot chats that
+repeat in every sample) is stored once in a string table, each text is capped at MAX_TEXT_CHARS
+(the rest is named, with the samples.jsonl line holding it), and the JSON is gzip-compressed
+(deterministically: no timestamp) and base64-encoded. The page inflates it with the browser's own
+DecompressionStream. Nothing here knows a family: groups, gold answers and trace behaviours come
+from the caller (the family's hooks).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from harness.core.jsontext import dumps
+from harness.report.outcomes import sample_outcome
+
+MAX_TEXT_CHARS = 20_000  # per text in the page; longer texts are cut and the cut is stated
+MAX_FIELD_CHARS = 4_000  # per JSON value shown (answers, gold, sample fields)
+
+
+class StringTable:
+    """Interns strings: equal texts are stored once and referred to by index."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, text: str) -> int:
+        index = self._index.get(text)
+        if index is None:
+            index = self._index[text] = len(self.strings)
+            self.strings.append(text)
+        return index
+
+
+def cap_text(text: Any, line_number: int, limit: int = MAX_TEXT_CHARS) -> str:
+    text = "" if text is None else str(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[... {len(text) - limit:,} more characters not embedded; full text in samples.jsonl line {line_number}]"
+
+
+def compact_json(value: Any, line_number: int, limit: int = MAX_FIELD_CHARS) -> str:
+    """A value as JSON text for display (a plain string as itself), capped like texts are."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return cap_text(text, line_number, limit)
+
+
+def sample_record(line: Mapping[str, Any], line_number: int, table: StringTable, task_index: int, primary: str,
+                  groups: Iterable[str], gold: Any, behaviours: list[dict[str, int]] | None) -> dict[str, Any]:
+    """One sample for the page; short keys because there can be tens of thousands."""
+    prompt = line.get("prompt")
+    if isinstance(prompt, list):
+        turns = [[str(m.get("role", "")), table.add(cap_text(m.get("content"), line_number))] for m in prompt]
+    else:
+        turns = [["text", table.add(cap_text(prompt, line_number))]]
+    record: dict[str, Any] = {
+        "t": task_index,
+        "i": str(line.get("id", "")),
+        "o": sample_outcome(line, primary),
+        "g": list(groups),
+        "p": turns,
+        "s": line.get("scores") or {},
+        "n": line_number,
+    }
+    if "responses" in line:
+        record["r"] = [table.add(cap_text(text, line_number)) for text in line.get("responses") or []]
+        record["f"] = line.get("finish_reasons") or []
+    if "continuations" in line:
+        record["c"] = [table.add(cap_text(text, line_number)) for text in line["continuations"]]
+        record["l"] = line.get("loglikelihoods") or []
+    record["a"] = [None if answer is None else compact_json(answer, line_number) for answer in line.get("answers") or []]
+    if line.get("completion_scores"):
+        record["cs"] = line["completion_scores"]
+    if line.get("reasoning"):
+        record["rs"] = [table.add(cap_text(text, line_number)) for text in line["reasoning"]]
+    if gold is not None:
+        record["y"] = compact_json(gold, line_number)
+    if behaviours is not None:
+        record["b"] = behaviours
+    record["k"] = [line.get("prompt_tokens", 0), line.get("completion_tokens", 0)]
+    if line.get("error"):
+        record["e"] = cap_text(line["error"], line_number, 2_000)
+    record["x"] = table.add(compact_json(line.get("sample"), line_number, MAX_TEXT_CHARS))
+    return record
+
+
+def encode_blob(data: Mapping[str, Any]) -> str:
+    """gzip (mtime 0, so the same data gives the same bytes) + base64 of compact JSON."""
+    raw = dumps(data, separators=(",", ":"), default=str).encode("utf-8")  # lone surrogates as escapes
+    return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+
+
+def build_sample_data(lines: Iterable[tuple[int, Mapping[str, Any]]], task_names: list[str], primaries: Mapping[str, str],
+                      groups_of: Callable[[str, Mapping[str, Any]], list[str]],
+                      gold_of: Callable[[str, Mapping[str, Any]], Any],
+                      behaviours_of: Callable[[str, Mapping[str, Any]], list[dict[str, int]] | None]) -> dict[str, Any]:
+    """{'tasks': [...], 'strings': [...], 'samples': [...]} for the page."""
+    table = StringTable()
+    index = {name: i for i, name in enumerate(task_names)}
+    samples = []
+    for number, line in lines:
+        task = str(line.get("task", ""))
+        if task not in index:
+            index[task] = len(task_names)
+            task_names.append(task)
+        samples.append(sample_record(line, number, table, index[task], primaries.get(task, ""),
+                                     groups_of(task, line), gold_of(task, line), behaviours_of(task, line)))
+    return {"tasks": task_names, "strings": table.strings, "samples": samples}

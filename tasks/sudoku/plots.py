@@ -1,0 +1,30 @@
+"""Sudoku's figure in report.html: solved share and cell accuracy by difficulty (grid size and
+number of given clues: fewer clues = harder)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.report.plots import Plot, bars_with_ci, means_by, new_figure
+
+
+def _difficulty(line: dict[str, Any]) -> tuple[int, int] | None:
+    sample = line.get("sample")
+    if not isinstance(sample, dict) or not isinstance(sample.get("puzzle"), list):
+        return None
+    grid = sample["puzzle"]
+    clues = sum(1 for row in grid for cell in row if cell)
+    return (len(grid), -clues)
+
+
+def sudoku_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> list[Plot]:
+    solved, cells = means_by(lines, _difficulty, "solved"), means_by(lines, _difficulty, "cell_accuracy")
+    levels = sorted(solved)  # by size, then most clues (easiest) first
+    if not levels:
+        return []
+    figure, (axis,) = new_figure(6.0, 3.2)
+    bars_with_ci(axis, {"solved": [solved.get(k) for k in levels], "cell accuracy": [cells.get(k) for k in levels]},
+                 [f"{side}x{side}, {-neg} clues" for side, neg in levels], ylabel="mean over puzzles")
+    axis.set_xlabel("difficulty (grid size, given clues)")
+    return [Plot("Sudoku: accuracy by difficulty", figure,
+                 "Solved = complete valid grid keeping the clues; cell accuracy = share of empty cells filled correctly.")]
