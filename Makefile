@@ -89,6 +89,7 @@ perf: setup
 	$(PY) bench/local_throughput.py
 	$(PY) bench/list_startup.py
 	$(PY) bench/api_throughput.py
+	$(PY) bench/chaos.py            # 500 samples, 20% faults, 3 x kill -9: lost / duplicated / errors / identical metrics
 	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
 
 REPRODUCE_ARMS ?= scratch,reverse-training
