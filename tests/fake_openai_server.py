@@ -2,10 +2,18 @@
 
 It answers /v1/chat/completions, /v1/completions (with echo + logprobs, as vLLM does) and
 /v1/models with deterministic text, after a configurable latency, and injects faults on a chosen
-share of requests: 429 with Retry-After, 500, dropped connections, hangs past the client's timeout,
-malformed JSON and empty choices. Faults are decided per request body (a retry of the same request
-is recognised), at most ``max_faults_per_request`` times each, so a client with enough retries
-always gets through and a test never flakes on bad luck.
+share of requests (``FAULT_KINDS``, one handler each in ``FAULTS``): 429 with Retry-After, 500,
+503, connections dropped before or in the middle of the body, stalls past the client's timeout
+(before the headers or after half the body), truncated JSON, a body that is not JSON, an HTML page,
+an error object inside a 200, empty choices and a null message content. Faults are decided per
+request body (a retry of the same request is recognised), at most ``max_faults_per_request`` times
+each, so a client with enough retries always gets through and a test never flakes on bad luck.
+
+Text hazards are answers, not faults (a retry gets the same text): ``hazardous_answer`` wraps an
+answer function so a share of prompts get a lone UTF-16 surrogate (sent as the valid JSON escape
+``"\ud83d"``), NUL and control bytes, or raw bytes that are not UTF-8 at all (written as
+``surrogateescape`` characters U+DC80..U+DCFF, which the server puts on the wire as the bytes
+0x80..0xFF: a client that keeps the body as ``surrogateescape`` text gets them back exactly).
 
 Tokens are whitespace-delimited words (a leading space belongs to the word after it); a word's
 log-probability is ``fake_logprob(word)``, so tests can compute the expected likelihoods by hand.
@@ -32,7 +40,18 @@ from typing import Any
 
 from aiohttp import web
 
-FAULT_KINDS = ("rate_limit", "server_error", "drop", "timeout", "malformed", "empty_choices")
+FAULT_KINDS = ("rate_limit", "server_error", "unavailable", "drop", "reset_mid_body", "timeout",
+               "stall_mid_body", "malformed", "not_json", "html", "error_in_200", "empty_choices",
+               "null_content")
+# What the server sends for each kind of text hazard (see hazardous_answer).
+TEXT_HAZARDS = {
+    "lone_surrogate": "\ud83d",  # half of an emoji: valid JSON ("\\ud83d"), not encodable as UTF-8
+    "low_surrogate": "\udfff",
+    "nul": "\x00 after NUL",
+    "control": "\x01\x02\x1b[31m\x7f",
+    "invalid_utf8": "\udcff\udcfe\udc80",  # raw bytes ff fe 80 on the wire
+    "noncharacter": "\uffff\ufffe\ufeff",
+}
 WORD = re.compile(r"\s*\S+|\s+$")
 
 
@@ -74,6 +93,26 @@ def split_words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+def hazardous_answer(answer_fn: Callable[[str, int], str] = default_answer, rate: float = 0.2,
+                     kinds: tuple[str, ...] = tuple(TEXT_HAZARDS), seed: int = 0) -> Callable[[str, int], str]:
+    """``answer_fn`` with one text hazard inserted in the middle of a deterministic share of answers
+    (the same prompt always gets the same text, so a clean and a faulty server agree)."""
+    unknown = set(kinds) - set(TEXT_HAZARDS)
+    if unknown:
+        raise ValueError(f"unknown text hazards {sorted(unknown)}; known: {tuple(TEXT_HAZARDS)}")
+
+    def answer(prompt: str, index: int) -> str:
+        text = answer_fn(prompt, index)
+        key = f"{seed}/{index}/{prompt}"
+        if _unit(f"hazard/{key}") >= rate:
+            return text
+        kind = kinds[min(int(_unit(f"hazard-kind/{key}") * len(kinds)), len(kinds) - 1)]
+        middle = len(text) // 2
+        return text[:middle] + TEXT_HAZARDS[kind] + text[middle:]
+
+    return answer
+
+
 @dataclass
 class ServerStats:
     """What the server saw; read it after a run (counters are keyed by request-body hash)."""
@@ -87,6 +126,11 @@ class ServerStats:
     events: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, prompt)
     auth_failures: int = 0
     bodies: list[dict] = field(default_factory=list)  # only when keep_bodies=True
+
+    @property
+    def requests_sent(self) -> int:
+        """Every HTTP request that reached a handler (first tries and retries)."""
+        return sum(self.attempts.values())
 
 
 class FakeOpenAIServer:
@@ -226,8 +270,8 @@ class FakeOpenAIServer:
             fault = self._pick_fault(key)
             if fault is not None:
                 stats.faults[fault] += 1
-                return await self._inject(fault, request)
-            payload = self._chat_payload(body, prompt) if chat else self._completion_payload(body, prompt)
+                return await self._inject(fault, request, body, prompt, chat)
+            payload = self._payload(body, prompt, chat)
             stats.answered[key] += 1
             stats.prompts_answered[prompt] += 1
             return _json(payload)
@@ -247,27 +291,22 @@ class FakeOpenAIServer:
         kind_index = int(_unit(f"{mix.seed}/kind/{key}/{attempt}") * len(mix.kinds))
         return mix.kinds[min(kind_index, len(mix.kinds) - 1)]
 
-    async def _inject(self, fault: str, request: web.Request) -> web.StreamResponse:
-        mix = self.faults
-        if fault == "rate_limit":
-            return _error(429, "Rate limit reached; slow down.", "rate_limit_exceeded",
-                          headers={"Retry-After": f"{mix.retry_after_s:g}"})
-        if fault == "server_error":
-            return _error(500, "The server had an error while processing your request.", "server_error")
-        if fault == "drop":
+    async def _inject(self, fault: str, request: web.Request, body: dict, prompt: str,
+                      chat: bool) -> web.StreamResponse:
+        return await FAULTS[fault](self, request, body, prompt, chat)
+
+    async def _send_part_then(self, request: web.Request, payload: dict, then_hang: bool) -> web.StreamResponse:
+        """Headers and half of a real body, then either a reset or silence past the timeout."""
+        data = _encode_json(payload)
+        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
+                                                           "Content-Length": str(len(data))})
+        await response.prepare(request)
+        await response.write(data[: len(data) // 2])
+        if then_hang:
+            await asyncio.sleep(self.faults.hang_s)
+        if request.transport is not None:
             request.transport.abort()
-            raise asyncio.CancelledError  # the client sees its connection reset
-        if fault == "timeout":
-            await asyncio.sleep(mix.hang_s)
-            return _error(504, "gateway timeout", "timeout")
-        if fault == "malformed":
-            return web.Response(body=b'{"id": "cmpl-broken", "choices": [{"index": 0, "mess',
-                                content_type="application/json")
-        if fault == "empty_choices":
-            return _json({"id": "cmpl-empty", "object": "chat.completion", "created": 0,
-                          "model": self.model, "choices": [],
-                          "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
-        raise AssertionError(fault)
+        raise asyncio.CancelledError  # the client sees a body cut short
 
     # ---- payloads ----------------------------------------------------------------------------
     def _n_choices(self, body: dict) -> int:
@@ -295,6 +334,9 @@ class FakeOpenAIServer:
             text = "".join(words)
             finish = "length"
         return text, finish, len(words)
+
+    def _payload(self, body: dict, prompt: str, chat: bool) -> dict:
+        return self._chat_payload(body, prompt) if chat else self._completion_payload(body, prompt)
 
     def _chat_payload(self, body: dict, prompt: str) -> dict:
         choices, completion_tokens = [], 0
@@ -326,6 +368,83 @@ class FakeOpenAIServer:
             completion_tokens += n_tokens
         return {"id": "cmpl-fake", "object": "text_completion", "created": 0, "model": self.model,
                 "choices": choices, "usage": _usage(len(split_words(prompt)), completion_tokens)}
+
+
+# ---- one handler per fault kind (add a kind: one function here, one name in FAULT_KINDS) ---------
+async def _rate_limit(server, request, body, prompt, chat):
+    return _error(429, "Rate limit reached; slow down.", "rate_limit_exceeded",
+                  headers={"Retry-After": f"{server.faults.retry_after_s:g}"})
+
+
+async def _server_error(server, request, body, prompt, chat):
+    return _error(500, "The server had an error while processing your request.", "server_error")
+
+
+async def _unavailable(server, request, body, prompt, chat):
+    return _error(503, "The engine is currently overloaded, please try again later", "overloaded",
+                  headers={"Retry-After": f"{server.faults.retry_after_s:g}"})
+
+
+async def _drop(server, request, body, prompt, chat):
+    request.transport.abort()
+    raise asyncio.CancelledError  # the client sees its connection reset
+
+
+async def _reset_mid_body(server, request, body, prompt, chat):
+    return await server._send_part_then(request, server._payload(body, prompt, chat), then_hang=False)
+
+
+async def _timeout(server, request, body, prompt, chat):
+    await asyncio.sleep(server.faults.hang_s)
+    return _error(504, "gateway timeout", "timeout")
+
+
+async def _stall_mid_body(server, request, body, prompt, chat):
+    return await server._send_part_then(request, server._payload(body, prompt, chat), then_hang=True)
+
+
+async def _malformed(server, request, body, prompt, chat):  # truncated JSON
+    return web.Response(body=b'{"id": "cmpl-broken", "choices": [{"index": 0, "mess',
+                        content_type="application/json")
+
+
+async def _not_json(server, request, body, prompt, chat):
+    return web.Response(body=b"upstream connect error or disconnect/reset before headers", status=200,
+                        content_type="application/json")
+
+
+async def _html(server, request, body, prompt, chat):  # a proxy's or captive portal's page
+    return web.Response(body=b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+                             b"<body><h1>Bad Gateway</h1></body></html>", status=200, content_type="text/html")
+
+
+async def _error_in_200(server, request, body, prompt, chat):
+    return _json({"error": {"message": "CUDA out of memory; request aborted", "type": "internal_error",
+                            "code": 500}})
+
+
+async def _empty_choices(server, request, body, prompt, chat):
+    return _json({"id": "cmpl-empty", "object": "chat.completion", "created": 0, "model": server.model,
+                  "choices": [], "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
+
+
+async def _null_content(server, request, body, prompt, chat):
+    if not chat:  # completions have no message; the equivalent is a choice without text
+        return _json({"id": "cmpl-null", "object": "text_completion", "created": 0, "model": server.model,
+                      "choices": [{"index": 0, "text": None, "finish_reason": "stop", "logprobs": None}],
+                      "usage": _usage(0, 0)})
+    return _json({"id": "chatcmpl-null", "object": "chat.completion", "created": 0, "model": server.model,
+                  "choices": [{"index": 0, "message": {"role": "assistant", "content": None},
+                               "finish_reason": "stop", "logprobs": None}], "usage": _usage(0, 0)})
+
+
+FAULTS: dict[str, Callable] = {
+    "rate_limit": _rate_limit, "server_error": _server_error, "unavailable": _unavailable, "drop": _drop,
+    "reset_mid_body": _reset_mid_body, "timeout": _timeout, "stall_mid_body": _stall_mid_body,
+    "malformed": _malformed, "not_json": _not_json, "html": _html, "error_in_200": _error_in_200,
+    "empty_choices": _empty_choices, "null_content": _null_content,
+}
+assert set(FAULTS) == set(FAULT_KINDS)
 
 
 def _logprobs(text: str, echo: bool) -> dict:
@@ -362,8 +481,19 @@ def _unit(text: str) -> float:
     return int(hashlib.sha1(text.encode()).hexdigest()[:12], 16) / float(16**12)
 
 
+_NON_BYTE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+
+def _encode_json(payload: dict) -> bytes:
+    """UTF-8 JSON; lone surrogates go out as JSON escapes, except U+DC80..U+DCFF, which go out as
+    the raw (invalid UTF-8) bytes 0x80..0xFF they stand for under ``surrogateescape``."""
+    text = json.dumps(payload, ensure_ascii=False)
+    text = _NON_BYTE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _json(payload: dict, status: int = 200, headers: dict | None = None) -> web.Response:
-    return web.Response(body=json.dumps(payload).encode(), status=status, headers=headers,
+    return web.Response(body=_encode_json(payload), status=status, headers=headers,
                         content_type="application/json")
 
 

@@ -27,6 +27,7 @@ RIGHT: dict[str, Callable[[Sample], str]] = {
     "counterbench": lambda s: f"Step 1: list the variables. Step 2: propagate.\nAnswer: {s['answer']}",
     "sudoku": lambda s: "Let me check each row.\n<answer>" + json.dumps(s["solution"]) + "</answer>",
     "reversal-incontext": lambda s: s["target"].strip() + ".",
+    "reversal-celebrity": lambda s: s["gold"],
     "lr2bench": lambda s: "<Answer>" + json.dumps(s["gold"]) + "</Answer>",
 }
 WRONG: dict[str, Callable[[Sample], str]] = {
@@ -34,6 +35,7 @@ WRONG: dict[str, Callable[[Sample], str]] = {
     "counterbench": lambda s: "Answer: " + ("no" if s["answer"] == "yes" else "yes"),
     "sudoku": lambda s: "<answer>" + json.dumps([[1] * len(row) for row in s["solution"]]) + "</answer>",
     "reversal-incontext": lambda s: "Mary Johnson Smith.",
+    "reversal-celebrity": lambda s: "I don't know.",
     "lr2bench": lambda s: "<Answer>" + json.dumps(_spoil(s["gold"])) + "</Answer>",
 }
 
@@ -90,10 +92,11 @@ def generation(family: str, sample: Sample, outcome: str, n: int = 1, trace_char
 
 
 def make_run(out: Path, tasks: Sequence[str], limit: int, outcome_of: Callable[[str, int, Sample], str] | None = None,
-             seed: int = 0, settings: dict[str, str] | None = None, model: str = "local", trace_chars: int = 0) -> Path:
+             seed: int = 0, settings: dict[str, str] | None = None, model: str = "local", trace_chars: int = 0,
+             data: str | None = None) -> Path:
     """A finished run folder (report.html included) whose sample i of each task has outcome_of(task, i, sample)."""
     outcome_of = outcome_of or (lambda task, i, sample: OUTCOME_CYCLE[i % len(OUTCOME_CYCLE)])
-    spec = RunSpec(tasks=list(tasks), model=model, seed=seed, limit=limit, settings=dict(settings or {}), out=str(out),
+    spec = RunSpec(tasks=list(tasks), model=model, seed=seed, limit=limit, data=data, settings=dict(settings or {}), out=str(out),
                    results_dir=str(out.parent), cache_path=str(out.parent / f".cache-{out.name}.sqlite"), progress=False)
     plan: dict[str, Generation] = {}
     for name in tasks:

@@ -58,7 +58,7 @@ def test_corrupt_data_row_is_named(capsys, tmp_path):
     assert code == 2 and "bad.jsonl:2" in err and "corrupt JSON" in err
     data.write_text('{"target": "x", "nums": [1]}\n')
     code, _, err = run_cli(capsys, "generate", "countdown", "--data", str(data), "--out", str(tmp_path / "o.jsonl"))
-    assert code == 2 and "row 0 is not a Countdown record" in err
+    assert code == 2 and "bad.jsonl:1: not a Countdown record" in err
 
 
 def test_generate_then_score_gold_gives_accuracy_one(capsys, tmp_path):

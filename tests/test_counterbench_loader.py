@@ -69,14 +69,14 @@ def test_bad_rows_are_named(fixture_path, tmp_path, change, message):
     rows[3].update(change)
     path = tmp_path / "bad.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    with pytest.raises(HarnessError, match=f"row 3 .*{message}"):
+    with pytest.raises(HarnessError, match=f"bad.jsonl:4: .*{message}"):
         list(load_counterbench(str(path), CFG))
 
 
 def test_missing_field_and_missing_file(tmp_path):
     path = tmp_path / "partial.jsonl"
     path.write_text(json.dumps({"question": "Would A occur if not B instead of B?", "answer": "yes"}) + "\n")
-    with pytest.raises(HarnessError, match="row 0 .*missing field 'type'"):
+    with pytest.raises(HarnessError, match="partial.jsonl:1: .*missing field 'type'"):
         list(load_counterbench(str(path), CFG))
     with pytest.raises(HarnessError, match="not found"):
         list(load_counterbench(str(tmp_path / "nope.jsonl"), CFG))

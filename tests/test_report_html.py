@@ -121,12 +121,22 @@ def test_score_writes_a_report_too(tmp_path, capsys):
     assert {s["o"] for s in page_data(text)["samples"]} == {"right"}
 
 
+def recommit(run_dir):
+    """Record an edited samples.jsonl in the manifest, as a run's commit would."""
+    from harness.report.run_folder import file_sha256
+
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest["files"]["samples.jsonl"] = file_sha256(run_dir / "samples.jsonl")
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
 def test_long_texts_are_capped_and_say_where_the_rest_is(tmp_path):
     run_dir = make_run(tmp_path / "long", ["countdown"], 2)
     lines = (run_dir / "samples.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
     first["responses"] = ["x" * 50_000]
     (run_dir / "samples.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    recommit(run_dir)
     data = page_data(render_report(run_dir))
     text = data["strings"][data["samples"][0]["r"][0]]
     assert len(text) < 21_000 and "30,000 more characters not embedded; full text in samples.jsonl line 1" in text
@@ -142,7 +152,7 @@ def test_no_credentials_on_the_page(tmp_path):
     assert backend_host(manifest) == "10.1.2.3:8000" and safe_host("https://a:b@host.example/v1") == "host.example"
 
 
-def test_each_family_figure_is_drawn_from_a_real_run(tmp_path):
+def test_each_family_figure_is_drawn_from_a_real_run(tmp_path, fixtures_dir):
     """Every family's plots hook on a real run of it (generated data; the log-likelihood variant
     through an in-process backend), with no figure failing."""
     from harness.pipeline.plan import RunSpec
@@ -153,6 +163,8 @@ def test_each_family_figure_is_drawn_from_a_real_run(tmp_path):
         "sudoku": make_run(tmp_path / "sudoku", ["sudoku-4x4", "sudoku-4x4-hard"], 6),
         "lr2bench": make_run(tmp_path / "lr2", ["lr2bench-generated"], 8),
         "reversal-incontext": make_run(tmp_path / "incontext", ["reversal-incontext"], 12),
+        "reversal-celebrity": make_run(tmp_path / "celebrity", ["reversal-celebrity"], 8, data=str(fixtures_dir / "reversal" / "celebrity" / "parent_child_pairs.csv"),
+                                       outcome_of=lambda task, i, sample: "right" if sample["direction"] == "forward" else "wrong"),
     }
     spec = RunSpec(tasks=["reversal-fictitious-loglik"], limit=30, out=str(tmp_path / "loglik"), results_dir=str(tmp_path),
                    cache_path=str(tmp_path / "loglik.sqlite"), progress=False)
@@ -163,6 +175,7 @@ def test_each_family_figure_is_drawn_from_a_real_run(tmp_path):
         "lr2bench": ["lr2bench-generated: metrics per level", "lr2bench-generated: metrics per task"],
         "reversal-incontext": ["Reversal curse: accuracy by direction"],
         "reversal-fictitious": ["Likelihood test on the reverse prompts"],
+        "reversal-celebrity": ["Reversal curse (celebrities): forward vs reverse"],
     }
     for family, run_dir in runs.items():
         text = (run_dir / "report.html").read_text(encoding="utf-8")

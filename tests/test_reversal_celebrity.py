@@ -50,7 +50,7 @@ def test_loader_reads_the_original_csv(reference_dir, chat_task):
 def test_loader_rejects_rows_without_names(tmp_path, chat_task):
     bad = tmp_path / "pairs.csv"
     bad.write_text("child,parent,parent_type\nAda Quill,,mother\n", encoding="utf-8")
-    with pytest.raises(HarnessError, match="row 0 .*parent"):
+    with pytest.raises(HarnessError, match="pairs.csv:2: .*parent"):
         list(load_celebrity_pairs(str(bad), chat_task.config))
 
 

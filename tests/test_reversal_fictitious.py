@@ -77,7 +77,7 @@ def test_loader_errors_are_clear(task, fixture_layout_dir, tmp_path):
     with pytest.raises(HarnessError, match="same prompts"):
         load_fictitious(str(tmp_path), task.config)
     (tmp_path / "p2d_reverse_prompts_test.jsonl").write_text('{"prompt": "a"}\n')
-    with pytest.raises(HarnessError, match="line 0 needs"):
+    with pytest.raises(HarnessError, match="p2d_reverse_prompts_test.jsonl:1: needs"):
         load_fictitious(str(tmp_path), task.config)
 
 

@@ -200,7 +200,7 @@ def test_loader_own_schema_and_errors(fixtures_dir, task):
     samples = list(load_sudoku(str(fixtures_dir / "sudoku" / "puzzles_no_gold.jsonl"), task.config))
     assert [s["id"] for s in samples] == ["plain-4", "plain-6"]
     assert (samples[1]["box_rows"], samples[1]["box_cols"]) == (2, 3)
-    with pytest.raises(HarnessError, match="row 0"):
+    with pytest.raises(HarnessError, match="bad_rows.jsonl:1: "):
         list(load_sudoku(str(fixtures_dir / "sudoku" / "bad_rows.jsonl"), task.config))
     with pytest.raises(HarnessError, match="no solution"):
         list(load_sudoku(str(fixtures_dir / "sudoku" / "unsolvable.jsonl"), task.config))

@@ -7,6 +7,7 @@ Backend modules are imported only when a spec asks for them: listing never loads
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
 from harness.core.errors import HarnessError, did_you_mean
@@ -44,12 +45,29 @@ def check_backend_spec(spec: str) -> None:
         )
 
 
-def make_backend(spec: str, options: BackendOptions | None = None) -> Backend:
+def backend_class(spec: str) -> Any:
+    """The backend class a spec names (imports its module; the class takes (model, options))."""
     check_backend_spec(spec)
-    prefix, rest = backend_prefix(spec)
-    module_name, class_name, _ = BACKENDS[prefix]
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(rest, options or BackendOptions())
+    module_name, class_name, _ = BACKENDS[backend_prefix(spec)[0]]
+    return getattr(importlib.import_module(module_name), class_name)
 
 
-__all__ = ["BACKENDS", "Backend", "BackendOptions", "make_backend", "backend_prefix", "check_backend_spec"]
+def check_backend_options(spec: str, options: BackendOptions) -> None:
+    """Fail fast on a --backend-option key the backend does not read (a typo would otherwise be
+    ignored, and change the cache key)."""
+    cls = backend_class(spec)
+    for key in options.extra or {}:
+        if key not in cls.extra_options:
+            known = ", ".join(sorted(cls.extra_options)) or "none"
+            raise HarnessError(f"unknown backend option '{key}' for {backend_prefix(spec)[0]}"
+                               f"{did_you_mean(key, cls.extra_options)}; this backend knows: {known}")
+
+
+def make_backend(spec: str, options: BackendOptions | None = None) -> Backend:
+    options = options or BackendOptions()
+    check_backend_options(spec, options)
+    return backend_class(spec)(backend_prefix(spec)[1], options)
+
+
+__all__ = ["BACKENDS", "Backend", "BackendOptions", "make_backend", "backend_prefix", "check_backend_spec",
+           "check_backend_options", "backend_class"]

@@ -8,8 +8,9 @@ A request that fails for good yields a result with ``error`` set instead of rais
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harness.core.types import Generation, LoglikelihoodResult, Request
@@ -31,10 +32,53 @@ class BackendOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# Every option, in one of two lists. The response cache and the run id are keyed on the model spec
+# plus every option that can change what a model answers; options that only change how requests
+# travel are left out, so re-running with another concurrency or timeout reuses every answer.
+# A new option must be added to one list (tests/test_cache_key.py fails until it is); an option in
+# neither list (a typo the backend rejects anyway) is keyed, to be safe.
+ANSWER_OPTIONS = frozenset({
+    "device", "dtype", "base_url",  # BackendOptions fields
+    "endpoint", "native_n", "max_tokens_param", "think_tags",  # openai
+    "n_ctx", "n_gpu_layers", "n_batch",  # llamacpp (GPU offload and batch change the numerics)
+    "chunk_size",  # lmeval and vllm (seeded engines draw per chunk)
+    # vllm: parallel layout, context length, memory share (batch composition), CUDA graphs and
+    # dtype all can change the numerics or what fits
+    "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "max_model_len",
+    "gpu_memory_utilization", "enforce_eager",
+})
+TRANSPORT_OPTIONS = frozenset({
+    "batch_size", "threads",  # local models give the same text for any batch size (tested)
+    "concurrency", "api_key_env", "timeout_s", "max_retries",  # BackendOptions fields
+    "rpm", "tpm", "retry_base_delay_s", "retry_max_delay_s",  # openai
+    "n_threads",  # llamacpp
+    "distributed_executor_backend",  # vllm: mp or ray, how workers are started
+})
+_URL_CREDENTIALS = re.compile(r"//[^/@\s]*@")
+
+
+def answer_identity(model: str, options: BackendOptions) -> dict[str, Any]:
+    """The model spec and every set option that can change its answers (see ANSWER_OPTIONS), as
+    plain values; URL credentials are left out (a new key must not orphan the cache)."""
+    identity: dict[str, Any] = {"model": model}
+    values = {f.name: getattr(options, f.name) for f in fields(options) if f.name != "extra"}
+    values.update(options.extra or {})
+    for name in sorted(values):
+        value = values[name]
+        if name in TRANSPORT_OPTIONS or value is None:
+            continue
+        if name == "base_url":
+            value = _URL_CREDENTIALS.sub("//", str(value)).rstrip("/")
+        identity[name] = value if isinstance(value, (bool, int, float)) else str(value)
+    return identity
+
+
 class Backend:
-    """Base class: subclasses set ``name`` and implement what they support."""
+    """Base class: subclasses set ``name`` and implement what they support, and list in
+    ``extra_options`` the ``--backend-option`` keys (BackendOptions.extra) they read."""
 
     name: str = "backend"
+    extra_options: frozenset[str] = frozenset()
     supports_chat: bool = True
     supports_loglikelihood: bool = False
 

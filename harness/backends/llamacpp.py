@@ -74,6 +74,7 @@ class LlamaCppBackend(Backend):
     """Generation and log-likelihood with llama-cpp-python, one request at a time."""
 
     name = "llamacpp"
+    extra_options = frozenset({"n_ctx", "n_threads", "n_gpu_layers", "n_batch"})
     supports_chat = True
     supports_loglikelihood = True
 

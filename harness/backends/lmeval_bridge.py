@@ -84,6 +84,7 @@ class LMEvalBackend(Backend):
     """Generation and log-likelihood through an lm-eval ``LM`` instance."""
 
     name = "lmeval"
+    extra_options = frozenset({"chunk_size"})
     supports_chat = True
     supports_loglikelihood = True
 

@@ -110,6 +110,7 @@ class VLLMBackend(Backend):
     """Batched generation and prompt-logprob scoring on one ``vllm.LLM`` engine."""
 
     supports_loglikelihood = True
+    extra_options = frozenset(INT_OPTIONS + FLOAT_OPTIONS + STR_OPTIONS + BOOL_OPTIONS + OWN_OPTIONS)
 
     def __init__(self, model: str, options: BackendOptions) -> None:
         if not vllm_available():

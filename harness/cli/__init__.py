@@ -1,5 +1,10 @@
 """The `harness` command line: one module per command, shared option groups in options.py.
 
+Exit codes: 0 success; 2 a mistake to fix (HarnessError, one line on stderr: a bad option, a
+missing or refused API key, an unreachable endpoint, a folder another run is writing); 3 a run that
+finished but where some samples ended in an error (`harness run` prints one stderr line per cause,
+with counts; re-running the same command retries exactly those); 130 interrupted.
+
 Every user mistake ends in one clear line on stderr and exit 2. Only light modules are imported at
 start-up; the pipeline and backends load when a command needs them. Commands from outside the
 engine (studies) join through the `reasoning_harness.commands` entry-point group.
@@ -15,6 +20,7 @@ from collections.abc import Sequence
 from harness.core.errors import HarnessError
 
 EXIT_USAGE = 2
+EXIT_SAMPLE_ERRORS = 3
 
 # the engine's own commands, in the order `harness --help` lists them
 COMMAND_MODULES = ("list_tasks", "run", "generate", "score", "export", "export_lmeval", "report", "leaderboard", "view")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from harness.core.errors import HarnessError, counted
@@ -11,7 +12,10 @@ from harness.core.errors import HarnessError, counted
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from harness.report.leaderboard import find_run_dirs, format_leaderboard, leaderboard_rows, write_leaderboard, write_leaderboard_html
 
-    run_dirs = find_run_dirs(args.run_dirs)
+    skipped: list[str] = []
+    run_dirs = find_run_dirs(args.run_dirs, skipped)
+    for reason in skipped:
+        print(f"harness: skipped {reason}", file=sys.stderr)
     if not run_dirs:
         raise HarnessError(f"no run folders (with metrics.json) in: {' '.join(args.run_dirs)}")
     rows = leaderboard_rows(run_dirs)

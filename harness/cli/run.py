@@ -17,7 +17,8 @@ from harness.cli.options import (
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.pipeline.runner import GenerationOverrides, RunSpec, run
+    from harness.cli import EXIT_SAMPLE_ERRORS
+    from harness.pipeline.runner import GenerationOverrides, RunSpec, failure_summary, run
     from harness.report.tables import format_table
 
     spec = RunSpec(
@@ -36,7 +37,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     print(format_table(outcome.rows))
     print(f"\nrun folder: {outcome.run_dir}  (requests: {outcome.cache_hits} from cache, {outcome.backend_calls} to the model)")
-    return 0
+    failures = failure_summary(outcome.records)
+    for line in failures:
+        print(f"harness: {line}", file=sys.stderr)
+    return EXIT_SAMPLE_ERRORS if failures else 0
 
 
 def add_command(sub: argparse._SubParsersAction) -> None:

@@ -1,16 +1,30 @@
-"""The on-disk response cache that makes every run resumable.
+"""The on-disk response cache that makes every run resumable, and shares work between runs.
 
-Key = sha256 of (backend name, the request as canonical JSON). Each answer is committed to SQLite
-the moment it arrives (WAL journal), so Ctrl-C, kill -9 or a crash loses at most the requests in
-flight; re-running the same command asks the backend only for what is missing. Failed requests
-are never cached, so a re-run retries exactly those.
+Key = sha256 of (key version, the backend's answer identity, the request as canonical JSON). The
+identity is the model spec plus every backend option that can change an answer (see
+``harness.backends.base.ANSWER_OPTIONS``); transport-only options are left out. Bumping
+``KEY_VERSION`` orphans every older entry: old keys are never looked up again, so an entry made
+under another key scheme can never be misread as an answer to a new request.
+
+Each answer is committed to SQLite the moment it arrives (WAL journal), so Ctrl-C, kill -9 or a
+crash loses at most the requests in flight; re-running the same command asks the backend only for
+what is missing. Failed requests are never cached, so a re-run retries exactly those. Values are
+pure-ASCII JSON (every non-ASCII character escaped), so any text a model sends (lone surrogates,
+NUL, bytes that were not UTF-8) is stored and read back exactly.
+
+Claims share requests in flight between runs using the same cache file: before asking the backend,
+a run claims the keys it will ask; another run that needs the same keys waits for those answers
+instead of paying for them twice, and takes a key over when its claimer has died or released it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -18,28 +32,46 @@ from typing import Any
 
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 
+KEY_VERSION = 2  # 1: (backend name, request) with model/dtype/base_url only
+_HOST = socket.gethostname()
+CLAIM_TTL_S = 3600.0  # a claim from another host is trusted this long (its pid cannot be checked)
 
-def request_key(backend_name: str, request: Request) -> str:
-    payload = json.dumps({"backend": backend_name, "request": request.to_json()}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+def request_key(identity: str, request: Request) -> str:
+    payload = json.dumps({"v": KEY_VERSION, "backend": identity, "request": request.to_json()}, sort_keys=True)
+    return hashlib.sha256(payload.encode("ascii")).hexdigest()
 
 
 def encode_result(result: Generation | LoglikelihoodResult) -> str:
     kind = "generation" if isinstance(result, Generation) else "loglikelihood"
-    return json.dumps({"kind": kind, "data": asdict(result)}, ensure_ascii=False)
+    return json.dumps({"kind": kind, "data": asdict(result)})  # ASCII: surrogates survive as escapes
 
 
-def decode_result(text: str) -> Generation | LoglikelihoodResult:
-    payload = json.loads(text)
-    data = payload["data"]
-    if payload["kind"] == "generation":
-        return Generation(**data)
-    data["results"] = [Loglikelihood(**item) for item in data["results"]]
-    return LoglikelihoodResult(**data)
+def decode_result(text: str) -> Generation | LoglikelihoodResult | None:
+    """The stored result, or None when the value is unreadable (then the request is asked again)."""
+    try:
+        payload = json.loads(text)
+        data = payload["data"]
+        if payload["kind"] == "generation":
+            return Generation(**data)
+        data["results"] = [Loglikelihood(**item) for item in data["results"]]
+        return LoglikelihoodResult(**data)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 class ResponseCache:
-    """A persistent map from request key to backend result."""
+    """A persistent map from request key to backend result, plus claims on keys being asked."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -48,7 +80,10 @@ class ResponseCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, host TEXT NOT NULL,"
+                         " pid INTEGER NOT NULL, at REAL NOT NULL)")
         self._db.commit()
+        self.pid = os.getpid()
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Generation | LoglikelihoodResult]:
         keys = list(dict.fromkeys(keys))
@@ -57,12 +92,70 @@ class ResponseCache:
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for key, value in self._db.execute(f"SELECT key, value FROM responses WHERE key IN ({marks})", chunk):
-                found[key] = decode_result(value)
+                result = decode_result(value)
+                if result is not None:
+                    found[key] = result
         return found
 
     def put(self, key: str, result: Generation | LoglikelihoodResult) -> None:
-        self._db.execute("INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", (key, encode_result(result)))
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", (key, encode_result(result)))
+            self._db.execute("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?", (key, _HOST, self.pid))
+
+    # ---- claims: requests in flight, shared between runs ------------------------------------
+    def claim(self, keys: Iterable[str], force: bool = False) -> tuple[list[str], list[str]]:
+        """Claim the keys nobody live is asking (all of them with ``force``); returns (claimed by
+        us, claimed by another live run or answered meanwhile). One write transaction, so an
+        answer that lands while we claim can never be asked again."""
+        mine, theirs = [], []
+        now = time.time()
         self._db.commit()
+        self._db.execute("BEGIN IMMEDIATE")  # the write lock first: no answer or claim slips in between
+        try:
+            for key in dict.fromkeys(keys):
+                stored = self._db.execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+                if stored is not None and decode_result(stored[0]) is not None:
+                    theirs.append(key)  # answered since we looked: read it, never ask it
+                    continue
+                row = self._db.execute("SELECT host, pid, at FROM claims WHERE key = ?", (key,)).fetchone()
+                if (not force and row is not None and not (row[0] == _HOST and row[1] == self.pid)
+                        and self._claim_live(row[0], row[1], row[2], now)):
+                    theirs.append(key)
+                    continue
+                self._db.execute("INSERT OR REPLACE INTO claims (key, host, pid, at) VALUES (?, ?, ?, ?)",
+                                 (key, _HOST, self.pid, now))
+                mine.append(key)
+            self._db.commit()
+        except BaseException:
+            self._db.rollback()
+            raise
+        return mine, theirs
+
+    def release(self, keys: Iterable[str]) -> None:
+        """Drop our claims (a request that failed, or a run that stops): others may ask them now."""
+        with self._db:
+            self._db.executemany("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?",
+                                 [(key, _HOST, self.pid) for key in keys])
+
+    def live_claims(self, keys: Iterable[str]) -> set[str]:
+        """The keys another live run still claims."""
+        now, live = time.time(), set()
+        for key in keys:
+            row = self._db.execute("SELECT host, pid, at FROM claims WHERE key = ?", (key,)).fetchone()
+            if row is not None and not (row[0] == _HOST and row[1] == self.pid) and self._claim_live(row[0], row[1], row[2], now):
+                live.add(key)
+        return live
+
+    @staticmethod
+    def _claim_live(host: str, pid: int, at: float, now: float) -> bool:
+        if host == _HOST:
+            return _pid_alive(pid)
+        return now - at < CLAIM_TTL_S
 
     def close(self) -> None:
+        try:
+            with self._db:
+                self._db.execute("DELETE FROM claims WHERE host = ? AND pid = ?", (_HOST, self.pid))
+        except sqlite3.Error:
+            pass  # closing must not mask the run's own outcome
         self._db.close()

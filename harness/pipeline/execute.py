@@ -2,11 +2,14 @@
 
 The backend is created only when something is missing, so a finished run re-runs with zero model
 calls; each answer is cached the moment it arrives, so an interrupted run resumes where it stopped.
+Requests another live run is already asking (claimed in the shared cache) are waited for, not paid
+twice; a claim whose run died or gave up is taken over.
 `ModelSession` is the public entry point for studies that build their own requests.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,8 @@ from harness.core.registry import Task
 from harness.core.types import Generation, Request, Sample
 from harness.pipeline.cache import ResponseCache, request_key
 from harness.pipeline.plan import PlannedTask, RunSpec, backend_cache_name
+
+SHARED_WAIT_S = 1800.0  # longest wait for answers another live run is asking (then ask them here)
 
 
 class LazyBackend:
@@ -69,18 +74,19 @@ def resume_line(lookups: Sequence[Lookup]) -> str | None:
 
 
 def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool,
-            lookup: Lookup | None = None) -> tuple[list[Any], int]:
+            lookup: Lookup | None = None, shared_wait_s: float = SHARED_WAIT_S) -> tuple[list[Any], int]:
     """Results for every request, from cache or the backend; returns (results, cache hits)."""
     lookup = lookup or look_up(planned.requests, cache, cache_name)
     keys, results, hits, missing = lookup.keys, list(lookup.results), lookup.hits, lookup.missing
     if not missing:
         return results, hits
-    firsts = [indices[0] for indices in missing.values()]
-    by_kind: dict[str, list[int]] = {}
-    for i in firsts:
-        by_kind.setdefault(planned.requests[i].kind, []).append(i)
-    bar = _progress(len(firsts), f"{planned.task.name}", progress)
-    try:
+    bar = _progress(len(missing), f"{planned.task.name}", progress)
+    mine, theirs = cache.claim(missing)
+
+    def ask(claimed: list[str]) -> None:
+        by_kind: dict[str, list[int]] = {}
+        for key in claimed:
+            by_kind.setdefault(planned.requests[missing[key][0]].kind, []).append(missing[key][0])
         for kind, indices in by_kind.items():
             model = backend.get()
             if kind == "loglikelihood" and not model.supports_loglikelihood:
@@ -93,16 +99,54 @@ def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, ca
                 index = indices[position]
                 backend.calls += 1
                 if result.error is None:
-                    cache.put(keys[index], result)
+                    cache.put(keys[index], result)  # also drops our claim
+                else:
+                    cache.release([keys[index]])  # another run may try it now
                 for same in missing[keys[index]]:
                     results[same] = result
                 bar.update(1)
+
+    try:
+        ask(mine)
+        _wait_for_shared(theirs, missing, results, cache, ask, bar, shared_wait_s)
     finally:
         bar.close()
+        cache.release(missing)
     for i, result in enumerate(results):
         if result is None:  # a backend that dropped a request: record it, never lose it silently
             results[i] = Generation(texts=[], finish_reasons=["error"], error="backend returned no result")
     return results, hits
+
+
+def _wait_for_shared(theirs: list[str], missing: dict[str, list[int]], results: list[Any], cache: ResponseCache,
+                     ask: Callable[[list[str]], None], bar: Any, wait_s: float) -> None:
+    """Answers to requests another live run claimed: read them from the cache as they land; ask
+    here what its claimer dropped (it died, or the request failed there) or, after ``wait_s``,
+    everything still missing."""
+    pending = set(theirs)
+    deadline = time.monotonic() + wait_s
+
+    def take_answers(keys: set[str]) -> set[str]:
+        found = cache.get_many(keys)
+        for key, result in found.items():
+            for same in missing[key]:
+                results[same] = result
+            bar.update(1)
+        return set(found)
+
+    while pending:
+        pending -= take_answers(pending)
+        if not pending:
+            return
+        orphaned = pending - cache.live_claims(pending)
+        if orphaned or time.monotonic() > deadline:
+            claimed, _ = cache.claim(orphaned or pending, force=not orphaned)
+            pending -= set(claimed)
+            late = take_answers(set(claimed))  # answered just before its claim was dropped
+            ask([key for key in claimed if key not in late])
+            if claimed:
+                continue
+        time.sleep(0.1)
 
 
 def _progress(total: int, desc: str, enabled: bool):

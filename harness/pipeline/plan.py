@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from harness.backends.base import BackendOptions
+from harness.backends.base import BackendOptions, answer_identity
 from harness.core.errors import HarnessError
 from harness.core.registry import Task, get_task
 from harness.core.types import Request, Sample
@@ -114,12 +114,9 @@ def _settings_for(name: str, settings: dict[str, str]) -> dict[str, str]:
 
 
 def backend_cache_name(spec: RunSpec) -> str:
-    """The cache namespace of a model: the spec plus the options that change its answers."""
-    opts = spec.backend_options
-    extra = f"|dtype={opts.dtype}" if opts.dtype else ""
-    if opts.base_url:
-        extra += f"|base_url={opts.base_url}"
-    return spec.model + extra
+    """The cache namespace of a model: the spec plus every option that can change its answers
+    (harness.backends.base.ANSWER_OPTIONS); transport-only options are left out."""
+    return json.dumps(answer_identity(spec.model, spec.backend_options), sort_keys=True)
 
 
 def default_run_id(spec: RunSpec) -> str:

@@ -11,10 +11,11 @@ from harness.core.errors import HarnessError, counted
 from harness.core.registry import get_task
 from harness.core.types import Generation
 from harness.pipeline.data import iter_jsonl
+from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.runner import sample_line
 from harness.pipeline.samples import select_samples
 from harness.pipeline.scoring import score_result
-from harness.report.run_folder import command_line, git_commit, package_versions, slug, write_json, write_metrics, write_samples
+from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions, slug
 from harness.report.tables import task_rows
 
 
@@ -83,17 +84,19 @@ def score_predictions(task_name: str, data: str | None, predictions_path: str, o
         raise HarnessError(f"no prediction in {predictions_path} matches a sample of '{task_name}'")
     rows = task_rows(task, records)
     run_dir = Path(out) if out else Path(results_dir) / (slug(f"{task_name}__scored__{Path(predictions_path).stem}"))
-    run_dir.mkdir(parents=True, exist_ok=True)
     model = next((p.get("model") for p in predictions.values() if p.get("model")), f"predictions:{Path(predictions_path).name}")
-    write_samples(run_dir / "samples.jsonl", lines)
-    write_metrics(run_dir, rows)
-    write_json(run_dir / "manifest.json", {
-        "model": model, "backend": {"name": "predictions", "file": str(predictions_path)},
-        "tasks": {task_name: {"family": task.family.name, "n_samples": len(records)}},
-        "data": data, "command": command_line(), "started_at": started.isoformat(),
-        "finished_at": datetime.now(timezone.utc).isoformat(), "versions": package_versions(), "git_commit": git_commit(),
-    })
-    from harness.report.html import try_write_report
+    lock = RunFolderLock(run_dir)
+    lock.acquire()
+    try:
+        commit_run_folder(run_dir, lines, rows, {
+            "model": model, "backend": {"name": "predictions", "file": str(predictions_path)},
+            "tasks": {task_name: {"family": task.family.name, "n_samples": len(records)}},
+            "data": data, "command": command_line(), "started_at": started.isoformat(),
+            "finished_at": datetime.now(timezone.utc).isoformat(), "versions": package_versions(), "git_commit": git_commit(),
+        })
+        from harness.report.html import try_write_report
 
-    try_write_report(run_dir)
+        try_write_report(run_dir)
+    finally:
+        lock.release()
     return run_dir, rows, len(samples) - len(records)

@@ -4,29 +4,36 @@ plan:    choose samples (seeded), build each sample's request, apply the CLI's g
          (harness.pipeline.plan)
 execute: look every request up in the response cache; send only the missing ones to the backend
          (harness.pipeline.execute)
-report:  score with the family's pure scorer, write the run folder, return the metrics rows
+report:  score with the family's pure scorer, write the run folder as one commit (manifest last,
+         holding the other files' hashes; harness.report.run_folder), return the metrics rows
+
+The run folder is created only once the run can start (backend made, folder locked): a missing API
+key or a bad option leaves nothing behind, and a second run into the same folder stops at once with
+"<folder> is being written by pid N" (harness.pipeline.run_lock).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from harness.backends import BackendOptions, check_backend_spec, make_backend
+from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
 from harness.backends.base import Backend
 from harness.core.registry import Task, config_as_dict
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
 from harness.pipeline.execute import ModelSession, resume_line
 from harness.pipeline.plan import GenerationOverrides, RunSpec, default_run_id, plan_tasks
+from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.scoring import score_result
-from harness.report.run_folder import command_line, git_commit, package_versions, write_json, write_metrics, write_samples
+from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions
 from harness.report.tables import task_rows
 
-__all__ = ["GenerationOverrides", "RunSpec", "RunOutcome", "run", "sample_line"]
+__all__ = ["GenerationOverrides", "RunSpec", "RunOutcome", "run", "sample_line", "failure_summary"]
 
 
 @dataclass
@@ -69,32 +76,49 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     """``notify`` gets one-line status messages for the user (the CLI prints them on stderr)."""
     started = datetime.now(timezone.utc)
     check_backend_spec(spec.model)
+    check_backend_options(spec.model, spec.backend_options)
     planned, skipped = plan_tasks(spec)
     run_dir = Path(spec.out) if spec.out else Path(spec.results_dir) / default_run_id(spec)
-    run_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     all_records: dict[str, list[ScoredSample]] = {}
     lines: list[dict[str, Any]] = []
+    lock = RunFolderLock(run_dir)
     with ModelSession(spec, backend_factory) as session:
-        lookups = [session.look_up(item.requests) for item in planned]
-        line = resume_line(lookups)
-        if line and notify:
-            notify(line)  # before the first request: the user knows a resume is a resume
-        for item, lookup in zip(planned, lookups):
-            results = session.answer(item.task, item.samples, item.requests, lookup)
-            records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
-            all_records[item.task.name] = records
-            rows.extend(task_rows(item.task, records))
-            lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
-        backend_info = session.backend_info()
-        prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
-    write_samples(run_dir / "samples.jsonl", lines)
-    write_metrics(run_dir, rows)
-    write_json(run_dir / "manifest.json", _manifest(spec, planned, backend_info, started, all_records, session.calls, session.hits, skipped, prefills))
-    from harness.report.html import try_write_report
+        try:
+            lookups = [session.look_up(item.requests) for item in planned]
+            if any(lookup.missing for lookup in lookups):
+                session.backend.get()  # a missing key or an unloadable model fails here, before any folder exists
+            lock.acquire()
+            line = resume_line(lookups)
+            if line and notify:
+                notify(line)  # before the first request: the user knows a resume is a resume
+            for item, lookup in zip(planned, lookups):
+                results = session.answer(item.task, item.samples, item.requests, lookup)
+                records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
+                all_records[item.task.name] = records
+                rows.extend(task_rows(item.task, records))
+                lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
+            backend_info = session.backend_info()
+            prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
+            commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
+                                                              session.calls, session.hits, skipped, prefills))
+            from harness.report.html import try_write_report
 
-    try_write_report(run_dir)
+            try_write_report(run_dir)  # a view of the committed files, rebuilt from them when missing
+        finally:
+            lock.release()
     return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
+
+
+def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> list[str]:
+    """One line per distinct cause of failed samples, most frequent first, for stderr."""
+    causes = Counter(r.error for rs in records.values() for r in rs if r.error)
+    lines = [f"{count} sample{'s' if count > 1 else ''} failed: {cause}; re-run the same command to retry them"
+             for cause, count in causes.most_common(limit)]
+    rest = causes.most_common()[limit:]
+    if rest:
+        lines.append(f"{sum(c for _, c in rest)} more samples failed with {len(rest)} other errors (see samples.jsonl)")
+    return lines
 
 
 def prefill_note(requests: Sequence[Request], backend: Backend | None) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 from harness.core.errors import HarnessError
+from harness.core.jsontext import dumps
 from harness.core.registry import Task
 from harness.core.types import Sample
 from harness.pipeline.data import iter_jsonl
@@ -71,12 +72,12 @@ def _read_generated(path: str) -> list[Sample] | None:
     file = Path(path)
     if file.suffix != ".jsonl" or not file.is_file():
         return None
-    with file.open(encoding="utf-8") as handle:
+    with file.open("rb") as handle:
         first = handle.readline()
     try:
-        head = json.loads(first)
-    except json.JSONDecodeError:
-        return None
+        head = json.loads(first.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None  # not ours; the family's loader names what is wrong with it
     if not isinstance(head, dict) or GENERATED_MARK not in head:
         return None
     samples = []
@@ -103,4 +104,4 @@ def write_generated(task: Task, samples: list[Sample], out: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         for sample in samples:
-            handle.write(json.dumps({GENERATED_MARK: task.name, **sample}, ensure_ascii=False, sort_keys=True) + "\n")
+            handle.write(dumps({GENERATED_MARK: task.name, **sample}, sort_keys=True) + "\n")

@@ -35,7 +35,7 @@ def write_report(run_dir: Path | str) -> Path:
     page = render_report(run_dir)
     path = run_dir / REPORT_NAME
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
+    tmp.write_text(page, encoding="utf-8", errors="backslashreplace")  # a lone surrogate never fails the page
     os.replace(tmp, path)
     return path
 
@@ -77,13 +77,13 @@ def render_report(run_dir: Path) -> str:
 
 def page(title: str, body: str, data: Mapping[str, Any] | None = None, script: bool = True) -> str:
     """The whole document: the shared template with CSS, body, optional data blob and script."""
-    template = _asset("report.html")
+    import re
+
     blob = f'<script type="application/octet-stream" id="sample-data">{encode_blob(data)}</script>' if data is not None else ""
-    return (template.replace("{{TITLE}}", html.escape(title))
-            .replace("{{CSS}}", _asset("report.css"))
-            .replace("{{BODY}}", body)
-            .replace("{{DATA}}", blob)
-            .replace("{{JS}}", _asset("report.js") if script else ""))
+    parts = {"TITLE": html.escape(title), "CSS": _asset("report.css"), "BODY": body, "DATA": blob,
+             "JS": _asset("report.js") if script else ""}
+    # one pass, so a {{...}} inside the body (a setting's value, say) is never substituted again
+    return re.sub(r"\{\{(TITLE|CSS|BODY|DATA|JS)\}\}", lambda m: parts[m.group(1)], _asset("report.html"))
 
 
 def _asset(name: str) -> str:

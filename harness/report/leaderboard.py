@@ -15,22 +15,33 @@ import os
 from pathlib import Path
 from typing import Any
 
-from harness.report.run_folder import read_manifest, read_metrics
+from harness.core.errors import HarnessError
+from harness.report.run_folder import check_run_folder, read_manifest, read_metrics
 from harness.report.run_summary import backend_host, task_settings
 
 COLUMNS = ("model", "task", "primary_metric", "value", "ci_low", "ci_high", "n", "run_dir", "finished_at",
            "backend_host", "seed", "limit", "max_tokens", "samples_per_prompt", "errors", "note")
 
 
-def find_run_dirs(paths: list[str]) -> list[Path]:
-    """The given run folders, or every run folder directly under a given parent (like results/)."""
+def find_run_dirs(paths: list[str], skipped: list[str] | None = None) -> list[Path]:
+    """The given run folders, or every run folder directly under a given parent (like results/).
+    Folders that are not one complete commit are left out, with the reason appended to ``skipped``."""
     found: list[Path] = []
     for path in map(Path, paths):
         if (path / "metrics.json").is_file():
             found.append(path)
         elif path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if (p / "metrics.json").is_file()))
-    return found
+    complete = []
+    for run_dir in found:
+        try:
+            check_run_folder(run_dir)
+        except HarnessError as exc:
+            if skipped is not None:
+                skipped.append(str(exc))
+            continue
+        complete.append(run_dir)
+    return complete
 
 
 def _note(row: dict[str, Any], metric: Any) -> str:

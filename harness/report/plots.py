@@ -98,7 +98,7 @@ def bars_with_ci(axis: Any, series: Mapping[str, Sequence[Any]], labels: Sequenc
                 axis.annotate(f"{value:.2f}\nn={n}", (x, value + high), xytext=(0, 2), textcoords="offset points",
                               ha="center", va="bottom", fontsize=6.5, color="#333", linespacing=0.95)
     longest = max(map(len, labels), default=0)
-    crowded = longest * max(1, len(labels)) > 70 or longest > 14
+    crowded = len(labels) > 1 and (longest * len(labels) > 70 or (longest > 14 and len(labels) > 3))
     axis.set_xticks(range(len(labels)), labels, rotation=30 if crowded else 0, ha="right" if crowded else "center")
     if ylim is not None:
         low, high = ylim
@@ -115,16 +115,18 @@ def bars_with_ci(axis: Any, series: Mapping[str, Sequence[Any]], labels: Sequenc
 
 
 def lines_with_ci(axis: Any, series: Mapping[str, Sequence[tuple[float, Any]]], *, xlabel: str = "", ylabel: str = "",
-                  ylim: tuple[float, float] | None = (0.0, 1.0), logx: bool = False) -> None:
-    """One line per series through (x, MetricValue) points, each point with its 95% CI."""
+                  ylim: tuple[float, float] | None = (0.0, 1.0), logx: bool = False, dodge: float = 0.0) -> None:
+    """One line per series through (x, MetricValue) points, each point with its 95% CI; with
+    dodge, series are shifted sideways by that much x each so coinciding error bars stay apart."""
     for index, (name, points) in enumerate(series.items()):
+        shift = (index - (len(series) - 1) / 2) * dodge
         points = sorted((x, m) for x, m in points if m is not None and not math.isnan(m.value))
         if not points:
             continue
         errs = [_err(m, ylim) for _, m in points]
-        axis.errorbar([x for x, _ in points], [m.value for _, m in points],
+        axis.errorbar([x + shift for x, _ in points], [m.value for _, m in points],
                       yerr=[[e[0] for e in errs], [e[1] for e in errs]], label=name, marker="o", markersize=4,
-                      capsize=3, linewidth=1.5, color=PALETTE[index % len(PALETTE)])
+                      capsize=2.5, linewidth=1.5, elinewidth=0.9, color=PALETTE[index % len(PALETTE)])
     if logx:
         from matplotlib.ticker import ScalarFormatter
 

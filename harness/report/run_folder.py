@@ -1,10 +1,18 @@
 """Writing and reading a run folder: samples.jsonl, metrics.json, metrics.csv, manifest.json.
 
-Files are written to a temporary name and renamed, so a folder never holds half a file.
+A run folder is one commit. Each file is written to a temporary name and renamed (never half a
+file), and manifest.json is written last, holding the sha256 of every other file: a folder whose
+files do not match its manifest (a kill -9 between two renames, a run that died before its first
+commit) is refused by `harness report` and skipped by `harness leaderboard`, never shown as a mix
+of two runs. Re-running the same command rewrites it whole.
+
+Text is written with ``harness.core.jsontext.dumps``: any string (lone surrogates, NUL, bytes that
+were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -16,38 +24,86 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import HarnessError
+from harness.core.jsontext import dumps
 from harness.report.tables import rows_from_json, rows_to_json, write_csv
 
 PACKAGES = ("reasoning-harness", "torch", "transformers", "lm_eval", "datasets", "openai", "pandas", "numpy", "llama_cpp_python")
 
 
+COMMITTED_FILES = ("samples.jsonl", "metrics.json", "metrics.csv")  # hashed in manifest.json["files"]
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f"{path.name}.tmp{os.getpid()}")
+
+
 def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    tmp = _tmp(path)
+    tmp.write_text(dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
 def write_samples(path: Path, lines: list[dict[str, Any]]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = _tmp(path)
     with tmp.open("w", encoding="utf-8") as handle:
         for line in lines:
-            handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+            handle.write(dumps(line, default=str) + "\n")
     os.replace(tmp, path)
 
 
 def write_metrics(run_dir: Path, rows: list[dict[str, Any]]) -> None:
     write_json(run_dir / "metrics.json", {"rows": rows_to_json(rows)})
-    tmp = run_dir / "metrics.csv.tmp"
+    tmp = _tmp(run_dir / "metrics.csv")
     write_csv(rows, tmp)
     os.replace(tmp, run_dir / "metrics.csv")
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dict[str, Any]],
+                      manifest: dict[str, Any]) -> None:
+    """Write samples, metrics and, last, the manifest with the other files' hashes (the commit)."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for stale in run_dir.glob("*.tmp*"):  # left by a run killed while writing
+        stale.unlink(missing_ok=True)
+    write_samples(run_dir / "samples.jsonl", lines)
+    write_metrics(run_dir, rows)
+    files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
+    write_json(run_dir / "manifest.json", {**manifest, "files": files})
+
+
+def check_run_folder(run_dir: Path) -> None:
+    """HarnessError unless the folder is one complete commit (manifest last, hashes matching); the
+    message says what is missing and the command that finishes the run."""
+    from harness.report.unfinished import describe_unfinished, recorded_command
+
+    run_dir = Path(run_dir)
+    if not (run_dir / "metrics.json").is_file():
+        raise HarnessError(describe_unfinished(run_dir))
+    command = recorded_command(run_dir)
+    finish = f"finish it with: {command}" if command else "re-run the command that made it"
+    manifest = read_manifest(run_dir)
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        raise HarnessError(f"{run_dir} is incomplete (no committed manifest.json: the run that wrote it was"
+                           f" interrupted, or made by an older version); {finish}")
+    for name, digest in files.items():
+        path = run_dir / name
+        if not path.is_file() or file_sha256(path) != digest:
+            raise HarnessError(f"{run_dir} is incomplete ({name} does not match manifest.json: a run was"
+                               f" interrupted while writing it); {finish}")
+
+
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
     path = Path(run_dir) / "metrics.json"
-    if not path.is_file():
-        from harness.report.unfinished import describe_unfinished
-
-        raise HarnessError(describe_unfinished(Path(run_dir)))  # what is missing and how to finish it
+    check_run_folder(Path(run_dir))
     try:
         return rows_from_json(json.loads(path.read_text(encoding="utf-8"))["rows"])
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -58,7 +114,10 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     path = Path(run_dir) / "manifest.json"
     if not path.is_file():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
 
 
 def package_versions() -> dict[str, str]:

@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from harness.core.jsontext import dumps
 from harness.report.outcomes import sample_outcome
 
 MAX_TEXT_CHARS = 20_000  # per text in the page; longer texts are cut and the cut is stated
@@ -92,7 +93,7 @@ def sample_record(line: Mapping[str, Any], line_number: int, table: StringTable,
 
 def encode_blob(data: Mapping[str, Any]) -> str:
     """gzip (mtime 0, so the same data gives the same bytes) + base64 of compact JSON."""
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    raw = dumps(data, separators=(",", ":"), default=str).encode("utf-8")  # lone surrogates as escapes
     return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
 
 

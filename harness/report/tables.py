@@ -105,7 +105,7 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> None:
     for name in metric_names:
         header += [name, f"{name}_ci_low", f"{name}_ci_high"]
     header += list(ENGINE_COLUMNS)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:  # lone surrogates
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in rows:

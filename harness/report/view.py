@@ -175,7 +175,8 @@ class ResultsSite:
                     f'<li data-id="{html.escape(i)}">{html.escape(i)} <a href="/runs/{quote(name_a)}/report.html#id={quote(i)}">in A</a> '
                     f'<a href="/runs/{quote(name_b)}/report.html#id={quote(i)}">in B</a></li>' for i in ids[:MAX_FLIPS_SHOWN])
                 more = f"<p>... and {len(ids) - MAX_FLIPS_SHOWN} more</p>" if len(ids) > MAX_FLIPS_SHOWN else ""
-                flips.append(f'<h3>{html.escape(c.task)}: {title}: {len(ids)}</h3><ul class="flips {cls}" data-task="{html.escape(c.task)}">{items}</ul>{more}')
+                listing = f'<ul class="flips {cls}" data-task="{html.escape(c.task)}">{items}</ul>' if ids else ""
+                flips.append(f'<h3>{html.escape(c.task)}: {title}: {len(ids)}</h3>{listing}{more}')
         body = (f'<header><nav class="top"><a href="/">&larr; all runs</a></nav><h1>Compare</h1>'
                 f'<div class="facts"><div class="fact"><span class="k">A</span><span class="v"><a href="/runs/{quote(name_a)}/">{html.escape(name_a)}</a></span></div>'
                 f'<div class="fact"><span class="k">B</span><span class="v"><a href="/runs/{quote(name_b)}/">{html.escape(name_b)}</a></span></div></div></header>'

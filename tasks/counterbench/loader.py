@@ -13,22 +13,22 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from harness.core.errors import HarnessError
 from harness.core.types import Sample
-from harness.pipeline.data import read_records
+from harness.pipeline.data import read_records, strict_int
 from tasks.counterbench.config import QUERY_TYPES, CounterBenchConfig
 
 GRAPH_ID = re.compile(r"graph(\d+)")
+MAX_VARIABLES = 1000
 
 
 def load_counterbench(source: str, cfg: CounterBenchConfig) -> Iterator[Sample]:
-    for row_number, row in read_records(source):
+    for index, row in read_records(source):
         try:
             sample = counterbench_sample(row)
         except KeyError as exc:
-            raise HarnessError(f"{source}: row {row_number} is not a CounterBench record: missing field {exc}") from None
+            raise index.error(f"not a CounterBench record: missing field {exc}") from None
         except (TypeError, ValueError) as exc:
-            raise HarnessError(f"{source}: row {row_number} is not a CounterBench record: {exc}") from None
+            raise index.error(f"not a CounterBench record: {exc}") from None
         yield sample
 
 
@@ -75,8 +75,8 @@ def _text(row: Mapping[str, Any], key: str) -> str:
 
 def _num_variables(row: Mapping[str, Any], graph_id: str) -> int:
     if row.get("num_variables") is not None:
-        return int(row["num_variables"])
+        return strict_int(row["num_variables"], "num_variables", 1, MAX_VARIABLES)
     match = GRAPH_ID.fullmatch(graph_id)
     if match is None:
         raise ValueError(f"need meta.graph_id like 'graph5' (the number of variables), got {graph_id!r}")
-    return int(match.group(1))
+    return strict_int(match.group(1), "meta.graph_id", 1, MAX_VARIABLES)

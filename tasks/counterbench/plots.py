@@ -27,7 +27,8 @@ def counterbench_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) 
         for (query_type, variables), metric in means.items():
             series.setdefault(query_type, []).append((variables, metric))
         figure, (axis,) = new_figure(6.0, 3.4)
-        lines_with_ci(axis, dict(sorted(series.items())), xlabel="number of variables in the causal graph", ylabel="accuracy")
+        lines_with_ci(axis, dict(sorted(series.items())), xlabel="number of variables in the causal graph", ylabel="accuracy",
+                      dodge=0.06)
         axis.set_xticks(sorted({v for points in series.values() for v, _ in points}))
         chance_line(axis, 0.5)
         plots.append(Plot(f"{task}: accuracy by number of variables, per query type", figure,

@@ -25,7 +25,7 @@ from typing import Any
 
 from harness.core.errors import HarnessError
 from harness.core.types import Sample
-from harness.pipeline.data import read_records
+from harness.pipeline.data import read_records, read_text_file
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.spec import HUB_ID, TASK_SPECS
 
@@ -132,9 +132,9 @@ def read_gold_answers(root: Path) -> dict[tuple[str, str, str], Any]:
     """{(task, level, tag): parsed gold answer} from answer.json (a trusted file: plain JSON)."""
     path = root / ANSWER_FILE
     try:
-        table = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise HarnessError(f"{path}: cannot read the gold answers ({exc})") from None
+        table = json.loads(read_text_file(path))
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{path}:{exc.lineno}: cannot read the gold answers ({exc.msg})") from None
     gold: dict[tuple[str, str, str], Any] = {}
     for task, entries in table.items():
         for entry in entries:
@@ -155,8 +155,8 @@ def read_prompt_template(level_dir: str, style: str, shots: int) -> dict[str, An
         return None
     setting = "two_shot" if shots == 2 else "zero_shot"
     try:
-        messages = json.loads(path.read_text(encoding="utf-8"))[setting]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        messages = json.loads(read_text_file(path))[setting]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise HarnessError(f"{path}: no usable '{setting}' chat ({type(exc).__name__})") from None
     messages = [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]
     if messages and messages[-1]["role"] == "assistant":
@@ -169,12 +169,11 @@ def read_prompt_template(level_dir: str, style: str, shots: int) -> dict[str, An
 def _load_sample_file(source: str, cfg: LR2BenchConfig) -> Iterator[Sample]:
     """Samples written by `harness generate` (one JSON object per line), narrowed to the config."""
     selected = cfg.selected_levels()
-    for row_number, sample in read_records(source):
+    for index, sample in read_records(source):
         missing = [key for key in ("id", "task", "level", "gold", "record") if key not in sample]
         if missing:
-            raise HarnessError(
-                f"{source}: row {row_number} is not an LR2Bench sample (missing {', '.join(missing)});"
-                " for the original data give its data/ folder"
+            raise index.error(
+                f"not an LR2Bench sample (missing {', '.join(missing)}); for the original data give its data/ folder"
             )
         if sample["level"] in selected.get(sample["task"], ()):
             yield sample

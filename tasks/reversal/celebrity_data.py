@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from harness.core.errors import HarnessError
 from harness.core.types import Sample
 from harness.pipeline.data import read_records
 from tasks.reversal.celebrity_config import HUB_ID, CelebrityConfig
@@ -59,11 +58,11 @@ def celebrity_examples(cfg: CelebrityConfig) -> list[Sample]:
 
 def load_celebrity_pairs(source: str, cfg: CelebrityConfig) -> Iterator[Sample]:
     """Samples of every row of the CSV at `source` (a path or a hub id), row by row."""
-    for row_number, row in read_records(source):
+    for index, row in read_records(source):
         missing = [column for column in REQUIRED_COLUMNS if not str(row.get(column) or "").strip()]
         if missing:
-            raise HarnessError(
-                f"{source}: row {row_number} is not a parent/child pair (empty or missing"
-                f" {', '.join(missing)}); expected columns {', '.join(REQUIRED_COLUMNS)}"
+            raise index.error(
+                f"not a parent/child pair (empty or missing {', '.join(missing)});"
+                f" expected columns {', '.join(REQUIRED_COLUMNS)}"
             )
-        yield from celebrity_samples_from_row(row_number, row, cfg.directions)
+        yield from celebrity_samples_from_row(int(index), row, cfg.directions)

@@ -62,12 +62,10 @@ def randomized_stem(stem: str) -> str | None:
 
 def read_layout_file(path: Path) -> list[Row]:
     rows: list[Row] = []
-    for line, record in read_records(str(path)):
+    for index, record in read_records(str(path)):
         prompt, completion = record.get("prompt"), record.get("completion")
         if not isinstance(prompt, str) or not isinstance(completion, str) or not completion.strip():
-            raise HarnessError(
-                f"{path}: line {line} needs string 'prompt' and non-empty string 'completion' fields"
-            )
+            raise index.error("needs string 'prompt' and non-empty string 'completion' fields")
         rows.append({"prompt": prompt, "completion": completion})
     return rows
 

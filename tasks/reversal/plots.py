@@ -17,9 +17,8 @@ def celebrity_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> 
     if not task_rows:
         return []
     figure, (axis,) = new_figure(5.4, 3.2)
-    bars_with_ci(axis, {"forward (child -> parent)": [r["metrics"]["forward_score"] for r in task_rows],
-                        "reverse (parent -> child)": [r["metrics"].get("reverse_score") for r in task_rows]},
-                 [r["task"] for r in task_rows], ylabel="mean score per query")
+    bars_with_ci(axis, {r["task"]: [r["metrics"]["forward_score"], r["metrics"].get("reverse_score")] for r in task_rows},
+                 ["forward (child -> parent)", "reverse (parent -> child)"], ylabel="mean score per query")
     return [Plot("Reversal curse (celebrities): forward vs reverse", figure,
                  "Chat protocol: share of 10 samples correct; base protocol: P(gold). Paper: GPT-4 79% vs 33%.")]
 

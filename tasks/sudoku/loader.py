@@ -22,7 +22,7 @@ from typing import Any
 
 from harness.core.errors import HarnessError
 from harness.core.types import Sample
-from harness.pipeline.data import read_records
+from harness.pipeline.data import read_records, read_text_file, strict_int
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.solver import SudokuShape, solve_sudoku
 from tasks.sudoku.verifier import is_square_grid, is_valid_solution
@@ -39,10 +39,10 @@ def load_sudoku(source: str, cfg: SudokuConfig) -> Iterator[Sample]:
         gold = _lr2bench_answer_file(path)
         if gold is not None:
             for row_number, row in enumerate(gold):
-                yield sudoku_sample_from_record(row, f"{source} row {row_number}", row_number)
+                yield sudoku_sample_from_record(row, f"{source}: sudoku entry {row_number + 1}", row_number)
             return
-    for row_number, row in read_records(source):
-        yield sudoku_sample_from_record(row, f"{source} row {row_number}", row_number)
+    for index, row in read_records(source):
+        yield sudoku_sample_from_record(row, index.where, int(index))
 
 
 def sudoku_sample_from_record(row: dict[str, Any], where: str, row_number: int, gold: Any = None) -> Sample:
@@ -58,7 +58,10 @@ def sudoku_sample_from_record(row: dict[str, Any], where: str, row_number: int, 
         raise HarnessError(f"{where}: not a Sudoku record (needs 'puzzle' or 'grid', a list of rows)")
     side = len(puzzle) if isinstance(puzzle, list) else 0
     if "box_rows" in row and "box_cols" in row:
-        shape = SudokuShape(int(row["box_rows"]), int(row["box_cols"]))
+        try:
+            shape = SudokuShape(strict_int(row["box_rows"], "box_rows", 1, 16), strict_int(row["box_cols"], "box_cols", 1, 16))
+        except ValueError as exc:
+            raise HarnessError(f"{where}: {exc}") from None
     else:
         shape = SudokuShape.for_side(max(side, 1))
     if side < 2 or shape.side != side or not is_square_grid(puzzle, side) or not all(0 <= v <= side for r in puzzle for v in r):
@@ -98,9 +101,9 @@ def _maybe_json(value: Any, where: str) -> Any:
 def _lr2bench_answer_file(path: Path) -> list[dict[str, Any]] | None:
     """The sudoku entries of an LR2Bench answer.json; None if the file is not one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"{path}: corrupt JSON ({exc})") from None
+        data = json.loads(read_text_file(path))
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{path}:{exc.lineno}: corrupt JSON ({exc.msg})") from None
     if isinstance(data, dict) and isinstance(data.get(LR2BENCH_TASK), list):
         return data[LR2BENCH_TASK]
     return None
@@ -115,9 +118,9 @@ def _load_lr2bench_folder(folder: Path) -> Iterator[Sample]:
     gold = _gold_by_tag(root)
     for data_file in files:
         level = data_file.parent.name
-        for row_number, row in read_records(str(data_file)):
+        for index, row in read_records(str(data_file)):
             row = {**row, "level": row.get("level", level)}
-            yield sudoku_sample_from_record(row, f"{data_file} row {row_number}", row_number, gold.get((level, str(row.get("tag")))))
+            yield sudoku_sample_from_record(row, index.where, int(index), gold.get((level, str(row.get("tag")))))
 
 
 def _gold_by_tag(root: Path) -> dict[tuple[str, str], Any]:

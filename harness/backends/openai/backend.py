@@ -8,11 +8,14 @@ option to force one). A fixed pool of ``concurrency`` workers keeps that many re
 continuously on an asyncio loop in a background thread (a bare aiohttp session, transport.py:
 within 1.5x of a bare client's CPU per request), and ``generate`` yields each result the moment it lands.
 
-Failures: 429, 5xx, dropped connections, timeouts, malformed bodies and empty choices are retried
-with exponential backoff and jitter (honouring Retry-After; see retry.py); after the last retry
-the request comes back as a Generation with ``error`` set and the run goes on. Mistakes that would
+Failures: 429, 5xx, dropped or cut-off connections, timeouts, and bodies that are not a usable
+completion (truncated or non-JSON, HTML, an error inside a 200, empty choices, null content; see
+parsing.py) are retried with exponential backoff and jitter (honouring Retry-After; see retry.py);
+after the last retry the request comes back as a Generation with ``error`` set ("<cause> at <url>
+after N retries") and the run goes on. Other 4xx answers are never retried. Mistakes that would
 fail every request (rejected key, unknown model, an unsupported parameter, a chat-only endpoint
-asked for log-likelihoods) stop the run with one clear HarnessError.
+asked for log-likelihoods, an endpoint unreachable before anything was answered, a request the
+HTTP client refuses to send) stop the run with one clear HarnessError.
 
 Secrets: the API key lives only in the client object. It is never put in describe(), error texts
 or exceptions (``redact`` scrubs anything a server echoes back).
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
 from collections import defaultdict
@@ -40,6 +44,7 @@ from harness.backends.openai.endpoints import EndpointPool, split_base_urls
 from harness.backends.openai.parsing import (
     MalformedResponse,
     Outcome,
+    decode_body,
     merge_generation,
     merge_loglikelihood,
     outcome_of,
@@ -51,8 +56,15 @@ from harness.backends.openai.parsing import (
 from harness.backends.openai.ratelimit import RateLimiter, estimate_tokens
 from harness.backends.openai.requests import Call, generate_body, loglikelihood_body, prompt_chars, uses_chat
 from harness.backends.openai.retry import is_retryable_status, parse_retry_after
-from harness.backends.openai.settings import ApiSettings, redact, resolve_api_key, safe_url
-from harness.backends.openai.transport import is_connection_error, make_client, raw_response_type, with_timeout
+from harness.backends.openai.settings import ApiSettings, redact, resolve_api_key, safe_url, split_url_credentials
+from harness.backends.openai.transport import (
+    FAIL_FAST_ATTEMPTS,
+    connection_cause,
+    is_connection_error,
+    make_client,
+    raw_response_type,
+    with_timeout,
+)
 from harness.core.errors import HarnessError
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 
@@ -78,12 +90,16 @@ class OpenAIBackend(Backend):
     name = "openai"
     supports_chat = True
     supports_loglikelihood = True
+    extra_options = frozenset({"rpm", "tpm", "endpoint", "native_n", "max_tokens_param", "think_tags",
+                               "retry_base_delay_s", "retry_max_delay_s"})
 
     def __init__(self, model: str, options: BackendOptions) -> None:
         if not model.strip():
             raise HarnessError("the openai backend needs a model name, e.g. --model openai:gpt-4o-mini")
         self.settings = ApiSettings.from_options(model.strip(), options)
-        self._api_key = resolve_api_key(self.settings)
+        _, url_key = split_url_credentials(options.base_url or os.environ.get("OPENAI_BASE_URL") or None)
+        self._api_key = resolve_api_key(self.settings, url_key)
+        self._answered_any = False  # until one request succeeds, an unreachable endpoint fails fast
         self._limiter = RateLimiter(self.settings.rpm, self.settings.tpm)
         self._native_n = self.settings.native_n
         self._max_tokens_param = self.settings.max_tokens_param
@@ -281,24 +297,30 @@ class OpenAIBackend(Backend):
                 # SDK-shaped status/connection errors, and no per-request models or copies.
                 response = await with_timeout(client.post(path, cast_to=raw_type, body=body),
                                                self.settings.timeout_s + 5)
-                data = json.loads(response.content)
+                data = decode_body(response.content)
                 parsed = parse(data)
                 usage = parse_usage(data)
                 self._limiter.settle(estimate, usage.total)
+                self._answered_any = True
                 return outcome_of(parsed, usage)
             except MalformedResponse as exc:
                 last_error = f"malformed response: {exc}"
-            except ValueError as exc:  # body is not JSON
-                last_error = f"malformed response: not JSON ({type(exc).__name__})"
             except asyncio.TimeoutError:
                 last_error = f"timed out after {self.settings.timeout_s:g} s"
             except Exception as exc:  # noqa: BLE001 - sorted into retry / fail / fatal below
                 status = getattr(exc, "status_code", None)
                 message = self._error_text(exc)
+                where = safe_url(self.settings.base_url) or "the OpenAI API"
                 if status is None and not is_connection_error(exc):
-                    raise
+                    # neither an HTTP answer nor the network: a request the client can never send
+                    # (a URL it refuses, ...), so every request would fail the same way
+                    raise _Fatal(f"requests to {where} cannot be sent: {type(exc).__name__}:"
+                                 f" {redact(str(exc), self._api_key)[:200]}") from None
                 if status is None:
-                    last_error = message
+                    last_error, unreachable = connection_cause(exc, self.settings.timeout_s)
+                    if unreachable and not self._answered_any and attempt + 1 >= FAIL_FAST_ATTEMPTS:
+                        raise _Fatal(f"cannot reach {where}: {last_error} ({attempt + 1} attempts, no request"
+                                     " answered yet); is the server running? check --base-url") from None
                 elif is_retryable_status(status):
                     retry_after = parse_retry_after(getattr(getattr(exc, "response", None), "headers", None))
                     last_error = message
@@ -307,10 +329,11 @@ class OpenAIBackend(Backend):
                         adjusted, body = True, make_body()
                         continue
                     self._raise_if_fatal(status, message, chat, loglikelihood)
-                    return Outcome(error=message)
+                    return Outcome(error=f"{message} (not retried: the server refused this request)")
             attempt += 1
             if attempt > policy.max_retries:
-                return Outcome(error=f"failed after {attempt} attempts: {last_error}")
+                retries, where = policy.max_retries, safe_url(self.settings.base_url) or "the OpenAI API"
+                return Outcome(error=f"{last_error} at {where} after {retries} retr{'y' if retries == 1 else 'ies'}")
 
     def _adapt_to(self, status: int, message: str) -> bool:
         """Switch between max_tokens and max_completion_tokens when the server names the other."""

@@ -2,7 +2,12 @@
 
 Servers differ (OpenAI, vLLM, SGLang, llama.cpp, Ollama, proxies) and some misbehave, so every
 reader here is total over any decoded JSON: a body it cannot use raises ``MalformedResponse``
-(which the client retries), never KeyError or TypeError. Reasoning text is kept apart from the
+(which the client retries), never KeyError or TypeError. That includes a body that is not JSON
+(an HTML page from a proxy, a truncated body), an error object inside a 200, an empty choices
+list, and a message whose content is null with no reasoning text (an answer that never came, not
+an empty answer: caching it as "" would score it as wrong forever). ``decode_body`` keeps bytes
+that are not UTF-8 as ``surrogateescape`` text, so such an answer is stored and scored, and its
+bytes are recoverable (``harness.core.jsontext.original_bytes``). Reasoning text is kept apart from the
 answer when the server delivers it apart (``reasoning_content`` or ``reasoning``); splitting
 ``<think>...</think>`` out of the text itself is opt-in, because every backend must hand a
 family's scorer the same text for the same model output.
@@ -10,7 +15,9 @@ family's scorer the same text for the same model output.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,9 +71,35 @@ def split_think_tags(content: str) -> tuple[str, str | None]:
     return content, None
 
 
+_HTML_TITLE = re.compile(r"<title>([^<]{0,80})", re.I)
+
+
+def decode_body(raw: bytes | str) -> Any:
+    """The JSON value of a response body. Bytes that are not UTF-8 are kept as surrogateescape
+    characters (never a crash, never lost); a body that is not JSON raises MalformedResponse."""
+    text = raw if isinstance(raw, str) else raw.decode("utf-8", "surrogateescape")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise MalformedResponse("response body is JSON nested too deeply") from None
+    except ValueError as exc:
+        start = text.lstrip()[:200]
+        if start[:1] == "<":
+            title = _HTML_TITLE.search(text)
+            detail = f" ({title.group(1).strip()})" if title else ""
+            raise MalformedResponse(f"an HTML page instead of JSON{detail}: a proxy or gateway answered") from None
+        if not start:
+            raise MalformedResponse("empty response body") from None
+        raise MalformedResponse(f"response body is not JSON ({exc.__class__.__name__}: {str(exc)[:60]})") from None
+
+
 def _choices(data: Any) -> list[dict]:
     if not isinstance(data, dict):
         raise MalformedResponse(f"response body is {type(data).__name__}, not a JSON object")
+    if data.get("error") and not data.get("choices"):
+        error = data["error"]
+        message = error.get("message") if isinstance(error, dict) else error
+        raise MalformedResponse(f"error inside a 200 reply: {' '.join(str(message).split())[:200]}")
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices:
         raise MalformedResponse("response has no choices")
@@ -93,11 +126,14 @@ def parse_chat_choices(data: Any, think_tags: bool = False) -> list[Choice]:
         message = choice.get("message")
         if not isinstance(message, dict):
             raise MalformedResponse("chat choice has no message object")
-        content = _text(message.get("content"))
+        raw_content = message.get("content")
+        content = _text(raw_content)
         reasoning = message.get("reasoning_content")
         if reasoning is None:
             reasoning = message.get("reasoning")
         reasoning = _text(reasoning) if isinstance(reasoning, (str, list)) else None
+        if raw_content is None and not reasoning:
+            raise MalformedResponse("message content is null and there is no reasoning text")
         if reasoning is None and think_tags:
             content, reasoning = split_think_tags(content)
         parsed.append(Choice(content, normalise_finish_reason(choice.get("finish_reason")), reasoning or None))

@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from harness.backends.base import BackendOptions
 from harness.backends.openai.retry import RetryPolicy
@@ -76,7 +77,7 @@ class ApiSettings:
             raise HarnessError(f"--concurrency must be >= 1, got {options.concurrency}")
         if options.max_retries < 0:
             raise HarnessError(f"max_retries must be >= 0, got {options.max_retries}")
-        base_url = options.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        base_url, _ = split_url_credentials(options.base_url or os.environ.get("OPENAI_BASE_URL") or None)
         retry = RetryPolicy(
             max_retries=int(options.max_retries),
             base_delay_s=_number(extra.get("retry_base_delay_s"), "retry_base_delay_s") or 0.5,
@@ -104,8 +105,24 @@ class ApiSettings:
         return bool(url) and any(f"//{host}" in url for host in LOCAL_HOSTS)
 
 
-def resolve_api_key(settings: ApiSettings) -> str:
-    """The key from the named environment variable. Servers on this machine need none."""
+def split_url_credentials(url: str | None) -> tuple[str | None, str | None]:
+    """('http://host/v1', 'KEY') from 'http://user:KEY@host/v1' (or 'http://KEY@host/v1'): HTTP
+    clients refuse credentials in the URL next to a bearer key (aiohttp raises a ValueError that
+    used to be misfiled as a malformed response), so they are taken out and used as the key."""
+    if not url:
+        return url, None
+    match = re.match(r"^([a-z][a-z0-9+.-]*://)([^/@\s]*)@(.*)$", url.strip(), re.I)
+    if match is None:
+        return url, None
+    user, _, password = match.group(2).partition(":")
+    return match.group(1) + match.group(3), unquote(password or user) or None
+
+
+def resolve_api_key(settings: ApiSettings, url_key: str | None = None) -> str:
+    """The key given in the --base-url (user:KEY@host), else the named environment variable.
+    Servers on this machine need none."""
+    if url_key:
+        return url_key
     key = os.environ.get(settings.api_key_env, "").strip()
     if key:
         return key

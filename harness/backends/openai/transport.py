@@ -142,6 +142,34 @@ def raw_response_type() -> type:
     return RawResponse
 
 
+FAIL_FAST_ATTEMPTS = 3  # connection failures in a row, before any answer, that end the run
+
+
+def connection_cause(exc: BaseException, timeout_s: float) -> tuple[str, bool]:
+    """(what went wrong on the network, whether it says the endpoint is unreachable), read from the
+    exception chain: the SDK files a refused connection under "Request timed out"."""
+    names: list[str] = []
+    seen: set[int] = set()
+    item: BaseException | None = exc
+    while item is not None and id(item) not in seen:
+        seen.add(id(item))
+        names.append(type(item).__name__)
+        item = item.__cause__ or item.__context__
+    if "ConnectionRefusedError" in names:
+        return "connection refused", True
+    if "gaierror" in names or "ClientConnectorDNSError" in names:
+        return "host not found", True
+    if any(name in names for name in ("ClientConnectorError", "ClientConnectorCertificateError", "ClientSSLError")):
+        return "cannot connect", True
+    if "ServerDisconnectedError" in names:
+        return "server closed the connection", False
+    if "ClientPayloadError" in names or "ContentLengthError" in names:
+        return "reply cut off mid-body", False
+    if any("Timeout" in name for name in names):
+        return f"timed out after {timeout_s:g} s", False
+    return f"connection error ({names[-1]})", False
+
+
 def is_connection_error(exc: BaseException) -> bool:
     """Ours (APITimeoutError included), or the SDK's when some other piece raised one."""
     if isinstance(exc, APIConnectionError):

@@ -1,0 +1,67 @@
+"""One writer per run folder: an exclusive lock on ``<run folder>/.lock`` for the whole run.
+
+Two runs of the same command would otherwise write the same files; the second one now stops at
+once with "results/<id> is being written by pid N" (the lock file holds the pid, then the command as
+JSON, which `harness report` quotes for a folder that has no results yet), before it asks the
+model anything. The lock is an OS file lock (flock), so a run killed with kill -9
+releases it by dying: there is never a stale lock to delete by hand. A run folder that this run
+created and never committed (a fatal error after the start) is removed again, so failed starts
+leave nothing behind. On systems without fcntl (Windows) runs are not locked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from harness.core.errors import HarnessError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_NAME = ".lock"
+
+
+class RunFolderLock:
+    """``acquire()`` creates the folder if needed and locks it; ``release()`` unlocks it."""
+
+    def __init__(self, run_dir: Path, commit_file: str = "manifest.json") -> None:
+        self.run_dir = Path(run_dir)
+        self.commit_file = commit_file
+        self._handle: int | None = None
+        self._created = False
+
+    def acquire(self) -> None:
+        self._created = not self.run_dir.exists()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path = self.run_dir / LOCK_NAME
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                first_line = os.read(handle, 64).split(b"\n", 1)[0]
+                holder = first_line.decode("ascii", "replace").strip() or "another process"
+                os.close(handle)
+                self._created = False
+                raise HarnessError(f"{self.run_dir} is being written by pid {holder}; wait for that run to finish"
+                                   " (its answers are cached for this one), or give this run another --out") from None
+        from harness.report.run_folder import command_line
+
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n{json.dumps(command_line())}\n".encode())
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is None:
+            return
+        if self._created and not (self.run_dir / self.commit_file).exists():
+            leftovers = [p for p in self.run_dir.iterdir() if p.name != LOCK_NAME and ".tmp" not in p.name]
+            if not leftovers:  # nothing was ever committed here: leave no empty folder behind
+                shutil.rmtree(self.run_dir, ignore_errors=True)
+        os.close(self._handle)  # closing drops the flock
+        self._handle = None
