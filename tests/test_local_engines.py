@@ -43,9 +43,12 @@ def test_greedy_text_tokens_and_finish_reasons_match_transformers(engines):
 
 
 def test_each_completion_is_handed_back_when_it_ends_not_with_its_batch(engines):
-    short, long = chat("Hi", max_tokens=40), counting(max_tokens=40)
-    order = [index for index, _ in engines["ctranslate2"].generate([long, short])]
-    assert order == [1, 0]  # same batch; the short answer ends first and comes first
+    settings = GenerationSettings(max_tokens=40, stop=(" 4,",))
+    long = Request(kind="generate", prompt="5, 6,", settings=settings)  # counts on past 40 tokens
+    short = Request(kind="generate", prompt="1, 2,", settings=settings)  # reaches " 4," at once
+    results = list(engines["ctranslate2"].generate([long, short]))
+    assert [index for index, _ in results] == [1, 0]  # one batch; the short answer comes first
+    assert results[0][1].finish_reasons == ["stop"] and results[1][1].finish_reasons == ["length"]
 
 
 def test_greedy_text_does_not_depend_on_batch_size(engines):
