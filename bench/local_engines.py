@@ -52,6 +52,7 @@ def child(args: argparse.Namespace) -> None:
     cpu, wall = time.process_time(), time.perf_counter()
     results = [dict(backend.generate(requests)) for requests in per_task]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    backend.close()
     texts = [task[i].texts[0] for task in results for i in range(len(task))]
     tokens = sum(sum(g.completion_tokens) for task in results for g in task.values())
     print(json.dumps({"wall_s": wall, "cpu_s": cpu, "tokens": tokens, "requests": len(texts), "texts": texts}))

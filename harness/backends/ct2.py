@@ -64,6 +64,11 @@ class CT2Generator:
         return ctranslate2.Generator(str(self.model_dir), device="cpu", compute_type="float32",
                                      intra_threads=self.threads, inter_threads=1)
 
+    def close(self) -> None:
+        if self.generator is not None:
+            self.generator.unload_model()
+            self.generator = None
+
     def generate(self, prompts: Sequence[str], settings: GenerationSettings, batch_size: int) -> Iterator[tuple[int, Generation]]:
         """(prompt index, Generation) for every prompt, in the order they finish; a batch holds at
         most ``batch_size`` rows (a prompt with n completions takes n rows)."""
@@ -133,6 +138,8 @@ class CT2Generator:
             if len(done_rows[prompt]) == n:
                 yield prompt, self._generation(tokenized[prompt], [finished[r] for r in for_prompt[prompt]], settings)
         worker.join()
+        if generator is not self.generator:  # the sampling engine of this batch: released here, not at exit
+            generator.unload_model()
         if failure:
             raise failure[0]
         for prompt in batch:  # rows the engine ended without a last-step callback (never seen, but never lost)
