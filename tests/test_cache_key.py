@@ -67,6 +67,13 @@ def test_identity_keeps_answer_options_and_drops_transport_and_credentials():
         assert answer_identity("openai:m", dataclasses.replace(base, **change)) != identity, change
 
 
+def test_the_local_default_engine_is_part_of_the_identity():
+    implied = answer_identity("local", BackendOptions())
+    assert implied == {"model": "local", "engine": "ctranslate2"}
+    assert answer_identity("local", BackendOptions(extra={"engine": "ctranslate2"})) == implied
+    assert answer_identity("local", BackendOptions(extra={"engine": "transformers"})) != implied
+
+
 def spec(tmp_path, **options) -> RunSpec:
     return RunSpec(tasks=["countdown"], model="openai:fake", limit=6, results_dir=str(tmp_path), out=str(tmp_path / "run"),
                    progress=False, backend_options=BackendOptions(base_url="http://127.0.0.1:9/v1", **options))

@@ -42,6 +42,7 @@ ANSWER_OPTIONS = frozenset({
     "endpoint", "native_n", "max_tokens_param", "think_tags",  # openai
     "n_ctx", "n_gpu_layers", "n_batch",  # llamacpp (GPU offload and batch change the numerics)
     "chunk_size",  # lmeval and vllm (seeded engines draw per chunk)
+    "engine",  # local: ctranslate2 or transformers (same weights; sampling draws differ)
     # vllm: parallel layout, context length, memory share (batch composition), CUDA graphs and
     # dtype all can change the numerics or what fits
     "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "max_model_len",
@@ -55,6 +56,9 @@ TRANSPORT_OPTIONS = frozenset({
     "distributed_executor_backend",  # vllm: mp or ray, how workers are started
 })
 _URL_CREDENTIALS = re.compile(r"//[^/@\s]*@")
+# Answer-changing defaults a spec implies when the option is not given, so that changing a default
+# moves the cache namespace: `local` answered on transformers before CTranslate2 became its engine.
+IMPLIED_OPTIONS: dict[str, dict[str, str]] = {"local": {"engine": "ctranslate2"}}
 
 
 def answer_identity(model: str, options: BackendOptions) -> dict[str, Any]:
@@ -62,6 +66,7 @@ def answer_identity(model: str, options: BackendOptions) -> dict[str, Any]:
     plain values; URL credentials are left out (a new key must not orphan the cache)."""
     identity: dict[str, Any] = {"model": model}
     values = {f.name: getattr(options, f.name) for f in fields(options) if f.name != "extra"}
+    values.update(IMPLIED_OPTIONS.get(model, {}))
     values.update(options.extra or {})
     for name in sorted(values):
         value = values[name]

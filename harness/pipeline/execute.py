@@ -150,9 +150,9 @@ def _wait_for_shared(theirs: list[str], missing: dict[str, list[int]], results: 
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    from tqdm import tqdm
+    from harness.pipeline.progress import ProgressBar
 
-    return tqdm(total=total, desc=desc, unit="req", disable=not enabled, leave=False, dynamic_ncols=True)
+    return ProgressBar(total, desc, enabled)
 
 
 class ModelSession:

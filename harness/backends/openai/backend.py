@@ -5,8 +5,8 @@
 
 Requests with chat messages go to /chat/completions, plain prompts to /completions (``endpoint``
 option to force one). A fixed pool of ``concurrency`` workers keeps that many requests in flight
-continuously on an asyncio loop in a background thread (the SDK's aiohttp transport, which costs
-the least CPU per request), and ``generate`` yields each result the moment it lands.
+continuously on an asyncio loop in a background thread (a bare aiohttp session, transport.py:
+within 1.5x of a bare client's CPU per request), and ``generate`` yields each result the moment it lands.
 
 Failures: 429, 5xx, dropped or cut-off connections, timeouts, and bodies that are not a usable
 completion (truncated or non-JSON, HTML, an error inside a 200, empty choices, null content; see
@@ -85,7 +85,7 @@ def loglikelihood_help() -> str:
 
 
 class OpenAIBackend(Backend):
-    """Chat and text completions, and echo-based log-likelihoods, over the official async SDK."""
+    """Chat and text completions, and echo-based log-likelihoods, over one aiohttp session."""
 
     name = "openai"
     supports_chat = True
@@ -206,7 +206,7 @@ class OpenAIBackend(Backend):
             raise HarnessError(str(exc)) from None
 
     def _client_now(self) -> Any:
-        """The SDK client, made on the background loop the first time it is needed."""
+        """The HTTP client, made on the background loop the first time it is needed."""
         if self._client is None:
             urls = split_base_urls(self.settings.base_url)  # several: replicas behind one pool
             if len(urls) > 1:
@@ -293,9 +293,8 @@ class OpenAIBackend(Backend):
             if self._limiter.active:
                 await self._limiter.acquire(estimate)
             try:
-                # The SDK's generic post: its auth, base URL, transport, timeouts and status errors,
-                # without re-validating our body against its TypedDicts (a third of the client's CPU
-                # per request) or building pydantic models we would only turn back into dicts.
+                # One POST on the shared aiohttp session (transport.py): auth, base URL, timeouts and
+                # SDK-shaped status/connection errors, and no per-request models or copies.
                 response = await with_timeout(client.post(path, cast_to=raw_type, body=body),
                                                self.settings.timeout_s + 5)
                 data = decode_body(response.content)

@@ -1,7 +1,7 @@
 """Several OpenAI-compatible endpoints serving the same model, used as one client.
 
 ``--base-url`` given more than once (``vllm serve`` replicas, one per GPU or node) hands the
-openai backend an ``EndpointPool`` instead of a single SDK client. The pool has the two calls the
+openai backend an ``EndpointPool`` instead of a single HTTP client. The pool has the two calls the
 backend makes on a client (``post`` and ``get``) and sends each one to the healthy endpoint with
 the fewest requests outstanding, so a slow replica gets less work and a fast one more.
 
@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.backends.openai.transport import APIConnectionError, is_connection_error
 from harness.core.errors import HarnessError
 
 
@@ -156,21 +157,9 @@ def is_endpoint_failure(exc: BaseException) -> bool:
     status = getattr(exc, "status_code", None)
     if status is not None:
         return int(status) >= 500
-    try:
-        import openai
-    except ImportError:  # pragma: no cover - the openai backend always has it
-        return False
-    return isinstance(exc, openai.APIConnectionError)
+    return is_connection_error(exc)
 
 
 def _all_drained_error(count: int, url: str) -> BaseException:
-    """A connection error of the SDK's own kind, so the backend's retry loop treats it as one."""
-    import openai
-
-    try:
-        import httpx2 as http  # the transport of openai>=2
-    except ImportError:  # pragma: no cover - older openai releases
-        import httpx as http
-    return openai.APIConnectionError(
-        message=f"all {count} endpoints are drained after repeated failures; none to send this request to",
-        request=http.Request("POST", url))
+    """A connection error of the transport's own kind, so the backend's retry loop treats it as one."""
+    return APIConnectionError(f"all {count} endpoints are drained after repeated failures; none to send this request to")

@@ -108,8 +108,11 @@ class LogicPuzzle:
 
 def clue_holds(clue: dict, row_of: Callable[[Entity], int]) -> bool:
     """Whether a clue (as data) is true when each entity sits in row row_of(entity)."""
-    kind = clue["kind"]
-    rows = [row_of(tuple(entity)) for entity in clue["entities"]]
+    return rows_hold(clue["kind"], [row_of(tuple(entity)) for entity in clue["entities"]])
+
+
+def rows_hold(kind: str, rows: list[int]) -> bool:
+    """Whether a clue of this kind is true for its entities' rows (in the clue's entity order)."""
     if kind == "same":
         return rows[0] == rows[1]
     if kind == "differ":
@@ -202,9 +205,15 @@ def count_solutions(puzzle: LogicPuzzle, clues: list[dict], limit: int = 2) -> i
 
 
 def _clue_checker(clue: dict, variables: list[str], fixed: dict[Entity, int]) -> Callable[..., bool]:
+    """The clue as a predicate over its variables' rows (the solver calls it a million times for a
+    7-row puzzle, so each entity's source, a fixed row or an argument position, is resolved once)."""
+    position = {name: i for i, name in enumerate(variables)}
+    slots = [(fixed[entity], -1) if entity in fixed else (0, position[f"{entity[0]}={entity[1]}"])
+             for entity in map(tuple, clue["entities"])]
+    kind = clue["kind"]
+
     def check(*rows: int) -> bool:
-        assigned = dict(zip(variables, rows))
-        return clue_holds(clue, lambda e: fixed[e] if e in fixed else assigned[f"{e[0]}={e[1]}"])
+        return rows_hold(kind, [rows[i] if i >= 0 else row for row, i in slots])
 
     return check
 

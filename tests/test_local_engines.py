@@ -1,0 +1,95 @@
+"""The default `local` engine (CTranslate2) against the transformers engine on the same weights:
+same greedy text, token counts and finish reasons; completions handed back as each one ends;
+seeded sampling; log-likelihoods still served by the default."""
+
+import pytest
+
+from harness.backends import BackendOptions, make_backend
+from harness.core.errors import HarnessError
+from harness.core.types import GenerationSettings, Request
+
+pytestmark = pytest.mark.model
+
+PROMPTS = ("Name a prime number.", "What colour is the sky on a clear day? Answer briefly.", "Hi",
+           "Write the numbers from one to twenty in words, separated by commas.")
+
+
+@pytest.fixture(scope="module")
+def engines():
+    return {name: make_backend("local", BackendOptions(batch_size=4, threads=1, extra={"engine": name}))
+            for name in ("ctranslate2", "transformers")}
+
+
+def chat(text, **settings):
+    return Request(kind="generate", messages=({"role": "user", "content": text},),
+                   settings=GenerationSettings(**{"max_tokens": 24, **settings}))
+
+
+def counting(max_tokens=24):
+    """A plain-text prompt the model continues until the token limit."""
+    return Request(kind="generate", prompt="1, 2, 3, 4, 5,", settings=GenerationSettings(max_tokens=max_tokens))
+
+
+def test_greedy_text_tokens_and_finish_reasons_match_transformers(engines):
+    requests = [chat(text) for text in PROMPTS] + [counting()]
+    ours = dict(engines["ctranslate2"].generate(requests))
+    theirs = dict(engines["transformers"].generate(requests))
+    for i in range(len(requests)):
+        assert ours[i].texts == theirs[i].texts
+        assert ours[i].completion_tokens == theirs[i].completion_tokens
+        assert ours[i].finish_reasons == theirs[i].finish_reasons
+        assert ours[i].prompt_tokens == theirs[i].prompt_tokens
+    assert "length" in {r for g in ours.values() for r in g.finish_reasons}  # the long one was cut off
+
+
+def test_each_completion_is_handed_back_when_it_ends_not_with_its_batch(engines):
+    settings = GenerationSettings(max_tokens=40, stop=(" 4,",))
+    long = Request(kind="generate", prompt="5, 6,", settings=settings)  # counts on past 40 tokens
+    short = Request(kind="generate", prompt="1, 2,", settings=settings)  # reaches " 4," at once
+    results = list(engines["ctranslate2"].generate([long, short]))
+    assert [index for index, _ in results] == [1, 0]  # one batch; the short answer comes first
+    assert results[0][1].finish_reasons == ["stop"] and results[1][1].finish_reasons == ["length"]
+
+
+def test_greedy_text_does_not_depend_on_batch_size(engines):
+    backend = engines["ctranslate2"]
+    requests = [chat(text, max_tokens=12) for text in PROMPTS]
+    backend.options.batch_size = 1
+    single = dict(backend.generate(requests))
+    backend.options.batch_size = 4
+    batched = dict(backend.generate(requests))
+    assert [single[i].texts for i in range(4)] == [batched[i].texts for i in range(4)]
+
+
+def test_sampling_is_seeded_and_gives_n_completions(engines):
+    backend = engines["ctranslate2"]
+    request = chat("Tell me a colour.", temperature=1.0, n=3, seed=7, max_tokens=8)
+    first = dict(backend.generate([request]))[0]
+    again = dict(backend.generate([request]))[0]
+    assert len(first.texts) == 3 and len(first.completion_tokens) == 3
+    assert first.texts == again.texts
+
+
+def test_stop_strings_end_the_completion_and_are_trimmed(engines):
+    request = Request(kind="generate", prompt="1, 2, 3, 4,", settings=GenerationSettings(max_tokens=20, stop=(" 7",)))
+    (_, generation), = list(engines["ctranslate2"].generate([request]))
+    assert " 7" not in generation.texts[0]
+    assert generation.finish_reasons == ["stop"]
+
+
+def test_the_default_engine_still_scores_log_likelihoods(engines):
+    request = Request(kind="loglikelihood", prompt="The capital of France is", continuations=(" Paris", " London"))
+    (_, ours), = list(engines["ctranslate2"].loglikelihood([request]))
+    (_, theirs), = list(engines["transformers"].loglikelihood([request]))
+    assert [r.logprob for r in ours.results] == pytest.approx([r.logprob for r in theirs.results], abs=1e-6)
+    assert ours.results[0].logprob > ours.results[1].logprob
+
+
+def test_describe_names_the_engine(engines):
+    assert engines["ctranslate2"].describe()["engine"] == "ctranslate2"
+    assert engines["transformers"].describe()["engine"] == "transformers"
+
+
+def test_an_unknown_engine_is_a_clear_error():
+    with pytest.raises(HarnessError, match="engine must be one of ctranslate2, transformers"):
+        make_backend("local", BackendOptions(extra={"engine": "vllm"}))
