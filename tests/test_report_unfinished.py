@@ -68,3 +68,52 @@ def test_a_folder_of_runs_points_at_one_of_them(capsys, tmp_path):
 def test_missing_path(capsys, tmp_path, name):
     code, _, err = report(capsys, tmp_path / name)
     assert code == 2 and f"no run folder at {tmp_path / name}" in err
+
+
+KILLED_BEFORE_FIRST_WRITE = """
+import os, signal, sys, time
+from pathlib import Path
+from harness.pipeline.run_lock import RunFolderLock
+sys.argv = ["/venv/bin/harness", "run", "countdown", "--limit", "20", "--out", sys.argv[1]]
+RunFolderLock(Path(sys.argv[-1])).acquire()   # what a run does just before asking the model
+if os.environ.get("HOLD"):
+    print("locked", flush=True)
+    time.sleep(60)                            # bounded: the test kills it long before
+os.kill(os.getpid(), signal.SIGKILL)          # kill -9 before the first write
+"""
+
+
+def _start(tmp_path, folder, hold: bool):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **({"HOLD": "1"} if hold else {})}
+    return subprocess.Popen([sys.executable, "-c", KILLED_BEFORE_FIRST_WRITE, str(folder)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, text=True)
+
+
+def test_run_killed_before_its_first_write_is_reported_with_its_command(capsys, tmp_path):
+    folder = tmp_path / "results" / "countdown__local__s0__12345678"
+    child = _start(tmp_path, folder, hold=False)
+    assert child.wait(timeout=60) == -9
+    code, _, err = report(capsys, folder)
+    assert code == 2 and err.count("\n") == 1
+    assert "has no results yet: the run that made it stopped before its first write" in err
+    assert f"finish it with: harness run countdown --limit 20 --out {folder} (answers" in err
+
+
+def test_a_run_still_going_is_not_called_interrupted(capsys, tmp_path):
+    folder = tmp_path / "busy"
+    child = _start(tmp_path, folder, hold=True)
+    try:
+        assert child.stdout.readline().strip() == "locked"
+        code, _, err = report(capsys, folder)
+        assert code == 2 and f"is still being written by pid {child.pid}; wait for that run to finish" in err
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    code, _, err = report(capsys, folder)
+    assert "stopped before its first write" in err  # the lock died with its run

@@ -26,6 +26,22 @@ except ImportError:  # pragma: no cover - Windows
 LOCK_NAME = ".lock"
 
 
+def lock_holder(run_dir: Path) -> str | None:
+    """The pid of a live run holding ``run_dir``'s lock, else None (no lock file, or its run died)."""
+    path = Path(run_dir) / LOCK_NAME
+    if fcntl is None or not path.is_file():
+        return None
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        first_line = os.read(handle, 64).split(b"\n", 1)[0]
+        return first_line.decode("ascii", "replace").strip() or "another process"
+    finally:
+        os.close(handle)  # also drops the shared lock taken just now
+    return None
+
+
 class RunFolderLock:
     """``acquire()`` creates the folder if needed and locks it; ``release()`` unlocks it."""
 

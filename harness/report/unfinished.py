@@ -15,8 +15,9 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from harness.pipeline.run_lock import LOCK_NAME, lock_holder  # the lock file: pid, then the command as JSON
+
 RUN_FILES = ("samples.jsonl", "metrics.json", "metrics.csv", "manifest.json")
-LOCK_NAME = ".lock"  # written by a run while it holds the folder: pid, then the command as JSON
 
 
 def recorded_command(run_dir: Path) -> str | None:
@@ -36,6 +37,9 @@ def describe_unfinished(run_dir: Path) -> str:
         return f"no run folder at {run_dir}; give a folder that 'harness run' or 'harness score' printed ('run folder: ...')"
     if not run_dir.is_dir():
         return f"{run_dir} is a file, not a run folder; give a folder that 'harness run' or 'harness score' printed"
+    holder = lock_holder(run_dir)
+    if holder is not None:
+        return f"{run_dir} is still being written by pid {holder}; wait for that run to finish, then report it"
     present = [name for name in RUN_FILES if (run_dir / name).is_file()]
     if not present:
         children = sorted(p.name for p in run_dir.iterdir() if p.is_dir() and (p / "metrics.json").is_file())
