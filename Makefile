@@ -22,7 +22,7 @@ HEARTBEAT := sh -c 'label="$$1"; shift; start=$$(date +%s); \
 	"$$@"; status=$$?; kill $$beat 2>/dev/null; exit $$status' heartbeat
 $(STAMP): pyproject.toml
 	@echo "==> setup 1/5: creating $(VENV)"
-	$(PYTHON) -m venv $(VENV)
+	@$(HEARTBEAT) "creating the venv" $(PYTHON) -m venv $(VENV)
 	@echo "==> setup 2/5: torch==2.13.0 (CPU build, from this machine's disk; pinned)"
 	@$(HEARTBEAT) "installing torch" $(PIP) torch==2.13.0
 	@echo "==> setup 3/5: the package and its dependencies (transformers, CTranslate2, lm-eval, ...) and test tools"
@@ -99,8 +99,9 @@ leaderboard: setup
 perf: setup
 	$(PY) bench/engine_overhead.py
 	$(PY) bench/local_throughput.py
-	$(PY) bench/list_startup.py
+	$(PY) bench/fixed_costs.py
 	$(PY) bench/api_throughput.py
+	$(PY) bench/local_engines.py --tasks countdown,counterbench --configs transformers:8:1,ct2:8:auto --repeats 2
 	$(PY) bench/chaos.py            # 500 samples, 20% faults, 3 x kill -9: lost / duplicated / errors / identical metrics
 	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
 
