@@ -19,7 +19,11 @@ def test_one_prompt_per_batch_when_every_length_differs_widely():
 
 def test_threads_follow_the_free_cores(monkeypatch):
     monkeypatch.setattr(ct2.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(ct2.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    monkeypatch.setattr(ct2, "busy_cores", lambda: 0.2)
     assert ct2.free_cores() == 2
-    monkeypatch.setattr(ct2.os, "getloadavg", lambda: (5.0, 5.0, 5.0))
+    monkeypatch.setattr(ct2, "busy_cores", lambda: 5.0)
     assert ct2.free_cores() == 1
+
+
+def test_busy_cores_reads_a_sane_figure():
+    assert 0.0 <= ct2.busy_cores(0.05) <= (ct2.os.cpu_count() or 1) + 0.01

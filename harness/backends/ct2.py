@@ -23,6 +23,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -162,15 +163,33 @@ class CT2Generator:
 
 
 def free_cores() -> int:
-    """CPU threads to use when none were asked for: the cores other processes leave free (1-minute
-    load average), at least one. Two threads on a 2-core box that is busy elsewhere are slower
-    than one, often by several times: every parallel step waits for the thread that lost its core."""
+    """CPU threads to use when none were asked for: the cores other processes leave free right now,
+    at least one. Two threads on a 2-core box that is busy elsewhere are slower than one, often by
+    several times: every parallel step waits for the thread that lost its core."""
     cores = os.cpu_count() or 1
+    return max(1, min(cores, round(cores - busy_cores())))
+
+
+def busy_cores(window_s: float = 0.25) -> float:
+    """How many cores are busy now: /proc/stat sampled over ``window_s`` (the 1-minute load average
+    lags, and would still count `make setup`'s own work just before `make bench`), else the load average."""
     try:
-        busy = os.getloadavg()[0]
-    except OSError:  # pragma: no cover - no load average on this platform
-        busy = 0.0
-    return max(1, min(cores, round(cores - busy)))
+        first = _cpu_times()
+        time.sleep(window_s)
+        second = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        try:
+            return os.getloadavg()[0]
+        except OSError:  # pragma: no cover - no load average on this platform
+            return 0.0
+    total = sum(second) - sum(first)
+    idle = (second[3] + second[4]) - (first[3] + first[4])  # idle + iowait
+    return (os.cpu_count() or 1) * (total - idle) / total if total > 0 else 0.0
+
+
+def _cpu_times() -> list[int]:
+    with open("/proc/stat") as stat:
+        return [int(field) for field in stat.readline().split()[1:8]]
 
 
 def length_batches(lengths: Sequence[int], size: int, max_spread: int) -> list[list[int]]:
