@@ -10,12 +10,15 @@ import gzip
 import html as html_lib
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
 from harness.cli import main
 from harness.core.registry import families
 from harness.report.html import format_value, render_report, write_report
+from tests.conftest import REPO_ROOT
 from harness.report.outcomes import sample_outcome
 from harness.report.run_folder import read_metrics
 from harness.report.run_summary import backend_host, safe_host
@@ -183,3 +186,45 @@ def test_each_family_figure_is_drawn_from_a_real_run(tmp_path, fixtures_dir):
         drawn = re.findall(rf'<figure data-family="{family}"><figcaption><b>([^<]*)</b>', text)
         assert drawn == titles[family], family
     assert "t-test p=" in (runs["reversal-fictitious"] / "report.html").read_text(encoding="utf-8")
+
+
+def test_score_draws_its_figures_without_heavy_libraries(tmp_path):
+    """`harness score` writes report.html with its figures (pygal SVG) yet imports none of the
+    heavy libraries: matplotlib + numpy cost 0.5-0.9 s of every score before (issue 16)."""
+    samples, preds, out = tmp_path / "samples.jsonl", tmp_path / "preds.jsonl", tmp_path / "scored"
+    assert main(["generate", "countdown", "--n", "6", "--out", str(samples)]) == 0
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    preds.write_text("".join(json.dumps({"id": r["id"], "response": "<answer>1 + 2</answer>"}) + "\n" for r in rows))
+    code = ("import sys\nfrom harness.cli import main\n"
+            f"code = main(['score', 'countdown', '--data', {str(samples)!r}, '--predictions', {str(preds)!r}, '--out', {str(out)!r}])\n"
+            "heavy = [m for m in ('matplotlib', 'numpy', 'scipy', 'torch', 'transformers', 'pandas', 'datasets', 'lm_eval') if m in sys.modules]\n"
+            "print('EXIT', code, 'HEAVY', heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    assert "EXIT 0 HEAVY []" in done.stdout, done.stdout + done.stderr
+    text = (out / "report.html").read_text(encoding="utf-8")
+    figure = re.search(r'<figure data-family="countdown">.*?</figure>', text, re.S)
+    assert figure and "<svg" in figure.group(0) and "class=\"ci\"" in figure.group(0)  # bars with CI whiskers
+    assert "<script" not in figure.group(0)  # static SVG: no pygal JavaScript fetched from the web
+
+
+def test_figures_are_deterministic_and_distinct():
+    from harness.report.metrics import mean_with_ci
+    from harness.report.plots import bar_chart, heatmap_table, line_chart
+
+    a = bar_chart({"accuracy": [mean_with_ci([1, 0, 1]), None]}, ["3 numbers", "4 numbers"])
+    assert a == bar_chart({"accuracy": [mean_with_ci([1, 0, 1]), None]}, ["3 numbers", "4 numbers"])
+    b = bar_chart({"accuracy": [mean_with_ci([1, 1, 1]), None]}, ["3 numbers", "4 numbers"])
+    ids = lambda svg: set(re.findall(r'id="chart-(fig-[0-9a-f]+)"', svg))
+    assert ids(a) and ids(a) != ids(b)  # each figure's CSS is scoped under its own id
+    line = line_chart({"basic": [(2, mean_with_ci([1, 0])), (3, mean_with_ci([0, 0]))]}, chance=0.5)
+    assert "chance 50%" in line and line == line_chart({"basic": [(2, mean_with_ci([1, 0])), (3, mean_with_ci([0, 0]))]}, chance=0.5)
+    table = heatmap_table([[1.0, None], [0.0, 0.5]], ["4_4", "4_5"], ["CR", "EM"])
+    assert table.count("<td") == 4 and "#fde725" in table and "#440154" in table and "0.50" in table
+
+
+def test_unbounded_bars_keep_every_whisker_inside_the_axis():
+    from harness.report.plots import _value_axis
+
+    axis = _value_axis([{"value": -14.0, "ci": {"low": -16.0, "high": -12.0}}, {"value": -86.0, "ci": {"low": -98.0, "high": -73.0}}], None)
+    low, high = axis["range"]
+    assert low < -98.0 and high >= 0.0

@@ -280,8 +280,6 @@ def _count(value: Any) -> str:
 
 def plots_html(rows: Sequence[Mapping[str, Any]], lines: Sequence[tuple[int, Mapping[str, Any]]], families: Mapping[str, Any]) -> str:
     """Each family's declared figures, for the rows and samples of its tasks in this run."""
-    from harness.report.plots import figure_to_svg
-
     by_family: dict[str, tuple[Any, list[str]]] = {}
     for task, family in families.items():
         by_family.setdefault(family.name, (family, []))[1].append(task)
@@ -300,7 +298,7 @@ def plots_html(rows: Sequence[Mapping[str, Any]], lines: Sequence[tuple[int, Map
             continue
         for plot in plots:
             figures.append(f'<figure data-family="{html.escape(family.name)}"><figcaption><b>{html.escape(plot.title)}</b>'
-                           f' {html.escape(plot.note)}</figcaption>{figure_to_svg(plot.figure)}</figure>')
+                           f' {html.escape(plot.note)}</figcaption>{plot.svg}</figure>')
     if not figures:
         return ""
     return f'<section id="plots"><h2>Figures</h2><div class="plots">{"".join(figures)}</div></section>'

@@ -1,167 +1,190 @@
-"""Building blocks for the figures in report.html: matplotlib, always the headless Agg backend,
-rendered to deterministic SVG text with real text (not glyph paths) so the page stays small.
+"""Building blocks for the figures in report.html, drawn with pygal (pure Python, SVG out).
+
+Why pygal and not matplotlib: every `harness run` and `harness score` writes report.html, and
+importing matplotlib + numpy cost 0.5-0.9 s of CPU on each of those commands, more than scoring
+1 000 samples (bench/fixed_costs.py); pygal imports in a few hundredths of a second and still
+draws grouped bars and lines with confidence-interval whiskers. The figures are static SVG (no
+pygal JavaScript is embedded: the page stays self-contained and works from file://), and byte for
+byte the same for the same data (pygal's random chart id is replaced by one derived from the data).
 
 The engine draws no family's figure itself. A family declares which figures its paper shows in
 its ``plots`` hook (tasks/<family>/plots.py) and builds them from these pieces; the report only
-calls the hook and embeds what comes back. matplotlib is imported inside the functions, so
-importing this module costs nothing (``harness list`` stays fast).
+calls the hook and embeds what comes back (``Plot.svg``: markup ready to inline).
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
+import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 PALETTE = ("#3b6fb6", "#d9822b", "#3f9c5a", "#b8474a", "#7b5ea7", "#8c6d46", "#c46cb3", "#6f7b87")
+CHANCE_COLOUR = "#777777"  # grey: none of the series colours
 
 
 @dataclass
 class Plot:
-    """One figure for the report: a title, the matplotlib Figure and a sentence saying how to read it."""
+    """One figure for the report: a title, its inline markup (an <svg> or a heatmap <table>) and
+    a sentence saying how to read it."""
 
     title: str
-    figure: Any
+    svg: str
     note: str = ""
 
 
-def pyplot():
-    """matplotlib.pyplot on the Agg backend with the report's style (deterministic SVG output)."""
-    import matplotlib
+def _style(colours: Sequence[str]) -> Any:
+    from pygal.style import Style
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({
-        "svg.fonttype": "none", "svg.hashsalt": "reasoning-harness", "font.size": 9,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
-        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-    })
-    return plt
+    return Style(background="white", plot_background="white", foreground="#333", foreground_strong="#222",
+                 foreground_subtle="#ddd", opacity="0.85", opacity_hover="0.95", colors=tuple(colours),
+                 font_family="system-ui, -apple-system, 'Segoe UI', sans-serif", label_font_size=11,
+                 major_label_font_size=11, legend_font_size=11, value_font_size=9, title_font_size=12,
+                 tooltip_font_size=11, guide_stroke_color="#e3e3e3", major_guide_stroke_color="#e3e3e3",
+                 guide_stroke_dasharray="1,0", major_guide_stroke_dasharray="1,0")
 
 
-def new_figure(width: float = 6.4, height: float = 3.4, ncols: int = 1):
-    plt = pyplot()
-    figure, axes = plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
-    return figure, list(axes[0])
+def _config(width: int, height: int, colours: Sequence[str], **options: Any) -> dict[str, Any]:
+    # pygal leaves no room for a bottom legend below an x-axis title: give it some
+    bottom = 18 + (24 if options.get("x_title") and options.get("show_legend", True) else 0)
+    return {"style": _style(colours), "js": [], "disable_xml_declaration": True, "width": width, "height": height,
+            "explicit_size": True, "legend_at_bottom": True, "legend_at_bottom_columns": 4, "truncate_legend": -1,
+            "truncate_label": -1, "margin": 8, "margin_bottom": bottom, "spacing": 8, "no_data_text": "no data", **options}
 
 
-def figure_to_svg(figure: Any) -> str:
-    """The figure as an inline <svg> element (no XML prolog, no date), then closed to free memory."""
-    plt = pyplot()
-    buffer = io.StringIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(figure)
-    text = buffer.getvalue()
-    start = text.find("<svg")
-    return text[start:] if start >= 0 else text
-
-
-def _err(metric: Any, bounds: tuple[float, float] | None = None) -> tuple[float, float]:
-    """Distances from a metric's value to its CI ends (0 where there is no CI); with bounds, the
-    ends are clipped to them (a t interval on a share can pass 1; the table keeps the raw ends)."""
-    value = metric.value
-    if metric.ci_low is None or metric.ci_high is None or math.isnan(value):
-        return (0.0, 0.0)
-    low, high = metric.ci_low, metric.ci_high
-    if bounds is not None:
-        low, high = max(bounds[0], low), min(bounds[1], high)
-    return (max(0.0, value - low), max(0.0, high - value))
-
-
-def bars_with_ci(axis: Any, series: Mapping[str, Sequence[Any]], labels: Sequence[str], *,
-                 ylabel: str = "", ylim: tuple[float, float] | None = (0.0, 1.0), annotate: bool = True) -> None:
-    """Grouped bars: one group per label, one bar per series (a list of MetricValue or None per
-    label), each with its 95% CI as an error bar and, when annotate, the value and n above it."""
-    names = list(series)
-    width = 0.8 / max(1, len(names))
-    tops: list[float] = []
-    for s_index, name in enumerate(names):
-        xs, ys, lows, highs, ns = [], [], [], [], []
-        for l_index, metric in enumerate(series[name]):
-            if metric is None or math.isnan(metric.value):
-                continue
-            low, high = _err(metric, ylim)
-            xs.append(l_index + (s_index - (len(names) - 1) / 2) * width)
-            ys.append(metric.value)
-            lows.append(low)
-            highs.append(high)
-            ns.append(metric.n)
-        axis.bar(xs, ys, width * 0.92, yerr=[lows, highs], capsize=3, label=name, color=PALETTE[s_index % len(PALETTE)],
-                 error_kw={"elinewidth": 1, "ecolor": "#444"})
-        if annotate:
-            for x, value, high, n in zip(xs, ys, highs, ns):
-                tops.append(value + high)
-                axis.annotate(f"{value:.2f}\nn={n}", (x, value + high), xytext=(0, 2), textcoords="offset points",
-                              ha="center", va="bottom", fontsize=6.5, color="#333", linespacing=0.95)
-    longest = max(map(len, labels), default=0)
-    crowded = len(labels) > 1 and (longest * len(labels) > 70 or (longest > 14 and len(labels) > 3))
-    axis.set_xticks(range(len(labels)), labels, rotation=30 if crowded else 0, ha="right" if crowded else "center")
+def _value_axis(series_points: Sequence[Any], ylim: tuple[float, float] | None) -> dict[str, Any]:
+    """The value axis: the given bounds with round ticks, or (unbounded metrics, e.g. log-probabilities)
+    a range that holds every value and CI end, zero included, so no whisker leaves the plot."""
     if ylim is not None:
         low, high = ylim
-        if annotate and tops:
-            high = max(high, max(tops) + 0.16 * (ylim[1] - ylim[0]))  # room for the labels above the bars
-        else:
-            high += 0.03 * (ylim[1] - ylim[0])
-        axis.set_ylim(low, high)
-        axis.set_yticks([t for t in axis.get_yticks() if ylim[0] <= t <= ylim[1]])
-    axis.set_ylabel(ylabel)
-    axis.grid(axis="x", visible=False)
-    if len(names) > 1:
-        axis.legend(fontsize=7, frameon=False, ncols=len(names), loc="lower center", bbox_to_anchor=(0.5, 1.0))
-
-
-def lines_with_ci(axis: Any, series: Mapping[str, Sequence[tuple[float, Any]]], *, xlabel: str = "", ylabel: str = "",
-                  ylim: tuple[float, float] | None = (0.0, 1.0), logx: bool = False, dodge: float = 0.0) -> None:
-    """One line per series through (x, MetricValue) points, each point with its 95% CI; with
-    dodge, series are shifted sideways by that much x each so coinciding error bars stay apart."""
-    for index, (name, points) in enumerate(series.items()):
-        shift = (index - (len(series) - 1) / 2) * dodge
-        points = sorted((x, m) for x, m in points if m is not None and not math.isnan(m.value))
-        if not points:
+        return {"range": ylim, "y_labels": [low + (high - low) * k / 5 for k in range(6)],
+                "value_formatter": lambda v: f"{v:.2f}"}
+    ends = [0.0]
+    for point in series_points:
+        if point is None:
             continue
-        errs = [_err(m, ylim) for _, m in points]
-        axis.errorbar([x + shift for x, _ in points], [m.value for _, m in points],
-                      yerr=[[e[0] for e in errs], [e[1] for e in errs]], label=name, marker="o", markersize=4,
-                      capsize=2.5, linewidth=1.5, elinewidth=0.9, color=PALETTE[index % len(PALETTE)])
-    if logx:
-        from matplotlib.ticker import ScalarFormatter
-
-        axis.set_xscale("log", base=2)
-        axis.xaxis.set_major_formatter(ScalarFormatter())
-    if ylim is not None:
-        axis.set_ylim(*ylim)
-    axis.set_xlabel(xlabel)
-    axis.set_ylabel(ylabel)
-    if len(series) > 1:
-        axis.legend(fontsize=7, frameon=False, ncols=min(4, len(series)), loc="lower center", bbox_to_anchor=(0.5, 1.0))
+        ends.append(point["value"])
+        ends.extend(point.get("ci", {}).values())
+    low, high = min(ends), max(ends)
+    pad = 0.06 * ((high - low) or 1.0)
+    return {"range": (low - pad if low < 0 else low, high + pad if high > 0 else high), "value_formatter": lambda v: f"{v:.3g}"}
 
 
-def chance_line(axis: Any, level: float, label: str = "chance") -> None:
-    axis.axhline(level, color="#b8474a", linestyle="--", linewidth=1)
-    axis.annotate(f"{label} {level:.0%}", (1.0, level), xycoords=("axes fraction", "data"), xytext=(-2, 3),
-                  textcoords="offset points", ha="right", fontsize=7, color="#b8474a")
+def _render(chart: Any, key: Any) -> str:
+    """The chart's SVG with a deterministic id (pygal draws a random uuid per chart, and scopes the
+    chart's CSS under it, so ids must differ between figures of one page yet repeat between runs)."""
+    chart.uuid = "fig-" + hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:16]
+    return _without_script(str(chart.render(is_unicode=True)))
 
 
-def heatmap(axis: Any, values: Sequence[Sequence[float | None]], row_labels: Sequence[str], col_labels: Sequence[str],
-            *, vmin: float = 0.0, vmax: float = 1.0, fmt: str = "{:.2f}") -> None:
-    """A labelled matrix of values in [vmin, vmax] (NaN cells left blank), each cell printed."""
-    import numpy as np
+def _without_script(svg: str) -> str:
+    """The SVG less the <script> pygal always writes (a JSON dump of its config for its tooltips,
+    which are not embedded). Text elsewhere in the SVG is XML-escaped, so the last raw </script>
+    is the script's end even if a label held one."""
+    start, end = svg.find("<script"), svg.rfind("</script>")
+    return svg if start < 0 or end < start else svg[:start] + svg[end + len("</script>"):]
 
-    matrix = np.array([[math.nan if v is None else v for v in row] for row in values], dtype=float)
-    image = axis.imshow(matrix, cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
-    axis.set_xticks(range(len(col_labels)), col_labels)
-    axis.set_yticks(range(len(row_labels)), row_labels)
-    axis.grid(False)
-    for i in range(matrix.shape[0]):
-        for j in range(matrix.shape[1]):
-            if not math.isnan(matrix[i, j]):
-                axis.text(j, i, fmt.format(matrix[i, j]), ha="center", va="center", fontsize=7,
-                          color="white" if matrix[i, j] < (vmin + vmax) / 2 else "black")
-    axis.figure.colorbar(image, ax=axis, fraction=0.04, pad=0.02)
+
+def _point(metric: Any, bounds: tuple[float, float] | None) -> Any:
+    """pygal's value for one MetricValue: the value with its 95% CI as whiskers (clipped to the
+    axis bounds: a t interval on a share can pass 1; the metrics table keeps the raw ends)."""
+    if metric is None or not isinstance(metric.value, (int, float)) or math.isnan(metric.value):
+        return None
+    point: dict[str, Any] = {"value": float(metric.value), "label": f"n={metric.n}"}
+    if metric.ci_low is not None and metric.ci_high is not None and not (math.isnan(metric.ci_low) or math.isnan(metric.ci_high)):
+        low, high = float(metric.ci_low), float(metric.ci_high)
+        if bounds is not None:
+            low, high = max(bounds[0], low), min(bounds[1], high)
+        point["ci"] = {"low": min(low, point["value"]), "high": max(high, point["value"])}
+    return point
+
+
+def bar_chart(series: Mapping[str, Sequence[Any]], labels: Sequence[str], *, ylabel: str = "", xlabel: str = "",
+              ylim: tuple[float, float] | None = (0.0, 1.0), annotate: bool = True, width: int = 620, height: int = 330) -> str:
+    """Grouped bars: one group per label, one bar per series (a list of MetricValue or None per
+    label), each with its 95% CI as whiskers and, when annotate, its value printed on it."""
+    import pygal
+
+    points = {name: [_point(m, ylim) for m in metrics] for name, metrics in series.items()}
+    options = _config(width, height, PALETTE, x_title=xlabel or None, y_title=ylabel or None, print_values=annotate,
+                      print_values_position="top", show_legend=len(series) > 1, x_label_rotation=30 if _crowded(labels) else 0,
+                      **_value_axis([p for ps in points.values() for p in ps], ylim))
+    chart = pygal.Bar(**options)
+    chart.x_labels = [str(label) for label in labels]
+    for name, values in points.items():
+        chart.add(str(name), values)
+    return _render(chart, ("bar", list(series), [[_key(m) for m in ms] for ms in series.values()], list(labels), ylabel, xlabel, ylim))
+
+
+def line_chart(series: Mapping[str, Sequence[tuple[Any, Any]]], *, xlabel: str = "", ylabel: str = "",
+               ylim: tuple[float, float] | None = (0.0, 1.0), chance: float | None = None, chance_label: str = "chance",
+               width: int = 620, height: int = 340) -> str:
+    """One line per series through (x, MetricValue) points, each with its 95% CI as whiskers. The
+    x values are categories in sorted order, evenly spaced (numbers of variables, token budgets
+    doubling: an even spacing reads as a log scale for those). With ``chance``, a dashed line."""
+    import pygal
+
+    xs = sorted({x for points in series.values() for x, _ in points})
+    colours = list(PALETTE[: len(series)]) + ([CHANCE_COLOUR] if chance is not None else [])
+    values = {name: [_point(dict(points).get(x), ylim) for x in xs] for name, points in series.items()}
+    options = _config(width, height, colours, x_title=xlabel or None, y_title=ylabel or None, show_legend=True,
+                      dots_size=3, stroke_style={"width": 1.6}, **_value_axis([p for ps in values.values() for p in ps], ylim))
+    chart = pygal.Line(**options)
+    chart.x_labels = [_label(x) for x in xs]
+    for name, line in values.items():
+        chart.add(str(name), line)
+    if chance is not None:
+        chart.add(f"{chance_label} {chance:.0%}", [chance] * len(xs), show_dots=False,
+                  stroke_style={"width": 1.2, "dasharray": "6, 4"})
+    return _render(chart, ("line", list(series), [[(x, _key(m)) for x, m in ps] for ps in series.values()], xlabel, ylabel, ylim, chance))
+
+
+def heatmap_table(values: Sequence[Sequence[float | None]], row_labels: Sequence[str], col_labels: Sequence[str],
+                  *, vmin: float = 0.0, vmax: float = 1.0, fmt: str = "{:.2f}", corner: str = "") -> str:
+    """A labelled matrix as an HTML table whose cells are coloured by value (viridis, vmin..vmax)
+    and print it: the paper's table as a picture, with numbers a reader can select and copy."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in col_labels)
+    body = []
+    for label, row in zip(row_labels, values):
+        cells = []
+        for value in row:
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                cells.append("<td></td>")
+                continue
+            share = 0.0 if vmax == vmin else min(1.0, max(0.0, (value - vmin) / (vmax - vmin)))
+            ink = "#fff" if share < 0.5 else "#000"
+            cells.append(f'<td style="background:{viridis(share)};color:{ink}">{html.escape(fmt.format(value))}</td>')
+        body.append(f"<tr><th>{html.escape(str(label))}</th>{''.join(cells)}</tr>")
+    return (f'<table class="heatmap"><thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+_VIRIDIS = ((0.0, (68, 1, 84)), (0.25, (59, 82, 139)), (0.5, (33, 145, 140)), (0.75, (94, 201, 98)), (1.0, (253, 231, 37)))
+
+
+def viridis(share: float) -> str:
+    """The viridis colour at ``share`` in [0, 1], as #rrggbb (linear between five of its stops)."""
+    share = min(1.0, max(0.0, share))
+    for (a, ca), (b, cb) in zip(_VIRIDIS, _VIRIDIS[1:]):
+        if share <= b:
+            t = (share - a) / (b - a)
+            return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb))
+    return "#fde725"
+
+
+def _crowded(labels: Sequence[str]) -> bool:
+    longest = max(map(len, labels), default=0)
+    return len(labels) > 1 and (longest * len(labels) > 70 or (longest > 14 and len(labels) > 3))
+
+
+def _label(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _key(metric: Any) -> Any:
+    return None if metric is None else (metric.value, metric.ci_low, metric.ci_high, metric.n)
 
 
 def metric_of(row: Mapping[str, Any], name: str) -> Any:

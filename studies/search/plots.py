@@ -29,6 +29,24 @@ def plot_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], path: Path, title: s
     return path
 
 
+def figure_to_svg(figure: Any) -> str:
+    """A matplotlib figure as an inline <svg> element for the study's report.html (real text, no
+    XML prolog, no date, fixed hash salt: the same figure gives the same bytes), then closed."""
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.tight_layout()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "reasoning-harness"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(figure)
+    text = buffer.getvalue()
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
 def figure_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], title: str):
     """Accuracy (95% CI bars) against mean generated tokens per problem: one line for the
     sequential strategy, one per parallel n. ``rows`` are search-study rows

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.report.html import page, rows_table
-from harness.report.plots import figure_to_svg
 from harness.report.run_summary import run_facts
+from studies.search.plots import figure_to_svg
 
 POINT_METRICS = ("accuracy", "tokens", "ever_correct", "first_correct_tokens")
 POINT_COLUMNS = ("cap", "problems", "errors", "budget_used", "max_tokens_seen", "truncated", "unparseable")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report.plots import Plot, bars_with_ci, means_by, new_figure
+from harness.report.plots import Plot, bar_chart, means_by
 
 
 def countdown_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> list[Plot]:
@@ -14,9 +14,7 @@ def countdown_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> 
     levels = sorted(accuracy)
     if not levels:
         return []
-    figure, (axis,) = new_figure(6.0, 3.2)
-    bars_with_ci(axis, {"accuracy": [accuracy.get(k) for k in levels], "TinyZero reward": [reward.get(k) for k in levels]},
-                 [f"{k} numbers" for k in levels], ylabel="mean over instances")
-    axis.set_xlabel("difficulty (numbers to combine)")
-    return [Plot("Countdown: accuracy by difficulty", figure,
+    svg = bar_chart({"accuracy": [accuracy.get(k) for k in levels], "TinyZero reward": [reward.get(k) for k in levels]},
+                    [f"{k} numbers" for k in levels], ylabel="mean over instances", xlabel="difficulty (numbers to combine)")
+    return [Plot("Countdown: accuracy by difficulty", svg,
                  "Bars: mean with 95% CI over scored instances; reward = 1 correct, 0.1 well-formed wrong, 0 none.")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report.plots import Plot, chance_line, lines_with_ci, means_by, new_figure
+from harness.report.plots import Plot, line_chart, means_by
 from tasks.counterbench.scoring import counterbench_group_keys
 
 
@@ -26,11 +26,8 @@ def counterbench_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) 
         series: dict[str, list[tuple[int, Any]]] = {}
         for (query_type, variables), metric in means.items():
             series.setdefault(query_type, []).append((variables, metric))
-        figure, (axis,) = new_figure(6.0, 3.4)
-        lines_with_ci(axis, dict(sorted(series.items())), xlabel="number of variables in the causal graph", ylabel="accuracy",
-                      dodge=0.06)
-        axis.set_xticks(sorted({v for points in series.values() for v, _ in points}))
-        chance_line(axis, 0.5)
-        plots.append(Plot(f"{task}: accuracy by number of variables, per query type", figure,
+        svg = line_chart(dict(sorted(series.items())), xlabel="number of variables in the causal graph", ylabel="accuracy",
+                         chance=0.5)
+        plots.append(Plot(f"{task}: accuracy by number of variables, per query type", svg,
                           "Points: accuracy with 95% CI; dashed: chance (balanced yes/no)."))
     return plots

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report.plots import Plot, bars_with_ci, heatmap, new_figure
+from harness.report.plots import Plot, bar_chart, heatmap_table
 
 METRIC_NAMES = ("completion_ratio", "subtask_accuracy", "exact_match", "partial_match_0.5")  # the paper's order
 
@@ -24,15 +24,13 @@ def lr2bench_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> l
             tasks = [{**r, "group": "task=" + _only(lines, task, "task")} for r in task_rows if r["group"] == ""]
         names = [m for m in METRIC_NAMES if any(m in r["metrics"] for r in task_rows)]
         if levels and names:
-            figure, (axis,) = new_figure(6.2, 0.9 + 0.32 * len(levels))
-            heatmap(axis, [[_value(r, m) for m in names] for r in levels],
-                    [r["group"].split("=", 1)[1] for r in levels], [SHORT.get(m, m) for m in names])
-            plots.append(Plot(f"{task}: metrics per level", figure, "Each cell: the level's value (0-1) over its items."))
+            table = heatmap_table([[_value(r, m) for m in names] for r in levels],
+                                  [r["group"].split("=", 1)[1] for r in levels], [SHORT.get(m, m) for m in names], corner="level")
+            plots.append(Plot(f"{task}: metrics per level", table, "Each cell: the level's value (0-1) over its items."))
         if tasks and names:
-            figure, (axis,) = new_figure(6.2, 3.2)
-            bars_with_ci(axis, {SHORT.get(m, m): [r["metrics"].get(m) for r in tasks] for m in names},
-                         [r["group"].split("=", 1)[1] for r in tasks], ylabel="mean of the task's levels", annotate=False)
-            plots.append(Plot(f"{task}: metrics per task", figure, "Bars: task score (mean over its levels) with 95% CI."))
+            svg = bar_chart({SHORT.get(m, m): [r["metrics"].get(m) for r in tasks] for m in names},
+                            [r["group"].split("=", 1)[1] for r in tasks], ylabel="mean of the task's levels", annotate=False)
+            plots.append(Plot(f"{task}: metrics per task", svg, "Bars: task score (mean over its levels) with 95% CI."))
     return plots
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report.plots import Plot, bars_with_ci, means_by, new_figure
+from harness.report.plots import Plot, bar_chart, means_by
 
 DIRECTIONS = ("same", "reverse", "randomized")
 
@@ -16,10 +16,9 @@ def celebrity_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> 
     task_rows = [r for r in rows if r["group"] == "" and "forward_score" in r["metrics"]]
     if not task_rows:
         return []
-    figure, (axis,) = new_figure(5.4, 3.2)
-    bars_with_ci(axis, {r["task"]: [r["metrics"]["forward_score"], r["metrics"].get("reverse_score")] for r in task_rows},
-                 ["forward (child -> parent)", "reverse (parent -> child)"], ylabel="mean score per query")
-    return [Plot("Reversal curse (celebrities): forward vs reverse", figure,
+    svg = bar_chart({r["task"]: [r["metrics"]["forward_score"], r["metrics"].get("reverse_score")] for r in task_rows},
+                    ["forward (child -> parent)", "reverse (parent -> child)"], ylabel="mean score per query", width=560)
+    return [Plot("Reversal curse (celebrities): forward vs reverse", svg,
                  "Chat protocol: share of 10 samples correct; base protocol: P(gold). Paper: GPT-4 79% vs 33%.")]
 
 
@@ -30,21 +29,20 @@ def fictitious_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) ->
     if tasks:
         directions = [d for d in DIRECTIONS if any(r["group"] == f"direction={d}" for r in accuracy_rows)]
         by = {(r["task"], r["group"]): r["metrics"]["accuracy"] for r in accuracy_rows}
-        figure, (axis,) = new_figure(5.6, 3.2)
-        bars_with_ci(axis, {task: [by.get((task, f"direction={d}")) for d in directions] for task in tasks}, directions,
-                     ylabel="accuracy")
-        plots.append(Plot("Reversal curse: accuracy by direction", figure,
+        svg = bar_chart({task: [by.get((task, f"direction={d}")) for d in directions] for task in tasks}, directions,
+                        ylabel="accuracy", width=580)
+        plots.append(Plot("Reversal curse: accuracy by direction", svg,
                           "same = the direction the facts were given in; reverse = asked backwards; randomized = control."))
     paired = [line for line in lines if isinstance(line.get("scores"), dict) and "logprob_randomized" in line["scores"]]
     if paired:
         split = lambda line: str(line["sample"].get("split", "")) if isinstance(line.get("sample"), dict) else None
         correct, control = means_by(paired, split, "logprob"), means_by(paired, split, "logprob_randomized")
         splits = list(correct)
-        figure, (axis,) = new_figure(5.8, 3.3)
-        bars_with_ci(axis, {"correct name": [correct[s] for s in splits], "randomized name": [control.get(s) for s in splits]},
-                     [s.replace("_prompts_test", "") for s in splits], ylabel="mean log P(target)", ylim=None, annotate=False)
+        svg = bar_chart({"correct name": [correct[s] for s in splits], "randomized name": [control.get(s) for s in splits]},
+                        [s.replace("_prompts_test", "") for s in splits], ylabel="mean log P(target)", ylim=None, annotate=False,
+                        width=600)
         p_values = [f"{r['task']}: t-test p={r['metrics']['reverse_gap_t_p_value'].value:.3g}" for r in rows
                     if r["group"] == "" and "reverse_gap_t_p_value" in r["metrics"]]
-        plots.append(Plot("Likelihood test on the reverse prompts", figure,
+        plots.append(Plot("Likelihood test on the reverse prompts", svg,
                           "No gap between correct and randomized = the reversal curse. " + "; ".join(p_values)))
     return plots

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report.plots import Plot, bars_with_ci, means_by, new_figure
+from harness.report.plots import Plot, bar_chart, means_by
 
 
 def _difficulty(line: dict[str, Any]) -> tuple[int, int] | None:
@@ -22,9 +22,8 @@ def sudoku_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> lis
     levels = sorted(solved)  # by size, then most clues (easiest) first
     if not levels:
         return []
-    figure, (axis,) = new_figure(6.0, 3.2)
-    bars_with_ci(axis, {"solved": [solved.get(k) for k in levels], "cell accuracy": [cells.get(k) for k in levels]},
-                 [f"{side}x{side}, {-neg} clues" for side, neg in levels], ylabel="mean over puzzles")
-    axis.set_xlabel("difficulty (grid size, given clues)")
-    return [Plot("Sudoku: accuracy by difficulty", figure,
+    svg = bar_chart({"solved": [solved.get(k) for k in levels], "cell accuracy": [cells.get(k) for k in levels]},
+                    [f"{side}x{side}, {-neg} clues" for side, neg in levels], ylabel="mean over puzzles",
+                    xlabel="difficulty (grid size, given clues)")
+    return [Plot("Sudoku: accuracy by difficulty", svg,
                  "Solved = complete valid grid keeping the clues; cell accuracy = share of empty cells filled correctly.")]
