@@ -18,10 +18,10 @@ import pytest
 from harness.cli import main
 from harness.core.registry import families
 from harness.report.html import format_value, render_report, write_report
-from tests.conftest import REPO_ROOT
 from harness.report.outcomes import sample_outcome
 from harness.report.run_folder import read_metrics
 from harness.report.run_summary import backend_host, safe_host
+from tests.conftest import REPO_ROOT
 from tests.report_fixtures import expected_outcomes, make_run
 
 TASKS = ["countdown", "counterbench"]
