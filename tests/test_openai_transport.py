@@ -54,23 +54,28 @@ def test_posts_json_with_the_key_and_returns_the_raw_body(monkeypatch):
                     "body": {"model": "m", "text": "caf\u00e9 \ud800"}}  # a lone surrogate travels too
 
 
-def test_an_error_status_raises_the_sdk_shape_with_body_and_retry_after():
-    async def handler(request):
-        return web.json_response({"error": {"message": "slow down", "code": "rate_limit"}}, status=429,
-                                 headers={"Retry-After": "3"})
-
+def _raised_by(handler, error_type, timeout_s):
+    """The error one POST to a loopback server answering with ``handler`` raises."""
     async def go():
         runner, url = await _serve(handler)
-        client = make_client("k", url, timeout_s=5)
+        client = make_client("k", url, timeout_s=timeout_s)
         try:
-            with pytest.raises(APIStatusError) as caught:
+            with pytest.raises(error_type) as caught:
                 await client.post("/completions", body={})
         finally:
             await client.close()
             await runner.cleanup()
         return caught.value
 
-    error = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_an_error_status_raises_the_sdk_shape_with_body_and_retry_after():
+    async def handler(request):
+        return web.json_response({"error": {"message": "slow down", "code": "rate_limit"}}, status=429,
+                                 headers={"Retry-After": "3"})
+
+    error = _raised_by(handler, APIStatusError, timeout_s=5)
     assert error.status_code == 429 and error.body == {"message": "slow down", "code": "rate_limit"}
     assert error.response.headers["Retry-After"] == "3" and not is_connection_error(error)
 
@@ -99,16 +104,5 @@ def test_a_read_past_the_timeout_is_a_timeout_error():
         await asyncio.sleep(2)
         return web.json_response({})
 
-    async def go():
-        runner, url = await _serve(handler)
-        client = make_client("k", url, timeout_s=0.2)
-        try:
-            with pytest.raises(APITimeoutError) as caught:
-                await client.post("/completions", body={})
-        finally:
-            await client.close()
-            await runner.cleanup()
-        return caught.value
-
-    error = asyncio.run(go())
+    error = _raised_by(handler, APITimeoutError, timeout_s=0.2)
     assert is_connection_error(error) and connection_cause(error, 0.2)[0] == "timed out after 0.2 s"
