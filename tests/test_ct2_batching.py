@@ -1,6 +1,6 @@
 """How the CTranslate2 engine groups prompts into batches and picks a thread count (no model)."""
 
-from harness.backends import ct2
+from harness.backends import cpu_generation
 from harness.backends.ct2 import length_batches
 
 
@@ -18,12 +18,12 @@ def test_one_prompt_per_batch_when_every_length_differs_widely():
 
 
 def test_threads_follow_the_free_cores(monkeypatch):
-    monkeypatch.setattr(ct2.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(ct2, "busy_cores", lambda: 0.2)
-    assert ct2.free_cores() == 2
-    monkeypatch.setattr(ct2, "busy_cores", lambda: 5.0)
-    assert ct2.free_cores() == 1
+    monkeypatch.setattr(cpu_generation.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cpu_generation, "busy_cores", lambda: 0.2)
+    assert cpu_generation.free_cores() == 2
+    monkeypatch.setattr(cpu_generation, "busy_cores", lambda: 5.0)
+    assert cpu_generation.free_cores() == 1
 
 
 def test_busy_cores_reads_a_sane_figure():
-    assert 0.0 <= ct2.busy_cores(0.05) <= (ct2.os.cpu_count() or 1) + 0.01
+    assert 0.0 <= cpu_generation.busy_cores(0.05) <= (cpu_generation.os.cpu_count() or 1) + 0.01

@@ -1,6 +1,7 @@
-"""The default `local` engine (CTranslate2) against the transformers engine on the same weights:
-same greedy text, token counts and finish reasons; completions handed back as each one ends;
-seeded sampling; log-likelihoods still served by the default."""
+"""The `local` engines: the default (llama.cpp, continuous batching, bf16) gives texts that depend
+on nothing but the request (batch size, threads, neighbours), hands each completion back as it
+ends, samples reproducibly, reports over-long prompts per request; CTranslate2 against transformers
+on the same fp32 weights: same greedy text, token counts and finish reasons."""
 
 import pytest
 
@@ -17,7 +18,7 @@ PROMPTS = ("Name a prime number.", "What colour is the sky on a clear day? Answe
 @pytest.fixture(scope="module")
 def engines():
     return {name: make_backend("local", BackendOptions(batch_size=4, threads=1, extra={"engine": name}))
-            for name in ("ctranslate2", "transformers")}
+            for name in ("llamacpp", "ctranslate2", "transformers")}
 
 
 def chat(text, **settings):
@@ -86,10 +87,98 @@ def test_the_default_engine_still_scores_log_likelihoods(engines):
 
 
 def test_describe_names_the_engine(engines):
+    assert engines["llamacpp"].describe()["engine"] == "llamacpp"
+    assert engines["llamacpp"].describe()["dtype"] == "bfloat16"
     assert engines["ctranslate2"].describe()["engine"] == "ctranslate2"
     assert engines["transformers"].describe()["engine"] == "transformers"
 
 
-def test_an_unknown_engine_is_a_clear_error():
-    with pytest.raises(HarnessError, match="engine must be one of ctranslate2, transformers"):
+def test_an_unknown_engine_or_weights_is_a_clear_error():
+    with pytest.raises(HarnessError, match="engine must be one of llamacpp, ctranslate2, transformers"):
         make_backend("local", BackendOptions(extra={"engine": "vllm"}))
+    with pytest.raises(HarnessError, match="weights must be one of bf16, f32, f16, q4_1; got 'int3'"):
+        make_backend("local", BackendOptions(extra={"weights": "int3"}))
+    with pytest.raises(HarnessError, match="weights applies to engine=llamacpp only"):
+        make_backend("local", BackendOptions(extra={"engine": "ctranslate2", "weights": "f16"}))
+
+
+# ---- the default engine: llama.cpp with continuous batching ------------------------------------
+
+LONG = "Repeat after me, word for word: " + " ".join(f"item{i}" for i in range(400))  # > 1 prefill chunk
+
+
+def mixed_requests(max_tokens=16):
+    return [chat(text, max_tokens=max_tokens) for text in PROMPTS] + [counting(max_tokens), chat(LONG, max_tokens=max_tokens)]
+
+
+def texts(results):
+    return [results[i].texts for i in sorted(results)]
+
+
+def test_the_default_engine_is_llamacpp():
+    backend = make_backend("local", BackendOptions(batch_size=2, threads=1))
+    try:
+        assert backend.describe()["engine"] == "llamacpp"
+    finally:
+        backend.close()
+
+
+def test_llamacpp_text_does_not_depend_on_batch_size_threads_or_neighbours(engines):
+    backend = engines["llamacpp"]
+    requests = mixed_requests()
+    backend.options.batch_size = 1
+    alone = dict(backend.generate(requests))
+    backend.options.batch_size = 3
+    batched = dict(backend.generate(requests))
+    backend.options.batch_size = 4
+    reordered = dict(backend.generate(requests[::-1]))
+    assert texts(alone) == texts(batched)
+    assert [alone[i].texts for i in range(len(requests))] == [reordered[len(requests) - 1 - i].texts for i in range(len(requests))]
+    assert alone[len(requests) - 1].prompt_tokens > 512  # the long prompt took several prefill chunks
+    two_threads = make_backend("local", BackendOptions(batch_size=4, threads=2))
+    try:
+        assert texts(dict(two_threads.generate(requests))) == texts(alone)
+    finally:
+        two_threads.close()
+    assert all(g.completion_tokens[0] > 0 and g.finish_reasons[0] in ("stop", "length") for g in alone.values())
+
+
+def test_llamacpp_hands_each_completion_back_when_it_ends(engines):
+    settings = GenerationSettings(max_tokens=40, stop=(" 4,",))
+    long = Request(kind="generate", prompt="5, 6,", settings=settings)
+    short = Request(kind="generate", prompt="1, 2,", settings=settings)
+    engines["llamacpp"].options.batch_size = 4
+    results = list(engines["llamacpp"].generate([long, short]))
+    assert [index for index, _ in results] == [1, 0]
+    assert results[0][1].finish_reasons == ["stop"] and " 4," not in results[0][1].texts[0]
+    assert results[1][1].finish_reasons == ["length"] and results[1][1].completion_tokens == [40]
+
+
+def test_llamacpp_sampling_is_seeded_per_completion_whatever_the_batch(engines):
+    backend = engines["llamacpp"]
+    request = chat("Tell me a colour.", temperature=1.0, n=3, seed=7, max_tokens=8)
+    backend.options.batch_size = 4
+    first = dict(backend.generate([request, chat("Hi", temperature=1.0, seed=7, max_tokens=8)]))[0]
+    backend.options.batch_size = 1
+    again = dict(backend.generate([request]))[0]
+    assert len(first.texts) == 3 and len(first.completion_tokens) == 3
+    assert first.texts == again.texts
+    other_seed = dict(backend.generate([chat("Tell me a colour.", temperature=1.0, n=3, seed=8, max_tokens=8)]))[0]
+    assert other_seed.texts != first.texts
+
+
+def test_llamacpp_reports_an_over_long_prompt_and_serves_the_rest(engines):
+    backend = engines["llamacpp"]
+    too_long = Request(kind="generate", prompt="word " * 9000, settings=GenerationSettings(max_tokens=8))
+    results = dict(backend.generate([too_long, chat("Hi", max_tokens=8)]))
+    assert results[0].finish_reasons == ["error"] and "exceeds the model's context of 8192 tokens" in results[0].error
+    assert results[1].error is None and results[1].texts[0]
+
+
+def test_llamacpp_weights_can_be_the_shipped_q4_1_file():
+    backend = make_backend("local", BackendOptions(batch_size=2, threads=1, extra={"weights": "q4_1"}))
+    try:
+        (_, generation), = list(backend.generate([chat("Name a prime number.", max_tokens=8)]))
+        assert backend.describe()["dtype"] == "q4_1" and generation.texts[0] and generation.error is None
+    finally:
+        backend.close()

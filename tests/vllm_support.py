@@ -73,11 +73,12 @@ def small_run(tasks: list[str], model: str, out: Path, options: BackendOptions |
 
 
 def local_run(tasks: list[str], tmp_root: Path, **overrides: Any) -> RunOutcome:
-    """The `local` backend's run of these tasks, computed once per session."""
+    """The `local` backend's run of these tasks, computed once per session, on its fp32 CTranslate2
+    engine (.venv-vllm has no llama-cpp-python; prompt tokens and log-likelihoods do not depend on it)."""
     key = (*tasks, *(f"{k}={v}" for k, v in sorted(overrides.items())))
     if key not in _local_runs:
         out = tmp_root / ("local-" + "-".join(key).replace("=", "_"))
-        _local_runs[key] = small_run(tasks, "local", out, BackendOptions(device="cpu", threads=1), **overrides)
+        _local_runs[key] = small_run(tasks, "local", out, BackendOptions(device="cpu", threads=1, extra={"engine": "ctranslate2"}), **overrides)
     return _local_runs[key]
 
 

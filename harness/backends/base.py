@@ -42,7 +42,7 @@ ANSWER_OPTIONS = frozenset({
     "endpoint", "native_n", "max_tokens_param", "think_tags",  # openai
     "n_ctx", "n_gpu_layers", "n_batch",  # llamacpp (GPU offload and batch change the numerics)
     "chunk_size",  # lmeval and vllm (seeded engines draw per chunk)
-    "engine",  # local: ctranslate2 or transformers (same weights; sampling draws differ)
+    "engine", "weights",  # local: llamacpp (bf16 by default), ctranslate2 or transformers
     # vllm: parallel layout, context length, memory share (batch composition), CUDA graphs and
     # dtype all can change the numerics or what fits
     "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "max_model_len",
@@ -57,8 +57,8 @@ TRANSPORT_OPTIONS = frozenset({
 })
 _URL_CREDENTIALS = re.compile(r"//[^/@\s]*@")
 # Answer-changing defaults a spec implies when the option is not given, so that changing a default
-# moves the cache namespace: `local` answered on transformers before CTranslate2 became its engine.
-IMPLIED_OPTIONS: dict[str, dict[str, str]] = {"local": {"engine": "ctranslate2"}}
+# moves the cache namespace: `local` answered on transformers, then CTranslate2, before llama.cpp (bf16).
+IMPLIED_OPTIONS: dict[str, dict[str, str]] = {"local": {"engine": "llamacpp", "weights": "bf16"}}
 
 
 def answer_identity(model: str, options: BackendOptions) -> dict[str, Any]:

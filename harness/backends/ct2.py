@@ -23,11 +23,11 @@ import os
 import queue
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.backends.cpu_generation import finished_generation, free_cores, has_stop
 from harness.core.types import Generation, GenerationSettings
 
 _END = object()
@@ -98,7 +98,7 @@ class CT2Generator:
                 return False
             tokens[row].append(step.token_id)
             hit_eos = step.token_id in self.eos_ids
-            hit_stop = bool(stop) and not hit_eos and _has_stop(self.tokenizer.decode(tokens[row]), stop)
+            hit_stop = bool(stop) and not hit_eos and has_stop(self.tokenizer.decode(tokens[row]), stop)
             if hit_eos or hit_stop or step.is_last or len(tokens[row]) >= settings.max_tokens:
                 finished[row] = (tokens[row], hit_eos or hit_stop)
                 landed.put(row)
@@ -149,47 +149,7 @@ class CT2Generator:
                 yield prompt, self._generation(tokenized[prompt], ends, settings)
 
     def _generation(self, prompt: list[int], ends: list[Any], settings: GenerationSettings) -> Generation:
-        from harness.backends.hf import trim_at_stop
-
-        texts, reasons, counts = [], [], []
-        for row_tokens, ended in ends:
-            hit_eos = bool(row_tokens) and row_tokens[-1] in self.eos_ids
-            text = self.tokenizer.decode(row_tokens[:-1] if hit_eos else row_tokens, skip_special_tokens=True)
-            text, hit_stop = trim_at_stop(text, settings.stop)
-            texts.append(text)
-            reasons.append("stop" if hit_eos or hit_stop or ended else "length")
-            counts.append(len(row_tokens))
-        return Generation(texts=texts, finish_reasons=reasons, prompt_tokens=len(prompt), completion_tokens=counts)
-
-
-def free_cores() -> int:
-    """CPU threads to use when none were asked for: the cores other processes leave free right now,
-    at least one. Two threads on a 2-core box that is busy elsewhere are slower than one, often by
-    several times: every parallel step waits for the thread that lost its core."""
-    cores = os.cpu_count() or 1
-    return max(1, min(cores, round(cores - busy_cores())))
-
-
-def busy_cores(window_s: float = 0.25) -> float:
-    """How many cores are busy now: /proc/stat sampled over ``window_s`` (the 1-minute load average
-    lags, and would still count `make setup`'s own work just before `make bench`), else the load average."""
-    try:
-        first = _cpu_times()
-        time.sleep(window_s)
-        second = _cpu_times()
-    except (OSError, ValueError, IndexError):
-        try:
-            return os.getloadavg()[0]
-        except OSError:  # pragma: no cover - no load average on this platform
-            return 0.0
-    total = sum(second) - sum(first)
-    idle = (second[3] + second[4]) - (first[3] + first[4])  # idle + iowait
-    return (os.cpu_count() or 1) * (total - idle) / total if total > 0 else 0.0
-
-
-def _cpu_times() -> list[int]:
-    with open("/proc/stat") as stat:
-        return [int(field) for field in stat.readline().split()[1:8]]
+        return finished_generation(self.tokenizer, self.eos_ids, prompt, ends, settings)
 
 
 def length_batches(lengths: Sequence[int], size: int, max_spread: int) -> list[list[int]]:
@@ -204,7 +164,3 @@ def length_batches(lengths: Sequence[int], size: int, max_spread: int) -> list[l
         else:
             batches.append([index])
     return batches
-
-
-def _has_stop(text: str, stop: tuple[str, ...]) -> bool:
-    return any(s in text for s in stop)

