@@ -100,6 +100,7 @@ class LlamaCppBatchGenerator:
         self.lib = llama_cpp
         self.tokenizer = tokenizer
         self.eos_ids = sorted(eos_ids)
+        self.filler = self.eos_ids[0] if self.eos_ids else 0  # the throwaway token of idle rows
         self.threads = threads or free_cores()
         params = llama_cpp.llama_model_default_params()
         params.n_gpu_layers = 0
@@ -196,31 +197,26 @@ class LlamaCppBatchGenerator:
             for slot in range(rows):  # new prompts take the lowest free rows, prefilled one by one
                 if slots[slot] is None and waiting:
                     prompt, k = waiting.pop()
-                    row = _Row(prompt, k, position=len(tokenized[prompt]))
-                    if settings.temperature > 0:
-                        import numpy as np
-
-                        row.rng = np.random.default_rng(settings.seed + k)
-                    slots[slot] = row
+                    joining = slots[slot] = _Row(prompt, k, position=len(tokenized[prompt]), rng=_rng(settings, k))
                     last = self._prefill(context, memory, slot, tokenized[prompt])
-                    yield from take(slot, row, last)
+                    yield from take(slot, joining, last)
             busy = [slot for slot in range(rows) if slots[slot] is not None]
             if not busy:
                 continue
             step = max(2, busy[-1] + 1)
             for slot in range(step):
-                row = slots[slot]
-                if row is None:  # a throwaway token keeps the step one micro-batch of >= 2 rows
+                current = slots[slot]
+                if current is None:  # a throwaway token keeps the step one micro-batch of >= 2 rows
                     self.lib.llama_memory_seq_rm(memory, slot, -1, -1)
-                    self._put(slot, self.eos_ids[0], 0, slot, True)
+                    self._put(slot, self.filler, 0, slot, True)
                 else:
-                    self._put(slot, row.tokens[-1], row.position, slot, True)
-                    row.position += 1
+                    self._put(slot, current.tokens[-1], current.position, slot, True)
+                    current.position += 1
             self._decode(context, step)
             for slot in busy:
-                row = slots[slot]
-                assert row is not None
-                yield from take(slot, row, slot)
+                decoding = slots[slot]
+                assert decoding is not None
+                yield from take(slot, decoding, slot)
 
     def _put(self, i: int, token: int, position: int, sequence: int, logits: bool) -> None:
         batch = self.batch
@@ -255,6 +251,15 @@ class LlamaCppBatchGenerator:
         if rng is None:
             return int(logits.argmax())
         return sample(logits, settings.temperature, settings.top_p, rng)
+
+
+def _rng(settings: GenerationSettings, k: int) -> Any:
+    """The random generator of completion ``k`` when sampling (None: greedy)."""
+    if settings.temperature <= 0:
+        return None
+    import numpy as np
+
+    return np.random.default_rng(settings.seed + k)
 
 
 def sample(logits: Any, temperature: float, top_p: float, rng: Any) -> int:
