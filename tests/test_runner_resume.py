@@ -1,7 +1,9 @@
 """Resume: an interrupted run re-run with the same spec asks only for the missing samples and
 ends with exactly the metrics of an uninterrupted run; results never depend on batch order."""
 
+import dataclasses
 import json
+import time
 
 import pytest
 
@@ -100,3 +102,23 @@ def test_resumed_run_says_what_is_cached_before_the_first_request(tmp_path):
     run(spec(tmp_path, out="fresh", cache_path=str(tmp_path / "fresh.sqlite")),
         backend_factory=lambda m, o: FakeCountdownBackend(), notify=events.append)
     assert events == []  # a fresh run resumes nothing
+
+
+def test_a_slow_model_load_is_announced_and_a_fast_one_is_not(tmp_path, monkeypatch):
+    from harness.pipeline import runner
+
+    monkeypatch.setattr(runner, "LOADING_NOTICE_S", 0.05)
+    events: list[str] = []
+
+    def slow(model, options):
+        time.sleep(0.5)
+        return FakeCountdownBackend()
+
+    run(dataclasses.replace(spec(tmp_path, out="slow", cache_path=str(tmp_path / "slow.sqlite")), progress=True),
+        backend_factory=slow, notify=events.append)
+    assert events[:1] == ["loading local ..."]
+    events.clear()
+    monkeypatch.setattr(runner, "LOADING_NOTICE_S", 5.0)
+    run(dataclasses.replace(spec(tmp_path, out="fast", cache_path=str(tmp_path / "fast.sqlite")), progress=True),
+        backend_factory=lambda m, o: FakeCountdownBackend(), notify=events.append)
+    assert events == []

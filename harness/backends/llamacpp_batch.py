@@ -167,7 +167,8 @@ class LlamaCppBatchGenerator:
                 waiting.extend((index, k) for k in range(settings.n))
         if not waiting:
             return
-        rows = max(2, min(batch_size, len(waiting)))
+        # llama.cpp holds at most llama_max_parallel_sequences() rows (256), a step at most CHUNK tokens
+        rows = max(2, min(batch_size, len(waiting), CHUNK, self.lib.llama_max_parallel_sequences()))
         longest = max(len(tokenized[i]) for i, _ in waiting) + settings.max_tokens
         context = self._context_for(rows, min(self.n_ctx_train, -(-longest // _CONTEXT_STEP) * _CONTEXT_STEP))
         memory = self.lib.llama_get_memory(context)

@@ -15,6 +15,7 @@ key or a bad option leaves nothing behind, and a second run into the same folder
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.scoring import score_result
 from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions
 from harness.report.tables import task_rows
+
+LOADING_NOTICE_S = 2.0  # a model load longer than this is announced
 
 __all__ = ["GenerationOverrides", "RunSpec", "RunOutcome", "run", "sample_line", "failure_summary"]
 
@@ -71,6 +74,22 @@ def sample_line(task: Task, sample: Sample, request: Request, result: Any, recor
     return line
 
 
+def load_backend(session: ModelSession, spec: RunSpec, notify: Callable[[str], None] | None) -> None:
+    """Load the model now; when that takes more than LOADING_NOTICE_S (a busy box, a first use), say
+    so, so the screen is never silent before the first progress bar. A model that fails at once
+    (a missing folder) still fails with its one line."""
+    timer = None
+    if notify and spec.progress:
+        timer = threading.Timer(LOADING_NOTICE_S, notify, args=(f"loading {spec.model} ...",))
+        timer.daemon = True
+        timer.start()
+    try:
+        session.backend.get()
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
 def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend,
         notify: Callable[[str], None] | None = None) -> RunOutcome:
     """``notify`` gets one-line status messages for the user (the CLI prints them on stderr)."""
@@ -87,7 +106,7 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
         try:
             lookups = [session.look_up(item.requests) for item in planned]
             if any(lookup.missing for lookup in lookups):
-                session.backend.get()  # a missing key or an unloadable model fails here, before any folder exists
+                load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
             line = resume_line(lookups)
             if line and notify:
