@@ -5,7 +5,7 @@ log-likelihoods) in the user cache directory (HARNESS_CACHE_DIR, else ~/.cache/r
 Engines for generation (``--backend-option engine=...``), all behind the same tokenizer and chat template:
   llamacpp (default)  llama.cpp with continuous batching (harness/backends/llamacpp_batch.py), on the
                       GGUF's weights in ``--backend-option weights=bf16`` (default; f32, f16, or q4_1 =
-                      the file as shipped): 3x the tokens per second of transformers on a 2-core CPU,
+                      the file as shipped): ~4x the tokens per second of transformers on a 2-core CPU,
                       texts independent of batch size and threads; needs llama-cpp-python (make setup).
   ctranslate2         CTranslate2 on the fp32 weights (harness/backends/ct2.py): greedy text equal to
                       transformers' on every bench prompt, ~1.8x its speed.
