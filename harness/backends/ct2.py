@@ -1,4 +1,4 @@
-"""Generation on CTranslate2 for a transformers causal LM: the engine behind the default `local` model.
+"""Generation on CTranslate2 for a transformers causal LM: the `local` model's fp32 engine (engine=ctranslate2).
 
 Why: on a 2-core CPU, transformers' `generate` spends most of each step in Python and framework
 overhead for a model as small as SmolLM2-135M; CTranslate2 runs the same fp32 weights in C++ and

@@ -30,6 +30,7 @@ from harness.core.errors import HarnessError
 from harness.core.types import Generation, LoglikelihoodResult, Request
 
 ENGINES = ("llamacpp", "ctranslate2", "transformers")
+DEFAULT_ENGINE = "llamacpp"
 DEFAULT_WEIGHTS = "bf16"
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -101,11 +102,11 @@ class LocalBackend(HFBackend):
         self.options = options
         self.name = f"local:{MODEL_NAME}"
         extra = options.extra or {}
-        self.engine = str(extra.get("engine") or "llamacpp").strip().lower()
+        self.engine = str(extra.get("engine") or DEFAULT_ENGINE).strip().lower()
         if self.engine not in ENGINES:
             raise HarnessError(f"backend option engine must be one of {', '.join(ENGINES)}; got '{self.engine}'")
         self.weights = str(extra.get("weights") or DEFAULT_WEIGHTS).strip().lower()
-        self._check_weights("weights" in extra)
+        self._check_engine_options("weights" in extra)
         self._folder = str(converted_model_dir())
         self._engine: Any = None
         if self.engine == "transformers":
@@ -131,12 +132,12 @@ class LocalBackend(HFBackend):
         torch.set_num_threads(self._engine.threads)
         self.device = "cpu"
 
-    def _check_weights(self, given: bool) -> None:
+    def _check_engine_options(self, weights_given: bool) -> None:
         from harness.backends.llamacpp_batch import WEIGHTS
 
         if self.weights not in WEIGHTS:
             raise HarnessError(f"backend option weights must be one of {', '.join(WEIGHTS)}; got '{self.weights}'")
-        if given and self.engine != "llamacpp":
+        if weights_given and self.engine != "llamacpp":
             raise HarnessError(f"backend option weights applies to engine=llamacpp only (engine={self.engine} runs fp32)")
         if self.engine == "llamacpp" and importlib.util.find_spec("llama_cpp") is None:
             raise HarnessError("the default local engine needs llama-cpp-python, which is not installed: run 'make setup'"
