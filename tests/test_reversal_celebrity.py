@@ -9,7 +9,7 @@ import pytest
 
 from harness.core.errors import HarnessError
 from harness.core.registry import get_task
-from harness.core.types import Loglikelihood, ScoredSample
+from harness.core.types import Loglikelihood, ScoredSample, Verdict
 from tasks.reversal.celebrity_data import load_celebrity_pairs
 from tasks.reversal.celebrity_prompts import CHAT_SYSTEM_PROMPT, celebrity_base_prompt
 from tasks.reversal.celebrity_scoring import aggregate_celebrity
@@ -123,7 +123,10 @@ def test_base_scorer_is_probability_of_gold(fixture_samples):
 
 
 def _record(sample, score):
-    return ScoredSample(sample=sample, verdicts=[], scores={"score": score})
+    """A chat-protocol sample: 10 sampled answers, ``score`` of them right (the per-sample share)."""
+    right = round(score * 10)
+    verdicts = [Verdict("x", {"score": float(i < right)}) for i in range(10)]
+    return ScoredSample(sample=sample, verdicts=verdicts, scores={"score": score})
 
 
 def test_aggregate_pairs_forward_and_reverse(chat_task, fixture_samples):

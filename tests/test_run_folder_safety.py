@@ -14,7 +14,7 @@ from harness.core.errors import HarnessError
 from harness.core.jsontext import dumps, original_bytes
 from harness.core.types import Generation
 from harness.pipeline.cache import ResponseCache
-from harness.pipeline.run_lock import RunFolderLock
+from harness.core.run_lock import RunFolderLock
 from harness.pipeline.runner import RunSpec, run
 from harness.report.leaderboard import find_run_dirs
 from harness.report.run_folder import check_run_folder, read_metrics

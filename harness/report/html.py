@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from harness.pipeline.data import iter_jsonl
+from harness.core.data import iter_jsonl
 from harness.report.outcomes import OUTCOMES, RIGHT_AT
 from harness.report.run_summary import run_facts, task_settings
 from harness.report.sample_data import build_sample_data, encode_blob

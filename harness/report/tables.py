@@ -23,8 +23,7 @@ def task_rows(task: Task, records: Sequence[ScoredSample]) -> list[dict[str, Any
     """The task's row and its group rows, each {'task', 'n', 'primary_metric', 'metrics', ...}."""
     ok = [r for r in records if r.error is None]
     primary = task.primary_metric
-    free = task.family.unbounded_metrics
-    main_metrics = summarize(ok, unbounded=free)
+    main_metrics = summarize(ok, task.metric)
     main_metrics.update(sampling_metrics(ok, primary))
     extra_groups: dict[str, dict[str, MetricValue]] = {}
     if task.family.aggregate is not None and ok:
@@ -50,11 +49,17 @@ def task_rows(task: Task, records: Sequence[ScoredSample]) -> list[dict[str, Any
             by_value = group_records(records, value_of)
             for value in sorted(by_value, key=_natural):
                 members = by_value[value]
-                metrics = summarize([r for r in members if r.error is None], unbounded=free)
+                metrics = summarize([r for r in members if r.error is None], task.metric)
                 rows.append(_row(task.name, f"{key}={value}", primary, metrics, members))
     for label, metrics in extra_groups.items():
         rows.append(_row(task.name, label, primary, metrics, None))
     return rows
+
+
+def metric_info(task: Task, rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The declarations of every metric in the task's rows, for metrics.json and the report."""
+    names = dict.fromkeys(name for row in rows if row["task"] == task.name for name in row["metrics"])
+    return {name: task.metric(name).to_json() for name in names}
 
 
 def _natural(text: str) -> tuple:

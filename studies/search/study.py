@@ -39,7 +39,7 @@ from harness.parsing.traces import count_behaviours, first_correct_position, tok
 from harness.pipeline.execute import ModelSession
 from harness.pipeline.plan import RunSpec, backend_cache_name
 from harness.pipeline.samples import select_samples
-from harness.report.run_folder import command_line, git_commit, package_versions, slug, write_json, write_samples
+from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
 from studies.search.points import (
     PARALLEL,
     SEQUENTIAL,
