@@ -44,11 +44,21 @@ _PUBLIC = {
     # records
     "Request": "harness.core.types", "GenerationSettings": "harness.core.types", "Generation": "harness.core.types",
     "Loglikelihood": "harness.core.types", "LoglikelihoodResult": "harness.core.types", "Verdict": "harness.core.types",
-    "ScoredSample": "harness.core.types", "HarnessError": "harness.core.errors",
+    "ScoredSample": "harness.core.types", "Sample": "harness.core.types", "HarnessError": "harness.core.errors",
 }
 _RENAMED = {"register_family": "register", "load_samples": "select_samples"}
 
-__all__ = ["__version__", *_PUBLIC]
+__all__ = [  # the public API (a literal list, so linters and editors see it)
+    "__version__", "Ask", "Backend", "BackendOptions", "Family", "Generation", "GenerationSettings", "HarnessError",
+    "Loglikelihood", "LoglikelihoodResult", "Metric", "MetricValue", "ModelSession", "Request", "Results", "Sample",
+    "ScoredSample", "Strategy", "StrategyContext", "StrategyOutcome", "Task", "Verdict", "binary", "bounded",
+    "evaluate", "fraction", "get_strategy", "get_task", "include_plugins", "list_strategies", "list_tasks",
+    "load_run", "load_samples", "mean_with_ci", "open_session", "pass_at_k", "register_backend", "register_family",
+    "register_strategy", "run_strategy", "sampling_metrics", "score", "statistic", "unbounded", "wilson_interval",
+]
+
+
+assert set(__all__) == {"__version__", *_PUBLIC}
 
 
 def __getattr__(name: str) -> Any:
@@ -78,6 +88,7 @@ if TYPE_CHECKING:  # static types for editors and mypy; at run time names load o
         Loglikelihood,
         LoglikelihoodResult,
         Request,
+        Sample,
         ScoredSample,
         Verdict,
     )

@@ -105,6 +105,7 @@ class Task:
     name: str
     family: Family
     config: Any
+    extra_metrics: tuple[Metric, ...] = ()  # declared by what the run adds (a strategy's own numbers)
 
     @property
     def primary_metric(self) -> str:
@@ -116,7 +117,8 @@ class Task:
     def metric(self, name: str) -> Metric:
         """The declaration of one of this task's metrics: the family's (under this configuration),
         else the engine's (pass@k, best-of-n, maj@n, chance), else an 'undeclared' bounded reading."""
-        return find_metric(name, self.family.declared_metrics(self.config), ENGINE_METRICS) or undeclared(name)
+        return (find_metric(name, self.family.declared_metrics(self.config), self.extra_metrics, ENGINE_METRICS)
+                or undeclared(name))
 
 
 _FAMILIES: dict[str, Family] = {}

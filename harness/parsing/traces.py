@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-
+from collections.abc import Callable, Mapping, Sequence
 
 _I = re.IGNORECASE
 _WE = r"\b(?:let me|let's|let us|i'll|i will|i should|we should|we'll|we can|i can|now)"

@@ -14,11 +14,11 @@ from typing import Any
 
 from harness.backends.base import BackendOptions, answer_identity
 from harness.core.errors import HarnessError
+from harness.core.files import slug
 from harness.core.registry import Task, get_task
 from harness.core.types import Request, Sample
 from harness.pipeline.samples import select_samples
 from harness.strategies.types import Strategy
-from harness.core.files import slug
 
 
 @dataclass
@@ -85,6 +85,8 @@ def expand_task_names(names: Sequence[str]) -> list[str]:
 def plan_task(task: Task, spec: RunSpec) -> PlannedTask:
     """The samples of one task (seeded) and their requests, with the CLI's generation overrides."""
     strategy, options = task_strategy(task, spec)
+    if strategy is not None and strategy.metrics:
+        task = dataclasses.replace(task, extra_metrics=strategy.metrics)
     samples = select_samples(task, seed=spec.seed, limit=spec.limit, data=spec.data)
     requests = [spec.overrides.apply(task.family.build_request(task.config, s), spec.seed) for s in samples]
     return PlannedTask(task=task, samples=samples, requests=requests, strategy=strategy, strategy_options=options)

@@ -8,15 +8,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import HarnessError, counted
-from harness.core.registry import get_task
-from harness.core.types import Generation
 from harness.core.data import iter_jsonl
+from harness.core.errors import HarnessError, counted
+from harness.core.files import command_line, git_commit, package_versions, slug
+from harness.core.registry import get_task
 from harness.core.run_lock import RunFolderLock
+from harness.core.types import Generation
 from harness.pipeline.runner import sample_line
 from harness.pipeline.samples import select_samples
 from harness.pipeline.scoring import score_result
-from harness.core.files import command_line, git_commit, package_versions, slug
 from harness.report.run_folder import commit_run_folder
 from harness.report.tables import metric_info, task_rows
 

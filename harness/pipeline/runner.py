@@ -25,13 +25,13 @@ from typing import Any
 
 from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
 from harness.backends.base import Backend
+from harness.core.files import command_line, git_commit, package_versions
 from harness.core.registry import Task, config_as_dict
+from harness.core.run_lock import RunFolderLock
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
 from harness.pipeline.execute import ModelSession, resume_line
 from harness.pipeline.plan import GenerationOverrides, PlannedTask, RunSpec, default_run_id, plan_tasks
-from harness.core.run_lock import RunFolderLock
 from harness.pipeline.scoring import score_result, score_strategy_record
-from harness.core.files import command_line, git_commit, package_versions
 from harness.report.run_folder import commit_run_folder
 from harness.report.tables import metric_info as task_metric_info
 from harness.report.tables import task_rows
@@ -131,11 +131,12 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     lock = RunFolderLock(run_dir)
     with ModelSession(spec, backend_factory) as session:
         try:
-            lookups = [session.look_up(item.requests) for item in planned]
-            if any(lookup.missing for lookup in lookups):
+            # a strategy's requests are known only as it runs: its model loads on its first uncached one
+            lookups = [session.look_up(item.requests) if item.strategy is None else None for item in planned]
+            if any(lookup.missing for lookup in lookups if lookup is not None):
                 load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
-            line = resume_line(lookups)
+            line = resume_line([lookup for lookup in lookups if lookup is not None])
             if line and notify:
                 notify(line)  # before the first request: the user knows a resume is a resume
             for item, lookup in zip(planned, lookups):

@@ -22,7 +22,7 @@ from harness.pipeline.plan import RunSpec
 def open_session(model: str = "local", *, base_url: str | Sequence[str] | None = None,
                  backend_options: Mapping[str, Any] | BackendOptions | None = None,
                  results_dir: str | Path | None = None, cache: str | Path | None = None, progress: bool = True,
-                 backend_factory: Callable[[str, BackendOptions], Backend] = make_backend) -> ModelSession:
+                 backend_factory: Callable[[str, BackendOptions], Backend] | None = None) -> ModelSession:
     """A ModelSession on ``model``: ``ask(requests, label)`` returns a result per request (cached or
     asked); close it (or use ``with``). The model loads on the first request the cache cannot answer.
     ``backend_options`` as for ``harness.evaluate`` (or a BackendOptions)."""
@@ -34,4 +34,4 @@ def open_session(model: str = "local", *, base_url: str | Sequence[str] | None =
     spec = RunSpec(tasks=[], model=model, backend_options=options,
                    results_dir=str(results_dir) if results_dir is not None else default_results_dir(),
                    cache_path=str(cache) if cache is not None else None, progress=progress)
-    return ModelSession(spec, backend_factory)
+    return ModelSession(spec, backend_factory or make_backend)

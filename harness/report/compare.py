@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import HarnessError
 from harness.core.data import iter_jsonl
+from harness.core.errors import HarnessError
 from harness.core.metric_spec import Metric, undeclared
 from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
 from harness.report.outcomes import sample_outcome

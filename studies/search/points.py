@@ -22,10 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.core.types import Sample, ScoredSample, Verdict
-from harness.parsing.traces import BEHAVIOURS
-from harness.report.behaviours import summarize_behaviours
-from harness.report.metrics import MetricValue, mean_with_ci, sampling_metrics
+from harness import MetricValue, Sample, ScoredSample, Verdict, mean_with_ci, sampling_metrics
+from harness.study import BEHAVIOURS, summarize_behaviours
 
 SEQUENTIAL, PARALLEL = "sequential", "parallel"
 

@@ -9,8 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.report.html import page, rows_table
-from harness.report.run_summary import run_facts
+from harness.study import page, rows_table, run_facts
 from studies.search.plots import figure_to_svg
 
 POINT_METRICS = ("accuracy", "tokens", "ever_correct", "first_correct_tokens")

@@ -4,8 +4,8 @@ said "yes" (a model stuck on one answer sits at 50% on balanced data) and the ch
 
 from __future__ import annotations
 
-from harness.core.types import Sample, ScoredSample, Verdict
 from harness.core.metric_spec import binary
+from harness.core.types import Sample, ScoredSample, Verdict
 from harness.report.metrics import MetricValue, item_kind, mean_with_ci
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.strategies import extract_yes_no

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
 from harness.core.metric_spec import find_metric
+from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
 from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
 from tasks.reversal.celebrity_config import CelebrityConfig
 from tasks.reversal.matching import is_celebrity_answer_correct, parse_celebrity_response

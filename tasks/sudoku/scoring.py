@@ -9,7 +9,6 @@ from tasks.sudoku.extraction import extract_sudoku_grid
 from tasks.sudoku.solver import SudokuShape
 from tasks.sudoku.verifier import cell_accuracy, is_valid_solution
 
-
 SUDOKU_METRICS = (
     binary("solved", "the grid is complete, every row, column and box holds 1..side once, and every clue is kept"),
     fraction("cell_accuracy", "share of the puzzle's empty cells filled with the gold value"),
