@@ -315,3 +315,21 @@ def test_studies_use_only_the_public_api():
             wrong += [f"{path.relative_to(REPO)} imports {name}" for name in names
                       if name.split(".")[0] == "harness" and name not in ("harness", "harness.study")]
     assert not wrong, wrong
+
+
+@pytest.mark.model
+def test_the_readme_python_example_runs_as_written(tmp_path):
+    """The README's Python example, as a user would paste it, on the embedded model."""
+    import os
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## From Python"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    script = tmp_path / "example.py"
+    script.write_text(code, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "HARNESS_RESULTS_DIR": str(tmp_path / "results")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "accuracy" in done.stdout and "wilson" in done.stdout
+    assert any((tmp_path / "results").glob("countdown-3__local__*/metrics.json"))

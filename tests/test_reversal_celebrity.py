@@ -107,11 +107,11 @@ def test_base_prompt_layout():
 def test_chat_scorer(chat_task, fixture_samples):
     reverse = fixture_samples[1]  # gold "Nora Quillfeather"
     score = lambda text: chat_task.family.score(chat_task.config, reverse, text)
-    assert score("Nora Quillfeather").scores == {"score": 1.0}
+    assert score("Nora Quillfeather").scores.items() >= {"score": 1.0}.items()
     assert score("Nora Quillfeather").answer == "Nora Quillfeather"
-    assert score("Bram Quillfeather").scores == {"score": 0.0}
+    assert score("Bram Quillfeather").scores.items() >= {"score": 0.0}.items()
     unknown = score("I don't know.")
-    assert unknown.answer is None and unknown.scores == {"score": 0.0}
+    assert unknown.answer is None and unknown.scores.items() >= {"score": 0.0}.items()
     assert score("x" * 1_000_000).answer is None
 
 

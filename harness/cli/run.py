@@ -36,7 +36,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 130
     for name, reason in outcome.skipped.items():
         print(f"skipped {name}: {reason}", file=sys.stderr)
-    print(format_table(outcome.rows))
+    print(format_table(outcome.rows, info=outcome.metric_info))
     print(f"\nrun folder: {outcome.run_dir}  (requests: {outcome.cache_hits} from cache, {outcome.backend_calls} to the model)")
     failures = failure_summary(outcome.records)
     for line in failures:

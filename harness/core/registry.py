@@ -57,6 +57,9 @@ class Family:
     plots         (rows, sample_lines) -> list[harness.report.plots.Plot]: the figures the family's paper
                   shows, built from the metrics rows (metrics.json, MetricValue inside) and samples.jsonl
                   lines of this family's tasks in one run; drawn into report.html
+    canonical_answer (cfg, sample, answer) -> JSON-able: the form of an extracted answer that votes
+                  compare (maj@k, self-consistency): two answers with one canonical form are one
+                  answer (Countdown: "(1+2)*3" and "(1 + 2) * 3"); default: the answer as extracted
     default_strategy (cfg) -> str | None: the strategy a configuration answers with (a registered
                   name, e.g. one the family registers for a mode whose samples need several requests);
                   None = one request per sample. `--strategy` overrides it.
@@ -86,6 +89,7 @@ class Family:
     gold: Callable[[Sample], Any] | None = None
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
     default_strategy: Callable[[Any], str | None] | None = None
+    canonical_answer: Callable[[Any, Sample, Any], Any] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -113,6 +117,12 @@ class Task:
         if self.family.primary_metric_for is not None:
             return self.family.primary_metric_for(self.config)
         return self.family.primary_metric
+
+    def canonical_answer(self, sample: Sample, answer: Any) -> Any:
+        """The form of an extracted answer that votes compare (the family's hook, else the answer)."""
+        if answer is None or self.family.canonical_answer is None:
+            return answer
+        return self.family.canonical_answer(self.config, sample, answer)
 
     def metric(self, name: str) -> Metric:
         """The declaration of one of this task's metrics: the family's (under this configuration),

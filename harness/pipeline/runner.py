@@ -49,6 +49,7 @@ class RunOutcome:
     backend_calls: int
     cache_hits: int
     skipped: dict[str, str]
+    metric_info: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def sample_line(task: Task, sample: Sample, request: Request, result: Any, record: ScoredSample) -> dict[str, Any]:
@@ -161,7 +162,7 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
             try_write_report(run_dir)  # a view of the committed files, rebuilt from them when missing
         finally:
             lock.release()
-    return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
+    return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped, metric_info)
 
 
 def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> list[str]:

@@ -51,10 +51,11 @@ def try_write_report(run_dir: Path | str) -> Path | None:
 
 
 def render_report(run_dir: Path) -> str:
-    from harness.report.run_folder import read_manifest, read_metrics
+    from harness.report.run_folder import read_manifest, read_metric_info, read_metrics
 
     manifest = read_manifest(run_dir)
     rows = read_metrics(run_dir)
+    info = read_metric_info(run_dir)
     samples_path = run_dir / "samples.jsonl"
     lines = list(iter_jsonl(samples_path)) if samples_path.is_file() else []
     families = _families_of(manifest, rows)
@@ -68,7 +69,7 @@ def render_report(run_dir: Path) -> str:
     )
     body = "\n".join([
         header_html(run_dir, manifest, rows),
-        metrics_html(rows, manifest),
+        metrics_html(rows, manifest, info),
         plots_html(rows, lines, families),
         browser_html(),
     ])
@@ -235,7 +236,19 @@ def metric_cell(row_label: str, name: str, metric: Any) -> str:
             f'<span class="val">{format_value(metric.value)}</span>{ci}{_ci_bar(metric)}</td>')
 
 
-def metrics_html(rows: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any]) -> str:
+def metric_heading(name: str, primary: str, declared: Any) -> str:
+    """A metric's column heading: its name, an arrow for its better side, its declaration as a tooltip."""
+    arrow, title = "", ""
+    if declared is not None:
+        arrow = {True: " \u2191", False: " \u2193"}.get(declared.higher_is_better, "")
+        better = {True: "higher is better", False: "lower is better"}.get(declared.higher_is_better, "no better side")
+        title = f' title="{html.escape(f"{declared.description} ({declared.kind}; {better})")}"'
+    return f'<th class="{"primary" if name == primary else ""}"{title}>{html.escape(name)}{arrow}</th>'
+
+
+def metrics_html(rows: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any],
+                 info: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """The metrics tables; ``info`` ({task: {metric: Metric}}) gives each heading its direction and meaning."""
     from harness.report.tables import row_label
 
     parts = ['<section id="metrics"><h2>Metrics <small>95% confidence intervals drawn as bars; '
@@ -244,7 +257,8 @@ def metrics_html(rows: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any])
         task_rows = [r for r in rows if r["task"] == task]
         names = _ordered_metrics(task_rows)
         primary = task_rows[0]["primary_metric"]
-        head = "".join(f'<th class="{"primary" if n == primary else ""}">{html.escape(n)}</th>' for n in names)
+        declared = (info or {}).get(task, {})
+        head = "".join(metric_heading(n, primary, declared.get(n)) for n in names)
         head += "".join(f"<th>{label}</th>" for _, label in ENGINE_COUNTS)
         body = []
         for row in task_rows:

@@ -11,6 +11,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from harness.core.metric_spec import Metric, MetricKind
 from harness.core.types import ScoredSample
@@ -90,11 +91,14 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - prod
 
 
-def majority_answer_score(records_verdicts, metric: str, k: int | None = None) -> float:
+def majority_answer_score(records_verdicts, metric: str, k: int | None = None,
+                          canonical: Callable[[Any], Any] | None = None) -> float:
     """maj@k for one sample: the score of the most common parseable answer among the first k
-    completions (ties broken by first appearance, so the result never depends on ordering luck)."""
+    completions (ties broken by first appearance). ``canonical`` maps an extracted answer to the form
+    votes compare (the family's canonical_answer hook); default the answer itself."""
     verdicts = list(records_verdicts)[: k or None]
-    keyed = [(json.dumps(v.answer, sort_keys=True, default=str), v) for v in verdicts if v.answer is not None]
+    form = canonical or (lambda answer: answer)
+    keyed = [(json.dumps(form(v.answer), sort_keys=True, default=str), v) for v in verdicts if v.answer is not None]
     if not keyed:
         return 0.0
     counts = Counter(key for key, _ in keyed)
@@ -135,7 +139,8 @@ def group_records(
     return dict(groups)
 
 
-def sampling_metrics(records: Sequence[ScoredSample], metric: str) -> dict[str, MetricValue]:
+def sampling_metrics(records: Sequence[ScoredSample], metric: str,
+                     canonical: Callable[[ScoredSample, Any], Any] | None = None) -> dict[str, MetricValue]:
     """pass@k for k in 1,2,4,.. up to n, best-of-n (any completion verifies) and maj@n, when
     every sample has the same n > 1 completions. The primary metric must be 0/1 per completion."""
     sizes = {len(r.verdicts) for r in records if r.error is None}
@@ -155,5 +160,12 @@ def sampling_metrics(records: Sequence[ScoredSample], metric: str) -> dict[str, 
         )
         k *= 2
     out[f"best_of_{n}"] = mean_with_ci([float(any(v.scores[metric] == 1.0 for v in r.verdicts)) for r in ok], "binary")
-    out[f"maj@{n}"] = mean_with_ci([majority_answer_score(r.verdicts, metric) for r in ok], "binary")
+    out[f"maj@{n}"] = mean_with_ci([majority_answer_score(r.verdicts, metric, canonical=_for_record(canonical, r))
+                                    for r in ok], "binary")
     return out
+
+
+def _for_record(canonical: Callable[[ScoredSample, Any], Any] | None, record: ScoredSample) -> Callable[[Any], Any] | None:
+    if canonical is None:
+        return None
+    return lambda answer: canonical(record, answer)

@@ -23,6 +23,9 @@ from harness.core.metric_spec import Metric
 from harness.report.tables import rows_from_json, rows_to_json, write_csv
 
 COMMITTED_FILES = ("samples.jsonl", "metrics.json", "metrics.csv")  # hashed in manifest.json["files"]
+# manifest.json["format_version"] (docs/run-folder.md): 2 = metrics.json carries "metric_info" and sample
+# lines of strategy runs carry "strategy"/"trace"; folders without the field are version 1 (still read)
+RUN_FOLDER_FORMAT = 2
 
 
 def write_metrics(run_dir: Path, rows: list[dict[str, Any]], metric_info: dict[str, dict[str, Any]] | None = None) -> None:
@@ -47,7 +50,7 @@ def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dic
     write_samples(run_dir / "samples.jsonl", lines)
     write_metrics(run_dir, rows, metric_info)
     files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
-    write_json(run_dir / "manifest.json", {**manifest, "files": files})
+    write_json(run_dir / "manifest.json", {**manifest, "format_version": RUN_FOLDER_FORMAT, "files": files})
 
 
 def check_run_folder(run_dir: Path) -> None:
