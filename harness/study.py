@@ -8,7 +8,9 @@ command line   did_you_mean, add_model_options, add_task_options, add_generation
 study folder   write_json, write_samples (atomic), slug (a folder-safe id), provenance() (command,
                versions, git commit), model_identity (the cache namespace of a model and its options)
 traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours
-reports        page, rows_table (report.html building blocks), run_facts
+reports        render (a Jinja2 template with autoescaping, from the engine's templates or a study's own
+               folder), markup (trusted HTML such as an SVG figure), visible_bidi, write_page (atomic),
+               run_facts
 tasks          families, config_as_dict, embedded_model_dir (the embedded SmolLM2 as a transformers folder)
 """
 
@@ -32,8 +34,9 @@ from harness.core.files import command_line, git_commit, package_versions, slug,
 from harness.core.registry import config_as_dict, families
 from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
 from harness.report.behaviours import summarize_behaviours
-from harness.report.html import page, rows_table
+from harness.report.html import write_page
 from harness.report.run_summary import run_facts
+from harness.report.templating import markup, render, visible_bidi
 
 
 def provenance() -> dict[str, Any]:
@@ -59,5 +62,5 @@ def embedded_model_dir() -> Path:
 __all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "did_you_mean", "add_model_options", "add_output_options",
            "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
            "embedded_model_dir", "families", "first_correct_position", "git_commit", "model_identity", "package_versions",
-           "page", "parse_settings", "provenance", "rows_table", "run_facts", "slug", "summarize_behaviours",
+           "markup", "parse_settings", "provenance", "render", "run_facts", "visible_bidi", "write_page", "slug", "summarize_behaviours",
            "tokens_at_position", "write_json", "write_samples"]
