@@ -10,8 +10,11 @@ study folder   write_json, write_samples (atomic), slug (a folder-safe id), prov
 traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours
 reports        render (a Jinja2 template with autoescaping, from the engine's templates or a study's own
                folder), markup (trusted HTML such as an SVG figure), visible_bidi, write_page (atomic),
-               run_facts
-tasks          families, config_as_dict, embedded_model_dir (the embedded SmolLM2 as a transformers folder)
+               run_facts, figure_svg / save_figure_png (a matplotlib figure inline in a page, or as a PNG)
+tasks          families, config_as_dict, settings_for (the --set values a task has, when a command runs
+               several), embedded_model_dir (the embedded SmolLM2 as a transformers folder)
+strategies     MissingCapability: what a strategy's run raises when the model cannot do what it needs
+               (a study that runs several catches it, skips that one and says why)
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ from harness.cli.options import (
     parse_settings,
 )
 from harness.cli.options import backend_options as backend_options_from_args
-from harness.core.errors import did_you_mean
+from harness.core.errors import MissingCapability, did_you_mean
 from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
 from harness.core.registry import config_as_dict, families
 from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
+from harness.pipeline.plan import settings_for
 from harness.report.behaviours import summarize_behaviours
 from harness.report.html import write_page
 from harness.report.run_summary import run_facts
@@ -52,6 +56,38 @@ def model_identity(model: str, backend_options: Any = None) -> str:
     return json.dumps(answer_identity(model, backend_options or BackendOptions()), sort_keys=True)
 
 
+def figure_svg(figure: Any) -> str:
+    """A matplotlib figure as an inline <svg> element for a report page (real text, no XML prolog,
+    no date, fixed hash salt: the same figure gives the same bytes), then closed."""
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.tight_layout()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "reasoning-harness"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(figure)
+    text = buffer.getvalue()
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+def save_figure_png(figure: Any, path: Path) -> Path:
+    """Write a matplotlib figure as a PNG, atomically (a temp name, then a rename), and close it."""
+    import os
+
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.png")
+    figure.savefig(tmp, format="png")
+    plt.close(figure)
+    os.replace(tmp, path)
+    return path
+
+
 def embedded_model_dir() -> Path:
     """The embedded default model (SmolLM2-135M-Instruct) as a transformers folder, converted once."""
     from harness.backends.local import converted_model_dir
@@ -59,8 +95,8 @@ def embedded_model_dir() -> Path:
     return converted_model_dir()
 
 
-__all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "did_you_mean", "add_model_options", "add_output_options",
-           "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
-           "embedded_model_dir", "families", "first_correct_position", "git_commit", "model_identity", "package_versions",
-           "markup", "parse_settings", "provenance", "render", "run_facts", "visible_bidi", "write_page", "slug", "summarize_behaviours",
-           "tokens_at_position", "write_json", "write_samples"]
+__all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "MissingCapability", "add_generation_options", "did_you_mean", "add_model_options",
+           "add_output_options", "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
+           "embedded_model_dir", "families", "figure_svg", "first_correct_position", "git_commit", "model_identity", "package_versions",
+           "markup", "parse_settings", "provenance", "render", "run_facts", "save_figure_png", "settings_for", "visible_bidi",
+           "write_page", "slug", "summarize_behaviours", "tokens_at_position", "write_json", "write_samples"]

@@ -10,6 +10,11 @@ class HarnessError(Exception):
     """A user-facing error: the message says what is wrong and how to fix it."""
 
 
+class MissingCapability(HarnessError):
+    """The model cannot do what was asked of it (log-likelihoods from a chat API, a prefill): a study
+    that runs several strategies catches it to skip the ones that cannot run and say why."""
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """'1 sample', '2 samples': counts in messages read as English (never '1 samples')."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
