@@ -23,36 +23,21 @@ def _gold(sample: dict) -> str:
     return str(sample["answer"])
 
 
-GSM8K = register(
-    Family(
-        name="gsm8k",
-        description="GSM8K grade-school math (original JSONL, FOBAR's JSON or hub openai/gsm8k); FOBAR's numeric answer reading",
-        config=GSM8KConfig,
-        build_request=build_forward_request,
-        primary_metric="accuracy",
-        metrics=MATH_METRICS,
-        score=score_math_answer,
-        load=load_gsm8k,
-        default_source=default_gsm8k_source,
-        gold=_gold,
-        question_text=_question,
-        masking=MASKING,
-        examples=lambda cfg: [generate_arith_word(ArithWordConfig(), 0, i) for i in range(3)],
-    )
-)
+# what both families share: FOBAR's prompts, answer reading, metric and backward check
+SHARED = dict(build_request=build_forward_request, primary_metric="accuracy", metrics=MATH_METRICS, score=score_math_answer,
+              gold=_gold, question_text=_question, masking=MASKING)
 
-ARITH_WORD = register(
-    Family(
-        name="arith-word",
-        description="fresh arithmetic word problems (seeded generator, exact answers, 3-4 numbers to mask); GSM8K's prompt and reading",
-        config=ArithWordConfig,
-        build_request=build_forward_request,
-        primary_metric="accuracy",
-        metrics=MATH_METRICS,
-        score=score_math_answer,
-        generate=generate_arith_word,
-        gold=_gold,
-        question_text=_question,
-        masking=MASKING,
-    )
-)
+GSM8K = register(Family(
+    name="gsm8k",
+    description="GSM8K grade-school math (original JSONL, FOBAR's JSON or hub openai/gsm8k); FOBAR's numeric answer reading",
+    config=GSM8KConfig, load=load_gsm8k, default_source=default_gsm8k_source,
+    examples=lambda cfg: [generate_arith_word(ArithWordConfig(), 0, i) for i in range(3)],  # made-up, same schema
+    **SHARED,  # type: ignore[arg-type]
+))
+
+ARITH_WORD = register(Family(
+    name="arith-word",
+    description="fresh arithmetic word problems (seeded generator, exact answers, 3-4 numbers to mask); GSM8K's prompt and reading",
+    config=ArithWordConfig, generate=generate_arith_word,
+    **SHARED,  # type: ignore[arg-type]
+))
