@@ -220,6 +220,8 @@ def private_registries(monkeypatch):
     import harness.core.registry as registry
     import harness.strategies.registry as strategies
 
+    strategies.load_strategies()  # the installed plugins first, so the copies below hold them
+    backends.available_backends()
     monkeypatch.setattr(plugins, "INCLUDED", list(plugins.INCLUDED))
     monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
     monkeypatch.setattr(backends, "_REGISTERED", dict(backends._REGISTERED))
