@@ -16,10 +16,11 @@ tasks          families, config_as_dict, embedded_model_dir (the embedded SmolLM
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from harness.core.lazy import lazy_attributes
 
 # public name -> module that defines it, imported on first use: a study's subcommand module imports
 # its option helpers at `harness --help` time, which must not pull in report templates or versions
@@ -40,13 +41,7 @@ _NAMES = {
 _RENAMED = {"backend_options_from_args": "backend_options"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.study' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes('harness.study', globals(), _NAMES, _RENAMED)
 
 
 def provenance() -> dict[str, Any]:
