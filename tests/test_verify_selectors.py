@@ -113,8 +113,7 @@ def test_fobar_checks_candidates_backwards_and_combines_with_alpha(task, samples
     assert a.prompt_tokens + a.completion_tokens == 4 * GENERATION + 12 * GENERATION
     # B: one candidate: nothing asked backwards, the forward vote stands
     assert b.outcome.scores == {"candidates": 1.0, "backward_chains": 0.0} and b.outcome.info["backward"] is None
-    assert not any(samples[1]["question"].split()[0] in r.prompt.split("Question: ")[-1] and "unknown variable x" in r.prompt
-                   and "muffins" in r.prompt for r in backend.asked)
+    assert not any("unknown variable x" in r.prompt and "muffins" in r.prompt for r in backend.asked)
     assert b.prompt_tokens + b.completion_tokens == 4 * GENERATION
     # C: the unparseable answer is a candidate too (the authors' empty answer), asked with an empty answer
     assert list(c.outcome.info["recovered"]) == ["null", '"29"', '"31"'] and c.outcome.info["recovered"]['"31"'] == 2

@@ -63,7 +63,6 @@ class Draw:
     answer: Any
     key: str
     score: float
-    completion_tokens: int = 0
 
 
 def forward_request(ctx: StrategyContext, options: DrawOptions, index: int) -> Request:
@@ -81,9 +80,7 @@ def read_draw(ctx: StrategyContext, index: int, result: Result) -> Draw:
     text = result.texts[0] if result.texts else ""
     verdict = ctx.score(text)
     answer = ctx.task.canonical_answer(ctx.sample, verdict.answer)
-    score = verdict.scores.get(ctx.task.primary_metric, 0.0)
-    tokens = result.completion_tokens[0] if result.completion_tokens else 0
-    return Draw(index, text, answer, vote_key(answer), float(score), int(tokens))
+    return Draw(index, text, answer, vote_key(answer), float(verdict.scores.get(ctx.task.primary_metric, 0.0)))
 
 
 def draw_forward(ctx: StrategyContext, options: DrawOptions) -> Generator[Ask, list[Result], list[Draw]]:
