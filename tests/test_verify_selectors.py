@@ -194,3 +194,5 @@ def test_harness_run_with_a_selector_scores_the_chosen_completion(task, samples,
     assert [line["scores"]["accuracy"] for line in lines] == [1.0, 1.0, 0.0]
     assert results.metric_info["arith-word"]["backward_chains"].higher_is_better is None
     assert dataclasses.asdict(results.value("arith-word", "backward_chains"))["value"] == pytest.approx((12 + 0 + 18) / 3)
+    page = (outcome.run_dir / "report.html").read_text()
+    assert 'data-family="arith-word"' in page and "accuracy by numbers in the question" in page

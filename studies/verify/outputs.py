@@ -27,7 +27,8 @@ def write_outputs(study_dir: Path, spec: Any, manifest: dict[str, Any], plans: S
     write_json(study_dir / "study.json", {
         "rows": [{**{k: v for k, v in r.items() if k != "metrics"}, "metrics": {k: m.to_json() for k, m in r["metrics"].items()}}
                  for r in rows],
-        "metric_info": {m.name: m.to_json() for m in STUDY_METRICS},
+        "metric_info": {plan.task.name: {"accuracy": plan.task.metric(plan.task.primary_metric).to_json(),
+                                         **{m.name: m.to_json() for m in STUDY_METRICS}} for plan in plans},
         "skipped_selectors": manifest["skipped_selectors"],
     })
     write_json(study_dir / "manifest.json", manifest)

@@ -9,6 +9,7 @@ from tasks.mathword.config import ArithWordConfig, GSM8KConfig
 from tasks.mathword.generator import generate_arith_word
 from tasks.mathword.loader import default_gsm8k_source, load_gsm8k
 from tasks.mathword.masking import masked_questions
+from tasks.mathword.plots import math_plots
 from tasks.mathword.prompts import build_backward_request, build_forward_request
 from tasks.mathword.scoring import MATH_METRICS, backward_value, score_math_answer
 
@@ -25,7 +26,7 @@ def _gold(sample: dict) -> str:
 
 # what both families share: FOBAR's prompts, answer reading, metric and backward check
 SHARED = dict(build_request=build_forward_request, primary_metric="accuracy", metrics=MATH_METRICS, score=score_math_answer,
-              gold=_gold, question_text=_question, masking=MASKING)
+              gold=_gold, question_text=_question, masking=MASKING, plots=math_plots)
 
 GSM8K = register(Family(
     name="gsm8k",
