@@ -10,8 +10,9 @@ BENCH_MAX_TOKENS ?= 192
 BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
+export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: setup setup-test setup-vllm lint test test-fast test-server test-vllm test-browser bench leaderboard perf reproduce-reversal clean
+.PHONY: setup setup-test setup-vllm lint docs test test-fast test-server test-vllm test-browser bench leaderboard perf reproduce-reversal clean
 
 setup: $(STAMP)
 
@@ -43,12 +44,12 @@ $(STAMP): pyproject.toml
 	@$(HEARTBEAT) "converting the model" $(PY) -c "from harness.backends.local import converted_model_dir, llamacpp_model_file; print('model ready:', converted_model_dir(), llamacpp_model_file('bf16'))"
 	touch $(STAMP)
 
-# Test tools (pytest, ruff, mypy, playwright, lm-eval's API extra) only for the targets that test:
+# Test tools (pytest, ruff, mypy, playwright, lm-eval's API extra, the docs site's mkdocs) only for the targets that test:
 # `make bench` and `make reproduce-reversal` do not wait for them.
 setup-test: $(TEST_STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	@echo "==> test tools: pytest, ruff, mypy, playwright (the test extra)"
+	@echo "==> test tools: pytest, ruff, mypy, playwright, mkdocs (the test extra)"
 	@$(HEARTBEAT) "installing test tools" $(PIP) -e ".[test]"
 	touch $(TEST_STAMP)
 
@@ -56,7 +57,11 @@ lint: setup-test  # the code, not only the tests: pyflakes + import order (ruff)
 	$(VENV)/bin/ruff check harness tasks studies tests bench
 	$(VENV)/bin/mypy
 
-test: lint
+# The docs site (docs/ + mkdocs.yml) into site/; --strict: a broken link or anchor fails the build.
+docs: setup-test
+	$(VENV)/bin/mkdocs build --strict --quiet
+
+test: lint docs
 	$(PY) -m pytest -q
 
 LLAMA_STAMP := $(VENV)/.llamacpp-server-installed
@@ -126,4 +131,4 @@ reproduce-reversal: setup  # the reversal curse and reverse training, trained fr
 	$(HARNESS) reproduce reversal-curse --arm $(REPRODUCE_ARMS) --out results/reproduce-reversal-curse
 
 clean:
-	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache
+	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache site
