@@ -15,8 +15,8 @@ key or a bad option leaves nothing behind, and a second run into the same folder
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +25,7 @@ from typing import Any
 
 from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
 from harness.backends.base import Backend
+from harness.core.errors import counted, is_permanent_error
 from harness.core.registry import Task, config_as_dict
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
 from harness.pipeline.execute import ModelSession, resume_line
@@ -102,6 +103,7 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     all_records: dict[str, list[ScoredSample]] = {}
     lines: list[dict[str, Any]] = []
     lock = RunFolderLock(run_dir)
+    fitted: dict[str, dict[str, Any] | None] = {}
     with ModelSession(spec, backend_factory) as session:
         try:
             lookups = [session.look_up(item.requests) for item in planned]
@@ -115,12 +117,16 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
                 results = session.answer(item.task, item.samples, item.requests, lookup)
                 records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
                 all_records[item.task.name] = records
-                rows.extend(task_rows(item.task, records))
+                task_table = task_rows(item.task, records)
+                fitted[item.task.name] = fitted_max_tokens(item.requests, results)
+                if fitted[item.task.name]:
+                    task_table[0]["notes"] = [fitted[item.task.name]["note"]]
+                rows.extend(task_table)
                 lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
             backend_info = session.backend_info()
             prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
             commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
-                                                              session.calls, session.hits, skipped, prefills))
+                                                              session.calls, session.hits, skipped, prefills, fitted))
             from harness.report.html import try_write_report
 
             try_write_report(run_dir)  # a view of the committed files, rebuilt from them when missing
@@ -129,14 +135,43 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
 
 
+def fitted_max_tokens(requests: Sequence[Request], results: Sequence[Any]) -> dict[str, Any] | None:
+    """For the manifest and the table: how the backend fitted max_tokens to its context, when it did
+    (the protocol asked for more new tokens than the model's context leaves after the prompt)."""
+    limits = [r.max_tokens for r in results if isinstance(r, Generation) and r.max_tokens is not None]
+    if not limits:
+        return None
+    asked = max(q.settings.max_tokens for q in requests)
+    low, high = min(limits), max(limits)
+    span = f"{low}" if low == high else f"{low}-{high}"
+    return {"asked": asked, "fitted_min": low, "fitted_max": high, "samples": len(limits),
+            "note": f"max_tokens {asked} is more than the model's context leaves: fitted to the context minus"
+                    f" the prompt ({span} tokens) for {counted(len(limits), 'sample')}"}
+
+
+def failure_cause(error: str) -> str:
+    """What failed samples share: the error with its numbers blanked (prompt lengths, token counts,
+    line numbers differ from sample to sample, the cause does not)."""
+    return re.sub(r"\d+", "N", error)
+
+
 def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> list[str]:
-    """One line per distinct cause of failed samples, most frequent first, for stderr."""
-    causes = Counter(r.error for rs in records.values() for r in rs if r.error)
-    lines = [f"{count} sample{'s' if count > 1 else ''} failed: {cause}; re-run the same command to retry them"
-             for cause, count in causes.most_common(limit)]
-    rest = causes.most_common()[limit:]
+    """One line per cause of failed samples, most frequent first, for stderr: one example message per
+    cause, and re-run advice only where a re-run can help (not for a permanent error)."""
+    groups: dict[str, list[str]] = {}
+    for rs in records.values():
+        for r in rs:
+            if r.error:
+                groups.setdefault(failure_cause(r.error), []).append(r.error)
+    ranked = sorted(groups.values(), key=len, reverse=True)
+    lines = []
+    for errors in ranked[:limit]:
+        advice = "" if is_permanent_error(errors[0]) else "; re-run the same command to retry them"
+        example = errors[0] if len(set(errors)) == 1 else f"{errors[0]} (first of {len(errors)}; see samples.jsonl)"
+        lines.append(f"{counted(len(errors), 'sample')} failed: {example}{advice}")
+    rest = ranked[limit:]
     if rest:
-        lines.append(f"{sum(c for _, c in rest)} more samples failed with {len(rest)} other errors (see samples.jsonl)")
+        lines.append(f"{sum(len(e) for e in rest)} more samples failed with {len(rest)} other errors (see samples.jsonl)")
     return lines
 
 
@@ -155,7 +190,7 @@ def prefill_note(requests: Sequence[Request], backend: Backend | None) -> dict[s
     return {"text": prefilled[0].assistant_prefill, "sent": sent, "note": note}
 
 
-def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None) -> dict[str, Any]:
+def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None, fitted=None) -> dict[str, Any]:
     tasks = {}
     for item in planned:
         defaults = config_as_dict(type(item.task.config)())
@@ -170,6 +205,8 @@ def _manifest(spec, planned, backend_info, started, records, calls, hits, skippe
         }
         if (prefills or {}).get(item.task.name):
             tasks[item.task.name]["assistant_prefill"] = prefills[item.task.name]
+        if (fitted or {}).get(item.task.name):
+            tasks[item.task.name]["max_tokens_fitted"] = fitted[item.task.name]
     flat = [r for rs in records.values() for r in rs]
     return {
         "model": spec.model,

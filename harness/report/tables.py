@@ -142,6 +142,7 @@ def format_table(rows: Sequence[dict[str, Any]], max_metrics: int = 4) -> str:
     widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(header)]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)), "  ".join("-" * w for w in widths)]
     out += ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in lines]
+    out += [f"note: {row_label(row)}: {note}" for row in rows for note in row.get("notes", ())]
     return "\n".join(out)
 
 
