@@ -30,6 +30,7 @@ from harness.core.registry import Task, config_as_dict
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
 from harness.pipeline.execute import ModelSession, resume_line
 from harness.pipeline.plan import GenerationOverrides, RunSpec, default_run_id, plan_tasks
+from harness.pipeline.preview import preview_lines
 from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.scoring import score_result
 from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions
@@ -107,6 +108,9 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     with ModelSession(spec, backend_factory) as session:
         try:
             lookups = [session.look_up(item.requests) for item in planned]
+            if notify and spec.progress:
+                for line in preview_lines(spec, planned, lookups, session.cache, session.cache_name):
+                    notify(line)
             if any(lookup.missing for lookup in lookups):
                 load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
