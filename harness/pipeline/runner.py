@@ -111,6 +111,7 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
             if notify and spec.progress:
                 for line in preview_lines(spec, planned, lookups, session.cache, session.cache_name):
                     notify(line)
+            lock.check_free()  # a folder another run is writing: refused before the model loads
             if any(lookup.missing for lookup in lookups):
                 load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
