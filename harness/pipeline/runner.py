@@ -131,7 +131,8 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
             backend_info = session.backend_info()
             prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
             commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
-                                                              session.calls, session.hits, skipped, prefills, fitted))
+                                                              session.calls, session.hits, skipped, prefills, fitted),
+                              keep_if_unchanged=session.calls == 0)
             from harness.report.html import try_write_report
 
             try_write_report(run_dir)  # a view of the committed files, rebuilt from them when missing

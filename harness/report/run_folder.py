@@ -67,8 +67,10 @@ def file_sha256(path: Path) -> str:
 
 
 def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dict[str, Any]],
-                      manifest: dict[str, Any]) -> None:
-    """Write samples, metrics and, last, the manifest with the other files' hashes (the commit)."""
+                      manifest: dict[str, Any], keep_if_unchanged: bool = False) -> None:
+    """Write samples, metrics and, last, the manifest with the other files' hashes (the commit).
+    ``keep_if_unchanged``: a re-run that asked nothing and produced the same files keeps the
+    committed manifest, so the folder still says when and how its answers were obtained."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     for stale in run_dir.glob("*.tmp*"):  # left by a run killed while writing
@@ -76,6 +78,12 @@ def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dic
     write_samples(run_dir / "samples.jsonl", lines)
     write_metrics(run_dir, rows)
     files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
+    if keep_if_unchanged and (run_dir / "manifest.json").is_file():
+        try:
+            if read_manifest(run_dir).get("files") == files:
+                return
+        except HarnessError:
+            pass  # unreadable: committed anew below
     write_json(run_dir / "manifest.json", {**manifest, "files": files})
 
 
