@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.backends.base import BackendOptions, answer_identity
 from harness.core.errors import HarnessError
@@ -117,6 +118,30 @@ def backend_cache_name(spec: RunSpec) -> str:
     """The cache namespace of a model: the spec plus every option that can change its answers
     (harness.backends.base.ANSWER_OPTIONS); transport-only options are left out."""
     return json.dumps(answer_identity(spec.model, spec.backend_options), sort_keys=True)
+
+
+def task_config_record(task: Task, overrides: GenerationOverrides | None = None) -> dict[str, Any]:
+    """For the manifest: a task's whole config, what differs from its family's defaults, and the
+    generation overrides of the command (what the report and leaderboard show as its settings)."""
+    from harness.core.registry import config_as_dict
+
+    defaults = config_as_dict(type(task.config)())
+    config = config_as_dict(task.config)
+    return {
+        "family": task.family.name,
+        "config": config,
+        "differs_from_family_defaults": {k: v for k, v in config.items() if defaults.get(k) != v},
+        "generation_overrides": {k: v for k, v in dataclasses.asdict(overrides or GenerationOverrides()).items() if v is not None},
+    }
+
+
+def command_settings(spec: RunSpec) -> dict[str, Any]:
+    """Every setting of a `harness run` (the RunSpec), for the manifest; API keys are never part of it."""
+    options = dataclasses.asdict(spec.backend_options)
+    return {"tasks": list(spec.tasks), "model": spec.model, "seed": spec.seed, "limit": spec.limit, "data": spec.data,
+            "set": dict(spec.settings), "generation_overrides": dataclasses.asdict(spec.overrides),
+            "backend_options": options, "out": spec.out, "results_dir": spec.results_dir, "cache": spec.cache_path,
+            "skip_unavailable": spec.skip_unavailable}
 
 
 def default_run_id(spec: RunSpec) -> str:

@@ -26,10 +26,10 @@ from typing import Any
 from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
 from harness.backends.base import Backend
 from harness.core.errors import counted, is_permanent_error
-from harness.core.registry import Task, config_as_dict
+from harness.core.registry import Task
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
 from harness.pipeline.execute import ModelSession, resume_line
-from harness.pipeline.plan import GenerationOverrides, RunSpec, default_run_id, plan_tasks
+from harness.pipeline.plan import GenerationOverrides, RunSpec, command_settings, default_run_id, plan_tasks, task_config_record
 from harness.pipeline.preview import preview_lines
 from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.scoring import score_result
@@ -199,13 +199,8 @@ def prefill_note(requests: Sequence[Request], backend: Backend | None) -> dict[s
 def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None, fitted=None) -> dict[str, Any]:
     tasks = {}
     for item in planned:
-        defaults = config_as_dict(type(item.task.config)())
-        config = config_as_dict(item.task.config)
         tasks[item.task.name] = {
-            "family": item.task.family.name,
-            "config": config,
-            "differs_from_family_defaults": {k: v for k, v in config.items() if defaults.get(k) != v},
-            "generation_overrides": {k: v for k, v in dataclasses.asdict(spec.overrides).items() if v is not None},
+            **task_config_record(item.task, spec.overrides),
             "n_samples": len(item.samples),
             "request_settings": item.requests[0].settings.__dict__ if item.requests else None,
         }
@@ -222,6 +217,7 @@ def _manifest(spec, planned, backend_info, started, records, calls, hits, skippe
         "seed": spec.seed,
         "limit": spec.limit,
         "data": spec.data,
+        "settings": command_settings(spec),
         "command": command_line(),
         "started_at": started.isoformat(),
         "finished_at": datetime.now(timezone.utc).isoformat(),

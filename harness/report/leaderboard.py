@@ -1,5 +1,7 @@
-"""The leaderboard: one row per (model, task) from run folders, the newest run winning, so
-re-runs and resumed runs of the same model and task are never double-counted.
+"""The leaderboard: one row per model x task x settings from run folders, the newest run of each
+winning, so re-runs and resumed runs are never double-counted, and a run with other settings (more
+samples, a temperature, another template, scoring, token limit or data file) gets a row of its own
+instead of replacing the first: the settings that differ are its columns.
 
 Each row says what was run (backend host, seed, limit and n, max tokens, samples per prompt, date,
 run folder), and a row whose task scored nothing (n=0) is kept with a note saying why, never
@@ -20,7 +22,15 @@ from harness.report.run_folder import check_run_folder, read_manifest, read_metr
 from harness.report.run_summary import backend_host, task_settings
 
 COLUMNS = ("model", "task", "primary_metric", "value", "ci_low", "ci_high", "n", "run_dir", "finished_at",
-           "backend_host", "seed", "limit", "max_tokens", "samples_per_prompt", "errors", "note")
+           "backend_host", "seed", "limit", "max_tokens", "samples_per_prompt", "temperature", "data", "settings",
+           "errors", "note")
+
+
+def settings_label(settings: dict[str, Any]) -> str:
+    """The task settings and generation overrides that differ from the family's protocol, as
+    'scoring=strict, --samples=4' ('' for the protocol as published)."""
+    shown = ("--max-tokens", "--samples", "--temperature", "max_tokens", "temperature")  # columns of their own
+    return ", ".join(f"{k}={v}" for k, v in sorted(settings["non_default"].items()) if k not in shown)
 
 
 def find_run_dirs(paths: list[str], skipped: list[str] | None = None) -> list[Path]:
@@ -74,9 +84,11 @@ def leaderboard_rows(run_dirs: list[Path]) -> list[dict[str, Any]]:
                 "n": row.get("n", metric.n if metric else 0), "run_dir": str(run_dir), "finished_at": finished,
                 "backend_host": host, "seed": manifest.get("seed"), "limit": manifest.get("limit"),
                 "max_tokens": settings["max_tokens"], "samples_per_prompt": settings["samples_per_prompt"],
+                "temperature": settings["temperature"], "data": manifest.get("data"), "settings": settings_label(settings),
                 "errors": row.get("errors", 0), "note": _note(row, metric),
             }
-            key = (model, row["task"])
+            key = (model, row["task"], entry["max_tokens"], entry["samples_per_prompt"], entry["temperature"], entry["data"],
+                   entry["settings"])
             if key not in best or finished >= best[key]["finished_at"]:
                 best[key] = entry
     return sorted(best.values(), key=lambda e: (e["task"], -(e["value"] if e["value"] is not None else -1), e["model"]))
@@ -142,12 +154,28 @@ def write_leaderboard_html(rows: list[dict[str, Any]], out: Path, run_dirs: int)
 
 
 def format_leaderboard(rows: list[dict[str, Any]]) -> str:
-    header = ["task", "model", "metric", "value [95% CI]", "n", "note"]
+    header = ["task", "model", "metric", "value [95% CI]", "n", "settings", "note"]
     lines = []
     for row in rows:
         ci = f" [{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if row["ci_low"] is not None else ""
         value = "-" if row["value"] is None else f"{row['value']:.3f}{ci}"
-        lines.append([row["task"], row["model"], row["primary_metric"], value, str(row["n"]), row["note"]])
+        lines.append([row["task"], row["model"], row["primary_metric"], value, str(row["n"]), run_settings_text(row), row["note"]])
     widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(header)]
     return "\n".join(["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()] +
                      ["  ".join(c.ljust(w) for c, w in zip(l, widths)).rstrip() for l in lines])
+
+
+def run_settings_text(row: dict[str, Any]) -> str:
+    """A row's generation and task settings in one cell: 'max_tokens=192 samples=4 T=1.0 scoring=strict'."""
+    parts = []
+    if row.get("max_tokens") is not None:
+        parts.append(f"max_tokens={row['max_tokens']}")
+    if (row.get("samples_per_prompt") or 1) != 1:
+        parts.append(f"samples={row['samples_per_prompt']}")
+    if row.get("temperature"):
+        parts.append(f"T={row['temperature']}")
+    if row.get("data"):
+        parts.append(f"data={Path(str(row['data'])).name}")
+    if row.get("settings"):
+        parts.append(row["settings"])
+    return " ".join(parts)
