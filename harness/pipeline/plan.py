@@ -121,11 +121,15 @@ def backend_cache_name(spec: RunSpec) -> str:
 
 
 def task_config_record(task: Task, overrides: GenerationOverrides | None = None) -> dict[str, Any]:
-    """For the manifest: a task's whole config, what differs from its family's defaults, and the
-    generation overrides of the command (what the report and leaderboard show as its settings)."""
+    """For the manifest: a task's whole config, what differs from the task's own defaults (a
+    variant's settings are its defaults: lr2bench-generated is source=generated as published), and
+    the generation overrides of the command (what the report and leaderboard show as its settings)."""
     from harness.core.registry import config_as_dict
 
-    defaults = config_as_dict(type(task.config)())
+    try:
+        defaults = config_as_dict(get_task(task.name).config)
+    except HarnessError:  # a task made outside the registry
+        defaults = config_as_dict(type(task.config)())
     config = config_as_dict(task.config)
     return {
         "family": task.family.name,

@@ -108,13 +108,13 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     with ModelSession(spec, backend_factory) as session:
         try:
             lookups = [session.look_up(item.requests) for item in planned]
-            if notify and spec.progress:
-                for line in preview_lines(spec, planned, lookups, session.cache, session.cache_name):
-                    notify(line)
             lock.check_free()  # a folder another run is writing: refused before the model loads
             if any(lookup.missing for lookup in lookups):
                 load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
+            if notify and spec.progress:  # once the run can start: a mistake stays one line
+                for line in preview_lines(spec, planned, lookups, session.cache, session.cache_name):
+                    notify(line)
             line = resume_line(lookups)
             if line and notify:
                 notify(line)  # before the first request: the user knows a resume is a resume
