@@ -61,6 +61,11 @@ _URL_CREDENTIALS = re.compile(r"//[^/@\s]*@")
 IMPLIED_OPTIONS: dict[str, dict[str, str]] = {"local": {"engine": "llamacpp", "weights": "bf16"}}
 
 
+def strip_url_credentials(url: str) -> str:
+    """A URL without its user:KEY@ part (the key is used, never written anywhere)."""
+    return _URL_CREDENTIALS.sub("//", url)
+
+
 def fit_max_tokens(asked: int, prompt_tokens: int, context: int | None) -> int:
     """New tokens a prompt can get: the request's max_tokens, or what the model's context leaves after
     the prompt when that is less (LR²Bench asks 32 768; SmolLM2 holds 8 192 in all). 0 means the
@@ -91,7 +96,7 @@ def answer_identity(model: str, options: BackendOptions) -> dict[str, Any]:
         if name in TRANSPORT_OPTIONS or value is None:
             continue
         if name == "base_url":
-            value = _URL_CREDENTIALS.sub("//", str(value)).rstrip("/")
+            value = strip_url_credentials(str(value)).rstrip("/")
         identity[name] = value if isinstance(value, (bool, int, float)) else str(value)
     return identity
 

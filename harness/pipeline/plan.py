@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.backends.base import BackendOptions, answer_identity
+from harness.backends.base import BackendOptions, answer_identity, strip_url_credentials
 from harness.core.errors import HarnessError
 from harness.core.registry import Task, get_task
 from harness.core.types import Request, Sample
@@ -142,6 +142,8 @@ def task_config_record(task: Task, overrides: GenerationOverrides | None = None)
 def command_settings(spec: RunSpec) -> dict[str, Any]:
     """Every setting of a `harness run` (the RunSpec), for the manifest; API keys are never part of it."""
     options = dataclasses.asdict(spec.backend_options)
+    if options.get("base_url"):
+        options["base_url"] = strip_url_credentials(options["base_url"])
     return {"tasks": list(spec.tasks), "model": spec.model, "seed": spec.seed, "limit": spec.limit, "data": spec.data,
             "set": dict(spec.settings), "generation_overrides": dataclasses.asdict(spec.overrides),
             "backend_options": options, "out": spec.out, "results_dir": spec.results_dir, "cache": spec.cache_path,
