@@ -33,6 +33,7 @@ SHOWN_LANGUAGES = {"", "text", "json", "toml", "yaml"}  # output and file conten
 COMMAND_TIMEOUT_S = 600
 CAPS = {"--limit": 2, "--n": 2, "--samples": 2, "--max-tokens": 32, "BENCH_LIMIT": 1, "BENCH_MAX_TOKENS": 32}
 NOT_RUN_LINES = re.compile(r"^\s*make (test|test-fast|lint)\b")  # `make test` is what runs this test
+RUN_COMMAND = re.compile(r"^\s*harness run ")  # gets --max-tokens 32 when it gives none
 INCLUDE = re.compile(r'\{%\s*include-markdown\s+"([^"]+)"[^%]*%\}')
 MARK = re.compile(r"<!--\s*docs-test:\s*(\w+)\s*(?:\((.*)\))?\s*-->")
 FENCE = re.compile(r"^```\s*([\w-]*)")
@@ -101,7 +102,15 @@ def small(code: str, base_url: str) -> str:
         pattern = rf"(?<![\w-])({re.escape(option)}[ =])(\d+)\b"
         code = re.sub(pattern, lambda m, cap=cap: f"{m.group(1)}{min(int(m.group(2)), cap)}", code)
     code = code.replace("http://127.0.0.1:8000/v1", base_url)
-    return "\n".join("true  # not run by the docs test" if NOT_RUN_LINES.match(line) else line for line in code.splitlines()) + "\n"
+    lines = []
+    for line in code.replace("\\\n", " ").splitlines():  # one line per command
+        if NOT_RUN_LINES.match(line):
+            line = "true  # not run by the docs test"
+        elif RUN_COMMAND.match(line) and "--max-tokens" not in line:
+            command, hash_, comment = line.partition(" #")
+            line = f"{command.rstrip()} --max-tokens {CAPS['--max-tokens']}" + (f"  #{comment}" if hash_ else "")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 # --- the scratch clone -------------------------------------------------------------------------
@@ -143,7 +152,8 @@ def shared_cache(tmp_path_factory) -> Path:
 def block_env(fake_api: FakeOpenAIServer) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "HARNESS_RESULTS"))}
     env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", HF_HUB_OFFLINE="1",
-               TOKENIZERS_PARALLELISM="false", OPENAI_BASE_URL=fake_api.base_url, PYTHONUNBUFFERED="1")
+               TOKENIZERS_PARALLELISM="false", OPENAI_BASE_URL=fake_api.base_url, PYTHONUNBUFFERED="1",
+               BENCH_LIMIT=str(CAPS["BENCH_LIMIT"]), BENCH_MAX_TOKENS=str(CAPS["BENCH_MAX_TOKENS"]))
     return env
 
 
@@ -269,5 +279,7 @@ def test_caps_shrink_limits_and_leave_everything_else_alone():
     assert small(code, "http://127.0.0.1:9/v1") == (
         "harness run countdown --limit 2 --max-tokens 32 --seed 50 --n 2 --base-url http://127.0.0.1:9/v1\n"
         "true  # not run by the docs test\n")
+    assert small("harness run countdown \\\n    --limit 20   # a comment\n", "") == (
+        "harness run countdown      --limit 2 --max-tokens 32  # a comment\n")
     assert small("make bench BENCH_LIMIT=5 BENCH_MAX_TOKENS=16\n", "") == "make bench BENCH_LIMIT=1 BENCH_MAX_TOKENS=16\n"
     assert json.loads(small('{"limit": 50}', "")) == {"limit": 50}  # inside JSON: left as typed

@@ -51,6 +51,9 @@ class Family:
     plots         (rows, sample_lines) -> list[harness.report.plots.Plot]: the figures the family's paper
                   shows, built from the metrics rows (metrics.json, MetricValue inside) and samples.jsonl
                   lines of this family's tasks in one run; drawn into report.html
+    why_unparseable (cfg, sample, completion_text) -> str: why no answer could be read from a completion
+                  ("no <answer> block"), for the report and the per-task failure summary; called only
+                  for completions whose verdict has no answer. Total: any text gets a short reason
     """
 
     name: str
@@ -75,6 +78,7 @@ class Family:
     primary_metric_for: Callable[[Any], str] | None = None
     gold: Callable[[Sample], Any] | None = None
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
+    why_unparseable: Callable[[Any, Sample, str], str] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 

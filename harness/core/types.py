@@ -128,6 +128,7 @@ class ScoredSample:
     prompt_tokens: int = 0
     truncated: int = 0  # completions cut off by the token limit
     error: str | None = None
+    unparsed_reasons: list[str] = field(default_factory=list)  # why, per completion with no answer (family hook)
 
     @property
     def id(self) -> str:

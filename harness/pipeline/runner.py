@@ -63,6 +63,8 @@ def sample_line(task: Task, sample: Sample, request: Request, result: Any, recor
         "completion_tokens": record.completion_tokens,
         "error": record.error,
     }
+    if record.unparsed_reasons:
+        line["unparsed_reasons"] = record.unparsed_reasons
     if isinstance(result, Generation):
         line["responses"] = result.texts
         line["finish_reasons"] = result.finish_reasons

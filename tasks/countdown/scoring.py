@@ -83,6 +83,15 @@ def verify_countdown_expression(expression: str, nums: list[int], target: int) -
     return value is not None and abs(float(value) - target) < 1e-5
 
 
+def why_countdown_unparseable(cfg: CountdownConfig, sample: Sample, text: str) -> str:
+    """Why extract_countdown_answer found nothing (the report's failure summary)."""
+    if ANSWER_CLOSE in text:
+        return f"an {ANSWER_CLOSE} without an {ANSWER_OPEN} before it"
+    if ANSWER_OPEN in text:
+        return f"an {ANSWER_OPEN} block that is never closed with {ANSWER_CLOSE}"
+    return f"no {ANSWER_OPEN}...{ANSWER_CLOSE} block" if text.strip() else "an empty response"
+
+
 def score_countdown_response(cfg: CountdownConfig, sample: Sample, text: str) -> Verdict:
     """Three per-completion scores:
     - ``accuracy``: the task rule of protocols.md (last <answer> block anywhere, this verifier);

@@ -16,6 +16,7 @@ from tasks.counterbench.scoring import (
     counterbench_chance_level,
     counterbench_group_keys,
     score_counterbench_response,
+    why_counterbench_unparseable,
 )
 
 
@@ -32,6 +33,7 @@ FAMILY = register(
         build_request=build_counterbench_request,
         primary_metric="accuracy",
         score=score_counterbench_response,
+        why_unparseable=why_counterbench_unparseable,
         generate=generate_counterbench,
         load=load_counterbench,
         gold=lambda sample: sample["answer"],

@@ -16,6 +16,7 @@ from tasks.reversal.celebrity_scoring import (
     celebrity_group_keys,
     score_celebrity_completion,
     score_celebrity_loglikelihood,
+    why_celebrity_unparseable,
 )
 from tasks.reversal.export import export_fictitious
 from tasks.reversal.fictitious_config import FictitiousConfig, IncontextConfig
@@ -40,6 +41,7 @@ CELEBRITY = register(
         build_request=build_celebrity_request,
         primary_metric="score",
         score=score_celebrity_completion,
+        why_unparseable=why_celebrity_unparseable,
         score_loglikelihood=score_celebrity_loglikelihood,
         load=load_celebrity_pairs,
         default_source=celebrity_default_source,
