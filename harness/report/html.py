@@ -79,7 +79,7 @@ def render_report(run_dir: Path) -> str:
         behaviours_of=lambda task, line: _behaviours(families.get(task), line),
     )
     return render("report.html", title="report: " + run_dir.name, blob=encode_blob(data), run_name=run_dir.name,
-                  **header_context(manifest, rows), tables=metric_tables(rows), engine_counts=ENGINE_COUNTS,
+                  **header_context(manifest, rows), tables=metric_tables(rows, lines, families), engine_counts=ENGINE_COUNTS,
                   figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT)
 
 
@@ -211,8 +211,11 @@ def ci_bar(metric: Any) -> dict[str, Any] | None:
             "left": f"{left:.1f}", "width": f"{max(width, 0.8):.1f}", "dot": f"{dot:.1f}"}
 
 
-def metric_tables(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One table per task: its metric names (primary first) and its rows with the engine's counts."""
+def metric_tables(rows: Sequence[Mapping[str, Any]], lines: Sequence[tuple[int, Mapping[str, Any]]] = (),
+                  families: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One table per task: its metric names (primary first), its rows with the engine's counts, why
+    its failed samples failed, and the family's note on reading it (report_note hook)."""
+    from harness.report.failures import task_failure_summary
     from harness.report.tables import row_label
 
     tables = []
@@ -223,7 +226,12 @@ def metric_tables(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             counts = [(key, _count(row.get(key)), key != "mean_output_tokens" and bool(row.get(key))) for key, _ in ENGINE_COUNTS]
             body.append({"label": row_label(dict(row)), "title": row["group"] or task, "css": "group" if row["group"] else "taskrow",
                          "n": row.get("n", ""), "errors": row.get("errors"), "metrics": row["metrics"], "counts": counts})
-        tables.append({"task": task, "primary": task_rows[0]["primary_metric"], "names": _ordered_metrics(task_rows), "rows": body})
+        primary = task_rows[0]["primary_metric"]
+        family = (families or {}).get(task)
+        note = family.report_note if family is not None else None
+        tables.append({"task": task, "primary": primary, "names": _ordered_metrics(task_rows), "rows": body,
+                       "failures": task_failure_summary((line for _, line in lines if line.get("task") == task), primary),
+                       "note": note, "notes": [n for r in task_rows for n in r.get("notes", ())]})
     return tables
 
 

@@ -36,15 +36,30 @@ LEADERBOARD_HEAD = ("task", "model", "metric", "value", "95% CI", "n", "settings
                     "max tokens", "per prompt", "date", "run folder", "note")
 
 
+MAX_NESTING = 4  # run folders inside study folders: results/reproduce-reversal-curse/<arm>/runs/<task>
+
+
+def _run_folders_under(path: Path, depth: int) -> list[Path]:
+    """``path`` if it is a run folder, else the run folders below it (hidden folders such as
+    .cache skipped), at most ``depth`` levels down."""
+    if (path / "metrics.json").is_file():
+        return [path]
+    if depth == 0 or not path.is_dir():
+        return []
+    found: list[Path] = []
+    for child in sorted(path.iterdir()):
+        if child.is_dir() and not child.name.startswith("."):
+            found.extend(_run_folders_under(child, depth - 1))
+    return found
+
+
 def find_run_dirs(paths: list[str], skipped: list[str] | None = None) -> list[Path]:
-    """The given run folders, or every run folder directly under a given parent (like results/).
+    """The given run folders, or every run folder under a given parent (like results/), including
+    those nested in study folders (a reproduction's probe runs).
     Folders that are not one complete commit are left out, with the reason appended to ``skipped``."""
     found: list[Path] = []
     for path in map(Path, paths):
-        if (path / "metrics.json").is_file():
-            found.append(path)
-        elif path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if (p / "metrics.json").is_file()))
+        found.extend(_run_folders_under(path, depth=MAX_NESTING))
     complete = []
     for run_dir in found:
         try:

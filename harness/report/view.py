@@ -35,7 +35,7 @@ class ResultsSite:
     def runs(self) -> dict[str, Path]:
         from harness.report.leaderboard import find_run_dirs
 
-        return {path.name: path for path in find_run_dirs([str(self.results_dir)])}
+        return {path.relative_to(self.results_dir).as_posix(): path for path in find_run_dirs([str(self.results_dir)])}
 
     def studies(self) -> dict[str, Path]:
         """Folders with a report.html but no metrics.json (a search study's folder)."""
@@ -58,8 +58,10 @@ class ResultsSite:
                     raise HarnessError(f"no study folder '{name}' under {self.results_dir}")
                 return self._html((studies[name] / "report.html").read_text(encoding="utf-8"))
             if path.startswith("/runs/"):
-                name, _, file = path[len("/runs/"):].partition("/")
-                return self.run_file(name, file or "report.html")
+                name, _, file = path[len("/runs/"):].rstrip("/").rpartition("/")  # names may hold '/' (nested runs)
+                if file not in RUN_FILES:
+                    name, file = f"{name}/{file}".strip("/"), "report.html"
+                return self.run_file(name, file)
         except HarnessError as exc:
             return self._html(self.message("cannot show this", str(exc)), HTTPStatus.BAD_REQUEST)
         return self._html(self.message("not found", f"no page at {path}"), HTTPStatus.NOT_FOUND)
@@ -106,9 +108,11 @@ class ResultsSite:
         from harness.report.templating import render
 
         runs = self.runs()
-        board = leaderboard_cells(leaderboard_rows(list(runs.values())), lambda row: run_href(Path(row["run_dir"]).name))
+        names_of = {str(path): name for name, path in runs.items()}
+        board = leaderboard_cells(leaderboard_rows(list(runs.values())), lambda row: run_href(names_of[row["run_dir"]]))
         manifests = {name: read_manifest(run_dir) for name, run_dir in runs.items()}
         names = sorted(runs, key=lambda name: manifests[name].get("finished_at", ""), reverse=True)
+        default_b = comparable_partner(names, manifests)
         table = []
         for name in names:
             facts = run_facts(manifests[name])
@@ -128,7 +132,8 @@ class ResultsSite:
             what = " ".join(str(manifest.get(k, "")) for k in ("kind", "task", "model") if manifest.get(k))
             studies.append((name, f"/studies/{quote(name)}/", what))
         return render("view_index.html", title="harness view: " + str(self.results_dir), results_dir=str(self.results_dir),
-                      board_head=LEADERBOARD_HEAD, board=board, names=names, studies=studies, runs=table, runs_head=RUNS_HEAD)
+                      board_head=LEADERBOARD_HEAD, board=board, names=names, default_b=default_b, studies=studies, runs=table,
+                      runs_head=RUNS_HEAD)
 
     def compare(self, name_a: str, name_b: str) -> str:
         from harness.report.compare import compare_runs
@@ -154,9 +159,18 @@ class ResultsSite:
                       href_a=run_href(name_a), href_b=run_href(name_b), comparisons=results, notes=notes, flips=flips)
 
 
+def comparable_partner(names: list[str], manifests: dict[str, dict[str, Any]]) -> str | None:
+    """What the compare form preselects as B beside the newest run (A): the newest other run of a task
+    in common (a pair the compare page can pair up), else nothing."""
+    if not names:
+        return None
+    tasks_a = set(manifests[names[0]].get("tasks") or {})
+    return next((n for n in names[1:] if tasks_a & set(manifests[n].get("tasks") or {})), None)
+
+
 def run_href(name: str) -> str:
     """The link to a run folder's page, its name percent-encoded."""
-    return f"/runs/{quote(name)}/"
+    return f"/runs/{quote(name)}/"  # '/' in a nested run's name stays a path separator
 
 
 def sample_href(run: str, sample_id: str) -> str:
