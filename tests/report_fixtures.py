@@ -9,7 +9,10 @@ from the families' documented answer formats, not from their code.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -117,3 +120,18 @@ def expected_outcomes(tasks: Sequence[str], limit: int, outcome_of=None, seed: i
         for index, sample in enumerate(plan_task(get_task(name), spec).samples):
             out[(name, str(sample["id"]))] = outcome_of(name, index, sample)
     return out
+
+
+def page_data(text: str) -> dict:
+    """The sample data a report page embeds (gzip + base64 JSON), decoded."""
+    blob = re.search(r'<script type="application/octet-stream" id="sample-data">([^<]*)</script>', text).group(1)
+    return json.loads(gzip.decompress(base64.b64decode(blob)))
+
+
+def recommit(run_dir: Path, manifest: dict | None = None) -> None:
+    """Record edited files in the manifest (given, or the folder's own), as a run's commit would."""
+    from harness.report.run_folder import COMMITTED_FILES, file_sha256
+
+    manifest = manifest if manifest is not None else json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")

@@ -16,7 +16,7 @@ import pytest
 from harness.report.html import format_value
 from harness.report.run_folder import read_metrics
 from tests.conftest import REPO_ROOT
-from tests.report_fixtures import OUTCOME_CYCLE, expected_outcomes, make_run
+from tests.report_fixtures import OUTCOME_CYCLE, expected_outcomes, make_run, recommit
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("HARNESS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -125,6 +125,31 @@ def test_free_text_search_and_sample_details(page, results):
     assert "<answer>" in text and "accuracy" in text and "behaviours (rule-based sentence counts)" in text
     page.screenshot(path=str(ARTIFACTS / "report-sample-open.png"), full_page=True)
     page.locator("#plots").screenshot(path=str(ARTIFACTS / "report-figures.png"))
+    assert page.errors == []
+
+
+def test_malformed_hashes_and_bidi_text_leave_the_browser_working(page, tmp_path):
+    """A hash that is not valid percent-encoding (a hand-edited or truncated link) is read as
+    text, and a right-to-left override in an id or an answer is shown as an escape."""
+    from harness.report.html import write_report
+
+    run_dir = make_run(tmp_path / "bidi", ["countdown"], 3, lambda task, i, sample: "right")
+    lines = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    lines[0]["id"], lines[0]["answers"] = "evil\u202edi.txt", ["\u202e1 + 2"]
+    (run_dir / "samples.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    recommit(run_dir)
+    url = write_report(run_dir).as_uri()
+    for bad in ("#id=%E0%A4%A", "#q=%&task=%zz", "#%", "#outcome=%E0&group=%", "#__proto__=x&constructor=%"):
+        open_report(page, url + bad)
+        assert page.evaluate("document.getElementById('status').dataset.matches") in ("0", "1", "3"), bad
+        assert page.errors == [], bad
+    open_report(page, url + "#q=%")  # the literal text '%' is searched for: nothing matches
+    assert page.evaluate("document.getElementById('status').dataset.matches") == "0"
+    open_report(page, url)
+    card = page.locator("#list article.sample").first
+    assert card.locator(".id").text_content() == "evil\\u202edi.txt"
+    assert "\\u202e1 + 2" in card.locator(".ans").first.text_content()
+    assert "\u202e" not in page.locator("#list").text_content()
     assert page.errors == []
 
 

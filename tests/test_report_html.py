@@ -5,8 +5,6 @@ tests/test_report_browser.py.)"""
 
 from __future__ import annotations
 
-import base64
-import gzip
 import html as html_lib
 import json
 import re
@@ -22,7 +20,7 @@ from harness.report.outcomes import sample_outcome
 from harness.report.run_folder import read_metrics
 from harness.report.run_summary import backend_host, safe_host
 from tests.conftest import REPO_ROOT
-from tests.report_fixtures import expected_outcomes, make_run
+from tests.report_fixtures import expected_outcomes, make_run, page_data, recommit
 
 TASKS = ["countdown", "counterbench"]
 LIMIT = 15
@@ -31,11 +29,6 @@ LIMIT = 15
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     return make_run(tmp_path_factory.mktemp("runs") / "mixed", TASKS, LIMIT)
-
-
-def page_data(text: str) -> dict:
-    blob = re.search(r'<script type="application/octet-stream" id="sample-data">([^<]*)</script>', text).group(1)
-    return json.loads(gzip.decompress(base64.b64decode(blob)))
 
 
 def test_run_writes_a_self_contained_report(run_dir):
@@ -124,15 +117,6 @@ def test_score_writes_a_report_too(tmp_path, capsys):
     assert {s["o"] for s in page_data(text)["samples"]} == {"right"}
 
 
-def recommit(run_dir):
-    """Record an edited samples.jsonl in the manifest, as a run's commit would."""
-    from harness.report.run_folder import file_sha256
-
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    manifest["files"]["samples.jsonl"] = file_sha256(run_dir / "samples.jsonl")
-    (run_dir / "manifest.json").write_text(json.dumps(manifest))
-
-
 def test_long_texts_are_capped_and_say_where_the_rest_is(tmp_path):
     run_dir = make_run(tmp_path / "long", ["countdown"], 2)
     lines = (run_dir / "samples.jsonl").read_text().splitlines()
@@ -176,8 +160,8 @@ def test_each_family_figure_is_drawn_from_a_real_run(tmp_path, fixtures_dir):
     titles = {
         "sudoku": ["Sudoku: accuracy by difficulty"],
         "lr2bench": ["lr2bench-generated: metrics per level", "lr2bench-generated: metrics per task"],
-        "reversal-incontext": ["Reversal curse: accuracy by direction"],
-        "reversal-fictitious": ["Likelihood test on the reverse prompts"],
+        "reversal-incontext": ["Reversal curse: accuracy by direction (reversal-incontext)"],
+        "reversal-fictitious": ["Likelihood test on the reverse prompts (reversal-fictitious-loglik)"],
         "reversal-celebrity": ["Reversal curse (celebrities): forward vs reverse"],
     }
     for family, run_dir in runs.items():

@@ -54,6 +54,8 @@ class Family:
     why_unparseable (cfg, sample, completion_text) -> str: why no answer could be read from a completion
                   ("no <answer> block"), for the report and the per-task failure summary; called only
                   for completions whose verdict has no answer. Total: any text gets a short reason
+    report_note   one sentence report.html shows under the family's tables: how to read them (e.g.
+                  probes meaningful only on a model fine-tuned on their facts)
     """
 
     name: str
@@ -79,6 +81,7 @@ class Family:
     gold: Callable[[Sample], Any] | None = None
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
     why_unparseable: Callable[[Any, Sample, str], str] | None = None
+    report_note: str | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 

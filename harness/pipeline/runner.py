@@ -15,7 +15,6 @@ key or a bad option leaves nothing behind, and a second run into the same folder
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from harness.pipeline.plan import GenerationOverrides, RunSpec, command_settings
 from harness.pipeline.preview import preview_lines
 from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.scoring import score_result
+from harness.report.failures import failure_cause
 from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions
 from harness.report.tables import task_rows
 
@@ -155,12 +155,6 @@ def fitted_max_tokens(requests: Sequence[Request], results: Sequence[Any]) -> di
     return {"asked": asked, "fitted_min": low, "fitted_max": high, "samples": len(limits),
             "note": f"max_tokens {asked} is more than the model's context leaves: fitted to the context minus"
                     f" the prompt ({span} tokens) for {counted(len(limits), 'sample')}"}
-
-
-def failure_cause(error: str) -> str:
-    """What failed samples share: the error with its numbers blanked (prompt lengths, token counts,
-    line numbers differ from sample to sample, the cause does not)."""
-    return re.sub(r"\d+", "N", error)
 
 
 def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> list[str]:

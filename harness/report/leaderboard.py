@@ -11,11 +11,12 @@ dropped. Written as CSV and as a sortable, self-contained leaderboard.html besid
 from __future__ import annotations
 
 import csv
-import html
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from harness.core.errors import HarnessError
 from harness.report.run_folder import check_run_folder, read_manifest, read_metrics
@@ -31,17 +32,34 @@ def settings_label(settings: dict[str, Any]) -> str:
     'scoring=strict, --samples=4' ('' for the protocol as published)."""
     shown = ("--max-tokens", "--samples", "--temperature", "max_tokens", "temperature")  # columns of their own
     return ", ".join(f"{k}={v}" for k, v in sorted(settings["non_default"].items()) if k not in shown)
+LEADERBOARD_HEAD = ("task", "model", "metric", "value", "95% CI", "n", "settings", "errors", "host", "seed", "limit",
+                    "max tokens", "per prompt", "date", "run folder", "note")
+
+
+MAX_NESTING = 4  # run folders inside study folders: results/reproduce-reversal-curse/<arm>/runs/<task>
+
+
+def _run_folders_under(path: Path, depth: int) -> list[Path]:
+    """``path`` if it is a run folder, else the run folders below it (hidden folders such as
+    .cache skipped), at most ``depth`` levels down."""
+    if (path / "metrics.json").is_file():
+        return [path]
+    if depth == 0 or not path.is_dir():
+        return []
+    found: list[Path] = []
+    for child in sorted(path.iterdir()):
+        if child.is_dir() and not child.name.startswith("."):
+            found.extend(_run_folders_under(child, depth - 1))
+    return found
 
 
 def find_run_dirs(paths: list[str], skipped: list[str] | None = None) -> list[Path]:
-    """The given run folders, or every run folder directly under a given parent (like results/).
+    """The given run folders, or every run folder under a given parent (like results/), including
+    those nested in study folders (a reproduction's probe runs).
     Folders that are not one complete commit are left out, with the reason appended to ``skipped``."""
     found: list[Path] = []
     for path in map(Path, paths):
-        if (path / "metrics.json").is_file():
-            found.append(path)
-        elif path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if (p / "metrics.json").is_file()))
+        found.extend(_run_folders_under(path, depth=MAX_NESTING))
     complete = []
     for run_dir in found:
         try:
@@ -103,53 +121,56 @@ def write_leaderboard(rows: list[dict[str, Any]], out: Path) -> None:
             writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
 
 
-def leaderboard_table(rows: list[dict[str, Any]], link_of) -> str:
-    """The sortable HTML table; link_of(row) gives the href of the row's run report (or None)."""
+def leaderboard_cells(rows: list[dict[str, Any]], link_of: Callable[[dict[str, Any]], str | None]) -> list[list[dict[str, Any]]]:
+    """The cells of the sortable table (templates/macros.html ``sortable_table``), one list per row:
+    {sort: the key the column sorts by, text: what is shown, href: the run folder's link (already
+    percent-encoded by ``link_of``), span: a css class for the note}."""
     from harness.report.html import format_value
 
-    head = ("task", "model", "metric", "value", "95% CI", "n", "errors", "host", "seed", "limit", "max tokens",
-            "per prompt", "date", "run folder", "note")
-    body = []
+    table = []
     for row in rows:
-        link = link_of(row)
-        folder = html.escape(Path(row["run_dir"]).name)
-        folder_cell = f'<a href="{html.escape(link)}">{folder}</a>' if link else folder
         ci = "" if row["ci_low"] is None else f"[{format_value(row['ci_low'])}, {format_value(row['ci_high'])}]"
-        value = row["value"]
+        value, folder = row["value"], Path(row["run_dir"]).name
         cells = [
-            (row["task"], html.escape(row["task"])), (row["model"], html.escape(row["model"])),
-            (row["primary_metric"], html.escape(row["primary_metric"])),
+            (row["task"], row["task"]), (row["model"], row["model"]), (row["primary_metric"], row["primary_metric"]),
             ("" if value is None else value, format_value(value)), (row["ci_low"] or "", ci),
-            (row["n"], str(row["n"])), (row["errors"], str(row["errors"])), (row["backend_host"], html.escape(row["backend_host"])),
-            (_sortable(row["seed"]), html.escape(str(row["seed"]))), (_sortable(row["limit"]), html.escape("all" if row["limit"] is None else str(row["limit"]))),
-            (_sortable(row["max_tokens"]), html.escape(str(row["max_tokens"] or "-"))),
-            (_sortable(row["samples_per_prompt"]), html.escape(str(row["samples_per_prompt"] or "-"))),
-            (row["finished_at"], html.escape(row["finished_at"][:16].replace("T", " "))), (folder, folder_cell),
-            (row["note"], f'<span class="warn">{html.escape(row["note"])}</span>' if row["note"] else ""),
+            (row["n"], str(row["n"])), (run_settings_text(row), run_settings_text(row)),
+            (row["errors"], str(row["errors"])), (row["backend_host"], row["backend_host"]),
+            (_sortable(row["seed"]), str(row["seed"])), (_sortable(row["limit"]), "all" if row["limit"] is None else str(row["limit"])),
+            (_sortable(row["max_tokens"]), str(row["max_tokens"] or "-")),
+            (_sortable(row["samples_per_prompt"]), str(row["samples_per_prompt"] or "-")),
+            (row["finished_at"], row["finished_at"][:16].replace("T", " ")), (folder, folder), (row["note"], row["note"]),
         ]
-        body.append("<tr>" + "".join(f'<td data-sort="{html.escape(str(k))}"{" class=wrap" if i == len(cells) - 1 else ""}>{v}</td>'
-                                     for i, (k, v) in enumerate(cells)) + "</tr>")
-    header = "".join(f'<th title="click to sort">{h}</th>' for h in head)
-    return (f'<div class="table-wrap"><table class="sortable board"><thead><tr>{header}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div>')
+        line = [{"sort": str(key), "text": text, "href": None, "span": None} for key, text in cells]
+        line[-2]["href"] = link_of(row)  # the run folder
+        line[-1]["span"] = "warn" if row["note"] else None
+        table.append(line)
+    return table
 
 
 def _sortable(value: Any) -> Any:
     return "" if value is None else value
 
 
+def href_path(path: str) -> str:
+    """A relative path as an href: every character percent-encoded except '/', and never read as a
+    URL scheme (a folder named 'javascript:alert(1)' stays a folder)."""
+    encoded = quote(path, safe="/")
+    return encoded if encoded.startswith(("./", "../", "/")) else "./" + encoded
+
+
 def write_leaderboard_html(rows: list[dict[str, Any]], out: Path, run_dirs: int) -> Path:
     """leaderboard.html beside the CSV: the same rows, sortable, each linking its run's report.html."""
-    from harness.report.html import page
+    from harness.report.html import write_page
+    from harness.report.templating import render
 
     def link(row: dict[str, Any]) -> str | None:
         report = Path(row["run_dir"]) / "report.html"
-        return os.path.relpath(report, out.parent).replace(os.sep, "/") if report.is_file() else None
+        return href_path(os.path.relpath(report, out.parent).replace(os.sep, "/")) if report.is_file() else None
 
-    body = (f'<header><h1>Leaderboard</h1><p class="status">{len(rows)} rows (model x task, the newest run wins) from '
-            f'{run_dirs} run folders; click a column to sort.</p></header><section>{leaderboard_table(rows, link)}</section>')
     path = out.with_suffix(".html")
-    path.write_text(page("leaderboard", body), encoding="utf-8")
+    write_page(path, render("leaderboard.html", title="leaderboard", head=LEADERBOARD_HEAD, board=leaderboard_cells(rows, link),
+                            rows=len(rows), run_dirs=run_dirs))
     return path
 
 

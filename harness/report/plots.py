@@ -15,7 +15,6 @@ calls the hook and embeds what comes back (``Plot.svg``: markup ready to inline)
 from __future__ import annotations
 
 import hashlib
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -145,20 +144,19 @@ def heatmap_table(values: Sequence[Sequence[float | None]], row_labels: Sequence
                   *, vmin: float = 0.0, vmax: float = 1.0, fmt: str = "{:.2f}", corner: str = "") -> str:
     """A labelled matrix as an HTML table whose cells are coloured by value (viridis, vmin..vmax)
     and print it: the paper's table as a picture, with numbers a reader can select and copy."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in col_labels)
-    body = []
+    from harness.report.templating import render
+
+    rows = []
     for label, row in zip(row_labels, values):
-        cells = []
+        cells: list[tuple[str, str, str] | None] = []
         for value in row:
             if value is None or (isinstance(value, float) and math.isnan(value)):
-                cells.append("<td></td>")
+                cells.append(None)
                 continue
             share = 0.0 if vmax == vmin else min(1.0, max(0.0, (value - vmin) / (vmax - vmin)))
-            ink = "#fff" if share < 0.5 else "#000"
-            cells.append(f'<td style="background:{viridis(share)};color:{ink}">{html.escape(fmt.format(value))}</td>')
-        body.append(f"<tr><th>{html.escape(str(label))}</th>{''.join(cells)}</tr>")
-    return (f'<table class="heatmap"><thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+            cells.append((fmt.format(value), viridis(share), "#fff" if share < 0.5 else "#000"))
+        rows.append((str(label), cells))
+    return render("heatmap.html", corner=corner, columns=[str(c) for c in col_labels], rows=rows).rstrip("\n")
 
 
 _VIRIDIS = ((0.0, (68, 1, 84)), (0.25, (59, 82, 139)), (0.5, (33, 145, 140)), (0.75, (94, 201, 98)), (1.0, (253, 231, 37)))

@@ -4,7 +4,8 @@ A run folder is one commit. Each file is written to a temporary name and renamed
 file), and manifest.json is written last, holding the sha256 of every other file: a folder whose
 files do not match its manifest (a kill -9 between two renames, a run that died before its first
 commit) is refused by `harness report` and skipped by `harness leaderboard`, never shown as a mix
-of two runs. Re-running the same command rewrites it whole.
+of two runs. Re-running the same command rewrites it whole, except that a re-run which asked the
+model nothing and produced the same files keeps the committed manifest (its wall time, its counts).
 
 Text is written with ``harness.core.jsontext.dumps``: any string (lone surrogates, NUL, bytes that
 were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.

@@ -9,7 +9,6 @@ results folder are served, by name, so no path outside it can be reached.
 
 from __future__ import annotations
 
-import html
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +21,7 @@ from harness.core.errors import HarnessError
 RUN_FILES = {"metrics.json": "application/json", "metrics.csv": "text/csv", "manifest.json": "application/json",
              "samples.jsonl": "application/x-ndjson", "report.html": "text/html"}
 MAX_FLIPS_SHOWN = 500
+RUNS_HEAD = ("run folder", "model", "tasks", "host", "seed", "limit", "completion tokens", "wall time", "finished")
 
 
 class ResultsSite:
@@ -35,7 +35,7 @@ class ResultsSite:
     def runs(self) -> dict[str, Path]:
         from harness.report.leaderboard import find_run_dirs
 
-        return {path.name: path for path in find_run_dirs([str(self.results_dir)])}
+        return {path.relative_to(self.results_dir).as_posix(): path for path in find_run_dirs([str(self.results_dir)])}
 
     def studies(self) -> dict[str, Path]:
         """Folders with a report.html but no metrics.json (a search study's folder)."""
@@ -58,8 +58,10 @@ class ResultsSite:
                     raise HarnessError(f"no study folder '{name}' under {self.results_dir}")
                 return self._html((studies[name] / "report.html").read_text(encoding="utf-8"))
             if path.startswith("/runs/"):
-                name, _, file = path[len("/runs/"):].partition("/")
-                return self.run_file(name, file or "report.html")
+                name, _, file = path[len("/runs/"):].rstrip("/").rpartition("/")  # names may hold '/' (nested runs)
+                if file not in RUN_FILES:
+                    name, file = f"{name}/{file}".strip("/"), "report.html"
+                return self.run_file(name, file)
         except HarnessError as exc:
             return self._html(self.message("cannot show this", str(exc)), HTTPStatus.BAD_REQUEST)
         return self._html(self.message("not found", f"no page at {path}"), HTTPStatus.NOT_FOUND)
@@ -69,10 +71,9 @@ class ResultsSite:
         return status, "text/html; charset=utf-8", text.encode("utf-8")
 
     def message(self, title: str, text: str) -> str:
-        from harness.report.html import page
+        from harness.report.templating import render
 
-        return page(title, f'<header><nav class="top"><a href="/">&larr; all runs</a></nav><h1>{html.escape(title)}</h1>'
-                           f'<p>{html.escape(text)}</p></header>')
+        return render("message.html", title=title, text=text)
 
     def run_file(self, name: str, file: str) -> tuple[int, str, bytes]:
         runs = self.runs()
@@ -101,91 +102,80 @@ class ResultsSite:
     # -- pages ---------------------------------------------------------------------------------
 
     def index(self) -> str:
-        from harness.report.html import page
-        from harness.report.leaderboard import leaderboard_rows, leaderboard_table
+        from harness.report.leaderboard import LEADERBOARD_HEAD, leaderboard_cells, leaderboard_rows
         from harness.report.run_folder import read_manifest
         from harness.report.run_summary import run_facts
+        from harness.report.templating import render
 
         runs = self.runs()
-        board = leaderboard_table(leaderboard_rows(list(runs.values())), lambda row: f"/runs/{quote(Path(row['run_dir']).name)}/")
-        lines, options = [], []
-        for name, run_dir in sorted(runs.items(), key=lambda item: read_manifest(item[1]).get("finished_at", ""), reverse=True):
-            facts = run_facts(read_manifest(run_dir))
-            manifest = read_manifest(run_dir)
-            tasks = ", ".join(manifest.get("tasks") or {})
+        names_of = {str(path): name for name, path in runs.items()}
+        board = leaderboard_cells(leaderboard_rows(list(runs.values())), lambda row: run_href(names_of[row["run_dir"]]))
+        manifests = {name: read_manifest(run_dir) for name, run_dir in runs.items()}
+        names = sorted(runs, key=lambda name: manifests[name].get("finished_at", ""), reverse=True)
+        default_b = comparable_partner(names, manifests)
+        table = []
+        for name in names:
+            facts = run_facts(manifests[name])
+            tasks = ", ".join(manifests[name].get("tasks") or {})
             wall = facts["wall_seconds"]
-            cells = [(name, f'<a href="/runs/{quote(name)}/">{html.escape(name)}</a>'), (facts["model"], html.escape(facts["model"])),
-                     (tasks, f'<span class="tasks">{html.escape(tasks)}</span>'), (facts["host"], html.escape(facts["host"])),
-                     (facts["seed"] if facts["seed"] is not None else "", html.escape(str(facts["seed"]))),
-                     (facts["limit"] if facts["limit"] is not None else "", html.escape("all" if facts["limit"] is None else str(facts["limit"]))),
-                     (facts["completion_tokens"] or 0, f"{facts['completion_tokens'] or 0:,}"),
-                     (wall or 0, "" if wall is None else f"{wall:.1f} s"),
-                     (facts["finished_at"], html.escape(facts["finished_at"][:16].replace("T", " ")))]
-            lines.append("<tr>" + "".join(f'<td data-sort="{html.escape(str(k))}"{" class=wrap" if i == 2 else ""}>{v}</td>'
-                                          for i, (k, v) in enumerate(cells)) + "</tr>")
-            options.append(name)
-        head = "".join(f"<th>{h}</th>" for h in ("run folder", "model", "tasks", "host", "seed", "limit", "completion tokens", "wall time", "finished"))
-        select_a = "".join(f'<option value="{html.escape(n)}">{html.escape(n)}</option>' for n in options)
-        select_b = "".join(f'<option value="{html.escape(n)}"{" selected" if i == 1 else ""}>{html.escape(n)}</option>'
-                           for i, n in enumerate(options))
-        body = (f'<header><h1>Runs in {html.escape(str(self.results_dir))}</h1>'
-                f'<p class="status">{len(runs)} run folders. Click a column to sort; open a run for its report.</p></header>'
-                f'<section id="leaderboard"><h2>Leaderboard <small>model x task, the newest run wins</small></h2>{board}</section>'
-                f'<section id="compare"><h2>Compare two runs <small>paired, on the samples both ran</small></h2>'
-                f'<form action="/compare" method="get" class="filters"><label>A <select name="a">{select_a}</select></label>'
-                f'<label>B <select name="b">{select_b}</select></label><button type="submit">compare</button></form></section>'
-                f'{self._studies_section()}'
-                f'<section id="runs"><h2>Runs</h2><div class="table-wrap"><table class="sortable board"><thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(lines)}</tbody></table></div></section>')
-        return page("harness view: " + str(self.results_dir), body)
-
-    def _studies_section(self) -> str:
-        from harness.report.run_folder import read_manifest
-
-        items = []
+            cells = [(name, name, run_href(name), None), (facts["model"], facts["model"], None, None), (tasks, tasks, None, "tasks"),
+                     (facts["host"], facts["host"], None, None),
+                     (facts["seed"] if facts["seed"] is not None else "", str(facts["seed"]), None, None),
+                     (facts["limit"] if facts["limit"] is not None else "", "all" if facts["limit"] is None else str(facts["limit"]), None, None),
+                     (facts["completion_tokens"] or 0, f"{facts['completion_tokens'] or 0:,}", None, None),
+                     (wall or 0, "" if wall is None else f"{wall:.1f} s", None, None),
+                     (facts["finished_at"], facts["finished_at"][:16].replace("T", " "), None, None)]
+            table.append([{"sort": str(key), "text": text, "href": href, "span": span} for key, text, href, span in cells])
+        studies = []
         for name, folder in self.studies().items():
             manifest = read_manifest(folder)
             what = " ".join(str(manifest.get(k, "")) for k in ("kind", "task", "model") if manifest.get(k))
-            items.append(f'<li><a href="/studies/{quote(name)}/">{html.escape(name)}</a> {html.escape(what)}</li>')
-        return f'<section id="studies"><h2>Studies</h2><ul>{"".join(items)}</ul></section>' if items else ""
+            studies.append((name, f"/studies/{quote(name)}/", what))
+        return render("view_index.html", title="harness view: " + str(self.results_dir), results_dir=str(self.results_dir),
+                      board_head=LEADERBOARD_HEAD, board=board, names=names, default_b=default_b, studies=studies, runs=table,
+                      runs_head=RUNS_HEAD)
 
     def compare(self, name_a: str, name_b: str) -> str:
         from harness.report.compare import compare_runs
-        from harness.report.html import metric_cell, page
+        from harness.report.templating import render
 
         runs = self.runs()
         for name in (name_a, name_b):
             if name not in runs:
                 raise HarnessError(f"no run folder '{name}' under {self.results_dir}; pick two runs on the index page")
         results = compare_runs(runs[name_a], runs[name_b])
-        rows, flips = [], []
+        notes, flips = [], []
         for c in results:
-            label = c.task
-            notes = []
+            note = []
             if c.errored:
-                notes.append(f"{c.errored} left out (errors)")
+                note.append(f"{c.errored} left out (errors)")
             if c.only_a or c.only_b:
-                notes.append(f"{c.only_a} only in A, {c.only_b} only in B")
-            rows.append(f'<tr><th class="label">{html.escape(c.task)}</th><td>{html.escape(c.primary_metric)}</td>'
-                        f'<td class="n" data-count="pairs">{c.pairs}</td>{metric_cell(label, "A", c.a)}{metric_cell(label, "B", c.b)}'
-                        f'{metric_cell(label, "B-A", c.difference)}<td class="c" data-count="gained">{len(c.gained)}</td>'
-                        f'<td class="c" data-count="lost">{len(c.lost)}</td><td>{html.escape("; ".join(notes))}</td></tr>')
-            for title, ids, cls in (("right in B only (gained)", c.gained, "gained"), ("right in A only (lost)", c.lost, "lost")):
-                items = "".join(
-                    f'<li data-id="{html.escape(i)}">{html.escape(i)} <a href="/runs/{quote(name_a)}/report.html#id={quote(i)}">in A</a> '
-                    f'<a href="/runs/{quote(name_b)}/report.html#id={quote(i)}">in B</a></li>' for i in ids[:MAX_FLIPS_SHOWN])
-                more = f"<p>... and {len(ids) - MAX_FLIPS_SHOWN} more</p>" if len(ids) > MAX_FLIPS_SHOWN else ""
-                listing = f'<ul class="flips {cls}" data-task="{html.escape(c.task)}">{items}</ul>' if ids else ""
-                flips.append(f'<h3>{html.escape(c.task)}: {title}: {len(ids)}</h3>{listing}{more}')
-        body = (f'<header><nav class="top"><a href="/">&larr; all runs</a></nav><h1>Compare</h1>'
-                f'<div class="facts"><div class="fact"><span class="k">A</span><span class="v"><a href="/runs/{quote(name_a)}/">{html.escape(name_a)}</a></span></div>'
-                f'<div class="fact"><span class="k">B</span><span class="v"><a href="/runs/{quote(name_b)}/">{html.escape(name_b)}</a></span></div></div></header>'
-                f'<section><h2>Paired difference <small>per-sample primary metric, B - A, mean with a 95% bootstrap interval over the pairs; '
-                f'a flip = right in one run, not right in the other</small></h2><div class="table-wrap"><table class="metrics compare">'
-                f'<thead><tr><th>task</th><th>metric</th><th>pairs</th><th>A</th><th>B</th><th>B - A</th><th>gained</th><th>lost</th>'
-                f'<th>note</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
-                f'<section id="flips"><h2>Samples that flipped</h2>{"".join(flips)}</section>')
-        return page(f"compare {name_a} vs {name_b}", body)
+                note.append(f"{c.only_a} only in A, {c.only_b} only in B")
+            notes.append("; ".join(note))
+            for title, ids, css in (("right in B only (gained)", c.gained, "gained"), ("right in A only (lost)", c.lost, "lost")):
+                shown = [(i, sample_href(name_a, i), sample_href(name_b, i)) for i in ids[:MAX_FLIPS_SHOWN]]
+                flips.append({"task": c.task, "title": title, "ids": ids, "css": css, "shown": shown})
+        return render("view_compare.html", title=f"compare {name_a} vs {name_b}", name_a=name_a, name_b=name_b,
+                      href_a=run_href(name_a), href_b=run_href(name_b), comparisons=results, notes=notes, flips=flips)
+
+
+def comparable_partner(names: list[str], manifests: dict[str, dict[str, Any]]) -> str | None:
+    """What the compare form preselects as B beside the newest run (A): the newest other run of a task
+    in common (a pair the compare page can pair up), else nothing."""
+    if not names:
+        return None
+    tasks_a = set(manifests[names[0]].get("tasks") or {})
+    return next((n for n in names[1:] if tasks_a & set(manifests[n].get("tasks") or {})), None)
+
+
+def run_href(name: str) -> str:
+    """The link to a run folder's page, its name percent-encoded."""
+    return f"/runs/{quote(name)}/"  # '/' in a nested run's name stays a path separator
+
+
+def sample_href(run: str, sample_id: str) -> str:
+    """The link to one sample in a run's report (report.js reads the id back from the hash)."""
+    return f"/runs/{quote(run)}/report.html#id={quote(sample_id)}"
 
 
 class _Handler(BaseHTTPRequestHandler):

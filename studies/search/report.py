@@ -1,18 +1,19 @@
 """The search study's report.html: what was run, the accuracy-vs-generated-tokens curve (sequential
 backtracking vs parallel best-of-n), the points table and the reasoning-behaviour counts, as one
-self-contained page in the study folder (built with the engine's page and table pieces)."""
+self-contained page in the study folder (templates/search_study.html on the engine's base page and table macros)."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.report.html import page, rows_table
+from harness.report.html import write_page
 from harness.report.run_summary import run_facts
+from harness.report.templating import markup, render, visible_bidi
 from studies.search.plots import figure_to_svg
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 POINT_METRICS = ("accuracy", "tokens", "ever_correct", "first_correct_tokens")
 POINT_COLUMNS = ("cap", "problems", "errors", "budget_used", "max_tokens_seen", "truncated", "unparseable")
 
@@ -36,28 +37,16 @@ def study_report_html(study_dir: Path, manifest: Mapping[str, Any], rows: Sequen
         ("requests", f"{requests.get('from_cache', 0):,} from cache / {requests.get('sent_to_backend', 0):,} to the model"),
         ("wall time", "" if wall is None else f"{wall:.1f} s"), ("version", facts["version"]), ("git commit", facts["git_commit"][:12]),
     ]
-    facts_html = "".join(f'<div class="fact" data-fact="{html.escape(k)}"><span class="k">{html.escape(k)}</span>'
-                         f'<span class="v">{html.escape(str(v))}</span></div>' for k, v in cells)
-    skipped = "".join(f"<li>{html.escape(str(s))}</li>" for s in manifest.get("skipped_points") or [])
     extra = sorted({m for r in rows for m in r["metrics"] if m not in POINT_METRICS})
-    points = rows_table("points", [(_label(r), r["metrics"], r) for r in rows], [*POINT_METRICS, *extra], POINT_COLUMNS)
-    names = list(dict.fromkeys(m for r in behaviours for m in r["metrics"]))
-    behaviour_table = rows_table("reasoning behaviours per completion (rule-based counts, see the traces module)",
-                                 [(_label(r), r["metrics"], {}) for r in behaviours], names, ())
-    body = (f'<header><h1>Search study: {html.escape(str(manifest.get("task", "")))} on {html.escape(facts["model"])}</h1>'
-            f'<div class="facts">{facts_html}</div><p class="status">Sequential = one completion allowed B tokens with a prompt '
-            f'inviting backtracking; parallel = n completions of B/n tokens, solved if any verifies. x = tokens actually '
-            f'generated per problem.</p>{"<ul>" + skipped + "</ul>" if skipped else ""}</header>'
-            f'<section id="plots"><h2>Accuracy vs generated tokens</h2><div class="plots one"><figure data-family="search-study">'
-            f'<figcaption><b>accuracy vs tokens</b> 95% CIs</figcaption>{figure_to_svg(figure)}</figure></div></section>'
-            f'<section id="metrics"><h2>Points</h2>{points}</section>'
-            f'<section id="behaviours"><h2>Behaviours</h2>{behaviour_table}</section>')
-    return page("search study: " + study_dir.name, body)
+    return render("search_study.html", search=[TEMPLATES], title="search study: " + study_dir.name,
+                  task=str(manifest.get("task", "")), model=facts["model"], fact_cells=[(k, str(v)) for k, v in cells],
+                  skipped=[str(s) for s in manifest.get("skipped_points") or []], svg=markup(visible_bidi(figure_to_svg(figure))),
+                  points=[(_label(r), r["metrics"], r) for r in rows], point_metrics=[*POINT_METRICS, *extra], point_columns=POINT_COLUMNS,
+                  behaviours=[(_label(r), r["metrics"], {}) for r in behaviours],
+                  behaviour_names=list(dict.fromkeys(m for r in behaviours for m in r["metrics"])))
 
 
 def write_study_report(study_dir: Path, manifest: Mapping[str, Any], rows, behaviours, figure) -> Path:
     path = Path(study_dir) / "report.html"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(study_report_html(Path(study_dir), manifest, rows, behaviours, figure), encoding="utf-8")
-    tmp.replace(path)
+    write_page(path, study_report_html(Path(study_dir), manifest, rows, behaviours, figure))
     return path

@@ -63,6 +63,10 @@ FICTITIOUS = register(
         build_request=build_fictitious_request,
         primary_metric="accuracy",
         score=score_fictitious_completion,
+        report_note=("These probes ask facts a model was fine-tuned on (harness export reversal-fictitious writes"
+                     " the files): on a model not fine-tuned on them, accuracy near 0 and a log-prob gap near 0 are"
+                     " what to expect, not a finding. Randomized controls are right when they do NOT give the"
+                     " other fact's name (outcome 'control')."),
         score_loglikelihood=score_fictitious_loglikelihood,
         generate=generate_fictitious,
         load=load_fictitious,

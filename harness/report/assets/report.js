@@ -1,12 +1,14 @@
 /* The sample browser of report.html. It reads the gzip+base64 blob written by
    harness/report/sample_data.py, filters in memory (task, group, outcome, free text), and renders
    one page of samples at a time; details are built only when a sample is opened. Model text is
-   only ever inserted as text nodes, never as HTML. State lives in the URL hash, so a filtered view
-   can be linked (the compare page of `harness view` links to report.html#id=...). */
+   only ever inserted as text nodes, never as HTML, and bidi controls in it (U+202A-U+202E,
+   U+2066-U+2069) are shown as visible escapes, so no id or answer can reorder what surrounds it.
+   State lives in the URL hash, so a filtered view can be linked (the compare page of `harness view`
+   links to report.html#id=...); a hash that is not valid percent-encoding is read as literal text. */
 (function () {
   "use strict";
   var PAGE = 50, SHOW = 1500;
-  var OUTCOMES = ["right", "wrong", "unparseable", "truncated", "error"];
+  var OUTCOMES = ["right", "wrong", "unparseable", "truncated", "error", "control"];
   /* Sortable tables (leaderboard, run index): click a header; numbers sort as numbers. */
   document.querySelectorAll("table.sortable").forEach(function (table) {
     table.querySelectorAll("thead th").forEach(function (th, col) {
@@ -29,18 +31,24 @@
   var D = null, hay = null, matches = [], page = 0, opened = {}, onlyId = null;
   var $ = function (id) { return document.getElementById(id); };
 
+  var BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+  function visible(text) {
+    return String(text).replace(BIDI, function (c) { return "\\u" + c.charCodeAt(0).toString(16); });
+  }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (text !== undefined && text !== null) { e.textContent = visible(text); }
     return e;
   }
+  function textNode(text) { return document.createTextNode(visible(text)); }
   function str(i) { return D.strings[i]; }
   function shown(answer) { return answer === null ? "(none)" : answer; }
 
   function longText(text) {
     var box = el("div"), pre = el("pre", "txt");
     box.appendChild(pre);
+    text = visible(text);
     if (text.length <= SHOW) { pre.textContent = text; return box; }
     pre.textContent = text.slice(0, SHOW) + " ...";
     var b = el("button", "more", "show all " + text.length.toLocaleString() + " characters");
@@ -71,11 +79,15 @@
     return (hay[i] = parts.join("\n").toLowerCase());
   }
 
+  function decode(text) {
+    try { return decodeURIComponent(text); } catch (e) { return text; }  /* "%E0%A4%A", "%": taken literally */
+  }
   function readHash() {
     var st = {};
     location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
       if (!kv) { return; }
-      var p = kv.split("="); st[decodeURIComponent(p[0])] = decodeURIComponent(p.slice(1).join("="));
+      var p = kv.split("="), key = decode(p[0]);
+      if (["task", "group", "outcome", "q", "id"].indexOf(key) >= 0) { st[key] = decode(p.slice(1).join("=")); }
     });
     return st;
   }
@@ -101,7 +113,7 @@
     });
     while (sel.options.length > 1) { sel.remove(1); }
     Object.keys(seen).sort(function (a, b) { return a.localeCompare(b, undefined, { numeric: true }); })
-      .forEach(function (g) { sel.add(new Option(g, g)); });
+      .forEach(function (g) { sel.add(new Option(visible(g), g)); });
     sel.value = seen[keep] ? keep : "";
   }
 
@@ -138,7 +150,7 @@
     list.appendChild(frag);
     $("status").textContent = matches.length.toLocaleString() + " of " + D.samples.length.toLocaleString() +
       " samples match" + (matches.length > PAGE ? "; showing " + (page * PAGE + 1) + "-" +
-      Math.min(matches.length, (page + 1) * PAGE) : "") + (onlyId !== null ? " (only sample " + onlyId + "; type in the search box to clear)" : "");
+      Math.min(matches.length, (page + 1) * PAGE) : "") + (onlyId !== null ? " (only sample " + visible(onlyId) + "; type in the search box to clear)" : "");
     $("status").dataset.matches = String(matches.length);
     $("page").textContent = "page " + (page + 1) + " of " + pages;
     $("prev").disabled = page === 0;
@@ -154,13 +166,14 @@
     if (s.g.length) { sum.appendChild(el("span", "grp", s.g.join(" "))); }
     var ans = el("span", "ans");
     ans.appendChild(el("em", null, "answer "));
-    ans.appendChild(document.createTextNode(s.a.length ? s.a.map(shown).join(" | ") : "-"));
+    ans.appendChild(textNode(s.a.length ? s.a.map(shown).join(" | ") : "-"));
     sum.appendChild(ans);
     if (s.y !== undefined) {
-      var gold = el("span", "ans"); gold.appendChild(el("em", null, "gold ")); gold.appendChild(document.createTextNode(s.y));
+      var gold = el("span", "ans"); gold.appendChild(el("em", null, "gold ")); gold.appendChild(textNode(s.y));
       sum.appendChild(gold);
     }
     if (s.e) { sum.appendChild(el("span", "ans errtext", s.e)); }
+    if (s.u && s.u.length) { sum.appendChild(el("span", "ans why", "why: " + s.u[0] + (s.u.length > 1 ? " (+" + (s.u.length - 1) + ")" : ""))); }
     art.appendChild(sum);
     sum.addEventListener("click", function () { toggle(art, i); });
     if (opened[s.i]) { toggle(art, i); }
@@ -176,7 +189,7 @@
 
   function kv(pairs) {
     var box = el("div", "kv");
-    pairs.forEach(function (p) { box.appendChild(el("span", "k", p[0])); var v = el("code"); v.textContent = p[1]; box.appendChild(v); });
+    pairs.forEach(function (p) { box.appendChild(el("span", "k", p[0])); box.appendChild(el("code", null, p[1])); });
     return box;
   }
   function fmt(v) { return typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : JSON.stringify(v); }
@@ -197,8 +210,9 @@
         meta.appendChild(el("span", null, "#" + (j + 1)));
         var fr = (s.f || [])[j] || "";
         meta.appendChild(el("span", null, "finish: " + fr + (fr === "length" ? " (truncated)" : "")));
-        var a = el("span"); a.appendChild(document.createTextNode("answer: ")); a.appendChild(el("b", null, s.a[j] === undefined ? "-" : shown(s.a[j])));
+        var a = el("span"); a.appendChild(textNode("answer: ")); a.appendChild(el("b", null, s.a[j] === undefined ? "-" : shown(s.a[j])));
         meta.appendChild(a);
+        if (s.u && s.a[j] === null) { meta.appendChild(el("span", "why", "why: " + s.u[s.a.slice(0, j).filter(function (x) { return x === null; }).length])); }
         if (s.cs && s.cs[j]) { meta.appendChild(el("span", null, "scores: " + Object.keys(s.cs[j]).map(function (m) { return m + "=" + fmt(s.cs[j][m]); }).join(" "))); }
         box.appendChild(meta);
         if (s.rs && s.rs[j] !== null && s.rs[j] !== undefined) {
@@ -208,7 +222,7 @@
         if (s.b && s.b[j]) {
           var beh = el("div", "beh");
           beh.appendChild(document.createTextNode("behaviours (rule-based sentence counts): "));
-          Object.keys(s.b[j]).forEach(function (name) { beh.appendChild(document.createTextNode(name + " ")); beh.appendChild(el("b", null, s.b[j][name])); beh.appendChild(document.createTextNode("  ")); });
+          Object.keys(s.b[j]).forEach(function (name) { beh.appendChild(textNode(name + " ")); beh.appendChild(el("b", null, s.b[j][name])); beh.appendChild(document.createTextNode("  ")); });
           box.appendChild(beh);
         }
         det.appendChild(box);
@@ -238,7 +252,7 @@
 
   function wire() {
     var st = readHash(), taskSel = $("f-task");
-    D.tasks.forEach(function (t) { taskSel.add(new Option(t, t)); });
+    D.tasks.forEach(function (t) { taskSel.add(new Option(visible(t), t)); });
     if (st.task && D.tasks.indexOf(st.task) >= 0) { taskSel.value = st.task; }
     fillGroups();
     if (st.group) { $("f-group").value = st.group; }
