@@ -54,3 +54,26 @@ def test_a_strict_scoring_never_overwrites_the_default_one(tmp_path, capsys):
     assert strict["seed"] == 0
     rows = leaderboard_rows(find_run_dirs([str(tmp_path)]))
     assert sorted(r["settings"] for r in rows) == ["", "scoring=strict"]
+
+
+def test_the_pivot_has_one_row_per_model_and_settings_and_one_column_per_task(tmp_path):
+    import urllib.request
+
+    from harness.report.leaderboard import pivot
+    from harness.report.view import serve_in_thread
+
+    fake_run(tmp_path)
+    fake_run(tmp_path, overrides=GenerationOverrides(n=4, temperature=1.0))
+    run(RunSpec(tasks=["counterbench"], limit=4, results_dir=str(tmp_path), progress=False),
+        backend_factory=lambda m, o: FakeCountdownBackend())
+    tasks, rows = pivot(leaderboard_rows(find_run_dirs([str(tmp_path)])))
+    assert tasks == ["countdown", "counterbench"]
+    assert [label for label, _ in rows] == ["local", "local · --samples=4, --temperature=1.0"]
+    assert set(rows[0][1]) == {"countdown", "counterbench"} and set(rows[1][1]) == {"countdown"}
+    server, _ = serve_in_thread(tmp_path)
+    try:
+        page = urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/").read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert '<section id="pivot">' in page and "local · --samples=4, --temperature=1.0" in page

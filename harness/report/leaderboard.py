@@ -104,6 +104,7 @@ def leaderboard_rows(run_dirs: list[Path]) -> list[dict[str, Any]]:
                 "max_tokens": settings["max_tokens"], "samples_per_prompt": settings["samples_per_prompt"],
                 "temperature": settings["temperature"], "data": manifest.get("data"), "settings": settings_label(settings),
                 "errors": row.get("errors", 0), "note": _note(row, metric),
+                "overrides": ", ".join(f"{k}={v}" for k, v in sorted(settings["non_default"].items()) if k.startswith("--")),
             }
             key = (model, row["task"], entry["max_tokens"], entry["samples_per_prompt"], entry["temperature"], entry["data"],
                    entry["settings"])
@@ -200,3 +201,17 @@ def run_settings_text(row: dict[str, Any]) -> str:
     if row.get("settings"):
         parts.append(row["settings"])
     return " ".join(parts)
+
+
+def pivot(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, dict[str, dict[str, Any]]]]]:
+    """The leaderboard as models x tasks: (task columns, [(row label, {task: leaderboard row})]). A
+    row is a model with one combination of settings (the protocol's, or e.g. '--samples=4'); a
+    task's own protocol values (its max tokens) do not split rows, overrides of them do."""
+    tasks = sorted({r["task"] for r in rows})
+    table: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: r["finished_at"]):  # the newest wins a cell
+        extras = [f"data={Path(str(row['data'])).name}" if row.get("data") else "", row.get("settings") or "",
+                  row.get("overrides") or ""]
+        label = " · ".join([row["model"], *[e for e in extras if e]])
+        table.setdefault(label, {})[row["task"]] = row
+    return tasks, sorted(table.items())

@@ -102,14 +102,18 @@ class ResultsSite:
     # -- pages ---------------------------------------------------------------------------------
 
     def index(self) -> str:
-        from harness.report.leaderboard import LEADERBOARD_HEAD, leaderboard_cells, leaderboard_rows
+        from harness.report.leaderboard import LEADERBOARD_HEAD, leaderboard_cells, leaderboard_rows, pivot
         from harness.report.run_folder import read_manifest
         from harness.report.run_summary import run_facts
         from harness.report.templating import render
 
         runs = self.runs()
         names_of = {str(path): name for name, path in runs.items()}
-        board = leaderboard_cells(leaderboard_rows(list(runs.values())), lambda row: run_href(names_of[row["run_dir"]]))
+        board_rows = leaderboard_rows(list(runs.values()))
+        board = leaderboard_cells(board_rows, lambda row: run_href(names_of[row["run_dir"]]))
+        pivot_tasks, pivot_rows = pivot(board_rows)
+        grid = [(label, [(cells.get(task), run_href(names_of[cells[task]["run_dir"]]) if task in cells else None)
+                         for task in pivot_tasks]) for label, cells in pivot_rows]
         manifests = {name: read_manifest(run_dir) for name, run_dir in runs.items()}
         names = sorted(runs, key=lambda name: manifests[name].get("finished_at", ""), reverse=True)
         default_b = comparable_partner(names, manifests)
@@ -132,7 +136,7 @@ class ResultsSite:
             what = " ".join(str(manifest.get(k, "")) for k in ("kind", "task", "model") if manifest.get(k))
             studies.append((name, f"/studies/{quote(name)}/", what))
         return render("view_index.html", title="harness view: " + str(self.results_dir), results_dir=str(self.results_dir),
-                      board_head=LEADERBOARD_HEAD, board=board, names=names, default_b=default_b, studies=studies, runs=table,
+                      board_head=LEADERBOARD_HEAD, board=board, pivot_tasks=pivot_tasks, grid=grid, names=names, default_b=default_b, studies=studies, runs=table,
                       runs_head=RUNS_HEAD)
 
     def compare(self, name_a: str, name_b: str) -> str:
