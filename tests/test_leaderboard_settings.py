@@ -36,6 +36,8 @@ def test_every_setting_of_a_run_is_in_its_manifest(tmp_path):
     assert settings["set"] == {"template": "base"} and settings["generation_overrides"]["max_tokens"] == 64
     assert settings["backend_options"]["batch_size"] == 8 and settings["limit"] == 4
     assert manifest["tasks"]["countdown"]["differs_from_family_defaults"] == {"template": "base"}
+    report = (outcome.run_dir / "report.html").read_text(encoding="utf-8")
+    assert "<b>every setting</b>" in report and "&#39;template&#39;: &#39;base&#39;" in report
 
 
 def test_a_strict_scoring_never_overwrites_the_default_one(tmp_path, capsys):

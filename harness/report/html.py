@@ -157,6 +157,7 @@ def header_context(manifest: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         "fact_cells": [(k, str(v)) for k, v in cells],
         "backend_details": ", ".join(f"{k}={v}" for k, v in facts["backend_details"].items() if k != "name"),
         "command": facts["command"], "settings": settings,
+        "command_settings": ", ".join(f"{k}={_plain(v)}" for k, v in (manifest.get("settings") or {}).items()),
         "skipped": [(t, str(r)) for t, r in facts["skipped_tasks"].items()],
     }
 
