@@ -32,11 +32,13 @@ RUN_LANGUAGES = {"bash", "python"}
 SHOWN_LANGUAGES = {"", "text", "json", "toml", "yaml"}  # output and file contents: never run
 COMMAND_TIMEOUT_S = 600
 CAPS = {"--limit": 2, "--n": 2, "--samples": 2, "--max-tokens": 32, "BENCH_LIMIT": 1, "BENCH_MAX_TOKENS": 32}
+PYTHON_CAPS = {"limit": 2, "max_tokens": 32, "samples": 2}
 NOT_RUN_LINES = re.compile(r"^\s*make (test|test-fast|lint)\b")  # `make test` is what runs this test
 RUN_COMMAND = re.compile(r"^\s*harness run ")  # gets --max-tokens 32 when it gives none
 INCLUDE = re.compile(r'\{%\s*include-markdown\s+"([^"]+)"[^%]*%\}')
 MARK = re.compile(r"<!--\s*docs-test:\s*(\w+)\s*(?:\((.*)\))?\s*-->")
 FENCE = re.compile(r"^```\s*([\w-]*)")
+TITLE = re.compile(r'title="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Block:
     code: str
     mark: str | None = None
     reason: str | None = None
+    file: str | None = None  # ```python title="my_plugins/x/__init__.py": the block is that file's content
 
     @property
     def where(self) -> str:
@@ -61,7 +64,7 @@ def blocks_in(path: Path) -> list[Block]:
     """The fenced blocks of a file, with the blocks of the files it includes in place."""
     blocks: list[Block] = []
     lines = path.read_text(encoding="utf-8").splitlines()
-    fence: tuple[int, str, list[str], str | None, str | None] | None = None
+    fence: tuple[int, str, list[str], str | None, str | None, str | None] | None = None
     previous = ""
     for number, line in enumerate(lines, 1):
         if fence is None:
@@ -71,12 +74,14 @@ def blocks_in(path: Path) -> list[Block]:
             opening = FENCE.match(line)
             if opening:
                 mark = MARK.search(previous)
-                fence = (number, opening.group(1), [], mark.group(1) if mark else None, mark.group(2) if mark else None)
+                title = TITLE.search(line)
+                fence = (number, opening.group(1), [], mark.group(1) if mark else None, mark.group(2) if mark else None,
+                         title.group(1) if title else None)
             elif line.strip():
                 previous = line
         elif line.startswith("```"):
-            start, language, body, mark_name, reason = fence
-            blocks.append(Block(path, start, language, "\n".join(body) + "\n", mark_name, reason))
+            start, language, body, mark_name, reason, file = fence
+            blocks.append(Block(path, start, language, "\n".join(body) + "\n", mark_name, reason, file))
             fence, previous = None, ""
         else:
             fence[2].append(line)
@@ -101,6 +106,8 @@ def small(code: str, base_url: str) -> str:
     for option, cap in CAPS.items():
         pattern = rf"(?<![\w-])({re.escape(option)}[ =])(\d+)\b"
         code = re.sub(pattern, lambda m, cap=cap: f"{m.group(1)}{min(int(m.group(2)), cap)}", code)
+    for keyword, cap in PYTHON_CAPS.items():  # harness.evaluate(..., limit=5, max_tokens=256) in Python blocks
+        code = re.sub(rf"\b({keyword}=)(\d+)\b", lambda m, cap=cap: f"{m.group(1)}{min(int(m.group(2)), cap)}", code)
     code = code.replace("http://127.0.0.1:8000/v1", base_url)
     lines = []
     for line in code.replace("\\\n", " ").splitlines():  # one line per command
@@ -163,6 +170,10 @@ def block_env(fake_api: FakeOpenAIServer) -> dict[str, str]:
 
 
 def run_block(block: Block, folder: Path, env: dict[str, str], base_url: str) -> None:
+    if block.file:  # a file the page shows: written where it says, for the blocks after it
+        (folder / block.file).parent.mkdir(parents=True, exist_ok=True)
+        (folder / block.file).write_text(block.code, encoding="utf-8")
+        return
     code = small(block.code, base_url)
     if block.mark == "serves":
         return serve_block(block, code, folder, env)

@@ -5,30 +5,40 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from harness.core.data import iter_jsonl
 from harness.core.errors import HarnessError, counted
+from harness.core.files import command_line, git_commit, package_versions, slug
 from harness.core.registry import get_task
+from harness.core.run_lock import RunFolderLock
 from harness.core.types import Generation
-from harness.pipeline.data import iter_jsonl
 from harness.pipeline.plan import task_config_record
-from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.runner import sample_line
 from harness.pipeline.samples import select_samples
 from harness.pipeline.scoring import score_result
-from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions, slug
-from harness.report.tables import task_rows
+from harness.report.run_folder import commit_run_folder
+from harness.report.tables import metric_info, task_rows
 
 
-def read_predictions(path: str) -> dict[str, dict[str, Any]]:
-    """{id: line}; each line holds 'response' (a string) or 'responses' (a list of strings)."""
-    file = Path(path)
-    if not file.is_file():
-        raise HarnessError(f"predictions file not found: {path}")
+def read_predictions(source: str | Path | Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """{id: line}; each line holds 'response' (a string) or 'responses' (a list of strings). ``source``
+    is a JSONL file, or (from Python) the records themselves."""
+    if isinstance(source, (str, Path)):
+        file = Path(source)
+        if not file.is_file():
+            raise HarnessError(f"predictions file not found: {source}")
+        numbered: Iterable[tuple[int, Any]] = iter_jsonl(file)
+        path = str(source)
+    else:
+        numbered, path = enumerate(source, start=1), "predictions"
     predictions: dict[str, dict[str, Any]] = {}
-    for number, record in iter_jsonl(file):
+    for number, record in numbered:
+        if not isinstance(record, Mapping):
+            raise HarnessError(f'{path}:{number}: each prediction is a mapping like {{"id": "x", "response": "..."}}')
         if "id" not in record:
             raise HarnessError(f'{path}:{number}: each line needs an "id" and a "response", e.g. {{"id": "x", "response": "..."}}')
         texts = record.get("responses", [record.get("response")])
@@ -64,7 +74,7 @@ def scored_run_id(settings: dict[str, Any]) -> str:
     return slug(f"{settings['task']}__scored__{Path(settings['predictions']).stem}") + f"__{digest}"
 
 
-def score_predictions(task_name: str, data: str | None, predictions_path: str, out: str | None,
+def score_predictions(task_name: str, data: str | None, predictions_path: str | Path | Iterable[Mapping[str, Any]], out: str | None,
                       settings: dict[str, str] | None = None, results_dir: str = "results",
                       seed: int = 0, limit: int | None = None) -> tuple[Path, list[dict[str, Any]], int]:
     """Returns (run folder, metrics rows, number of samples that had no prediction). Without ``data``
@@ -92,24 +102,26 @@ def score_predictions(task_name: str, data: str | None, predictions_path: str, o
         records.append(record)
         lines.append(sample_line(task, sample, request, result, record))
     if not records:
-        raise HarnessError(f"no prediction in {predictions_path} matches a sample of '{task_name}'")
+        raise HarnessError(f"no prediction in {predictions_path if isinstance(predictions_path, (str, Path)) else 'the predictions'}"
+                           f" matches a sample of '{task_name}'")
     rows = task_rows(task, records)
-    settings_record = {"task": task_name, "data": data, "predictions": str(predictions_path), "seed": seed, "limit": limit,
-                       "set": dict(settings or {}), "out": out, "results_dir": results_dir}
+    source_name = Path(predictions_path).name if isinstance(predictions_path, (str, Path)) else "python"
+    settings_record = {"task": task_name, "data": data, "predictions": source_name if source_name == "python" else str(predictions_path),
+                       "seed": seed, "limit": limit, "set": dict(settings or {}), "out": out, "results_dir": results_dir}
     run_dir = Path(out) if out else Path(results_dir) / scored_run_id(settings_record)
-    model = next((p.get("model") for p in predictions.values() if p.get("model")), f"predictions:{Path(predictions_path).name}")
+    model = next((p.get("model") for p in predictions.values() if p.get("model")), f"predictions:{source_name}")
     lock = RunFolderLock(run_dir)
     lock.acquire()
     try:
         first_request = task.family.build_request(task.config, samples[0])
         commit_run_folder(run_dir, lines, rows, {
-            "model": model, "backend": {"name": "predictions", "file": str(predictions_path)},
+            "model": model, "backend": {"name": "predictions", "file": source_name if source_name == "python" else str(predictions_path)},
             "tasks": {task_name: {**task_config_record(task), "n_samples": len(records),
                                   "request_settings": first_request.settings.__dict__}},
             "seed": seed, "limit": limit, "data": data, "settings": settings_record,
             "command": command_line(), "started_at": started.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(), "versions": package_versions(), "git_commit": git_commit(),
-        })
+        }, {task_name: metric_info(task, rows)})
         from harness.report.html import try_write_report
 
         try_write_report(run_dir)

@@ -9,7 +9,7 @@ report:  score with the family's pure scorer, write the run folder as one commit
 
 The run folder is created only once the run can start (backend made, folder locked): a missing API
 key or a bad option leaves nothing behind, and a second run into the same folder stops at once with
-"<folder> is being written by pid N" (harness.pipeline.run_lock).
+"<folder> is being written by pid N" (harness.core.run_lock).
 """
 
 from __future__ import annotations
@@ -25,15 +25,25 @@ from typing import Any
 from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
 from harness.backends.base import Backend
 from harness.core.errors import counted, is_permanent_error
+from harness.core.files import command_line, git_commit, package_versions
 from harness.core.registry import Task
+from harness.core.run_lock import RunFolderLock
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
 from harness.pipeline.execute import ModelSession, resume_line
-from harness.pipeline.plan import GenerationOverrides, RunSpec, command_settings, default_run_id, plan_tasks, task_config_record
+from harness.pipeline.plan import (
+    GenerationOverrides,
+    PlannedTask,
+    RunSpec,
+    command_settings,
+    default_run_id,
+    plan_tasks,
+    task_config_record,
+)
 from harness.pipeline.preview import preview_lines
-from harness.pipeline.run_lock import RunFolderLock
-from harness.pipeline.scoring import score_result
+from harness.pipeline.scoring import score_result, score_strategy_record
 from harness.report.failures import failure_cause
-from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions
+from harness.report.run_folder import commit_run_folder
+from harness.report.tables import metric_info as task_metric_info
 from harness.report.tables import task_rows
 
 LOADING_NOTICE_S = 2.0  # a model load longer than this is announced
@@ -49,6 +59,7 @@ class RunOutcome:
     backend_calls: int
     cache_hits: int
     skipped: dict[str, str]
+    metric_info: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def sample_line(task: Task, sample: Sample, request: Request, result: Any, record: ScoredSample) -> dict[str, Any]:
@@ -78,6 +89,30 @@ def sample_line(task: Task, sample: Sample, request: Request, result: Any, recor
     return line
 
 
+def answer_with_strategy(session: ModelSession, item: PlannedTask, seed: int) -> tuple[list[ScoredSample], list[dict[str, Any]]]:
+    """A task answered by its strategy: every sample's program driven over the session, each final
+    outcome scored by the family's scorer, and each sample's line with the strategy's trace."""
+    from harness.strategies.driver import outcome_result, run_strategy
+
+    strategy = item.strategy
+    assert strategy is not None
+    with session.requiring(strategy.needs, f"strategy '{strategy.name}'"):
+        outcomes = run_strategy(session, item.task, item.samples, item.requests, strategy, item.strategy_options, seed)
+    records, lines = [], []
+    for sample, request, outcome in zip(item.samples, item.requests, outcomes):
+        record = score_strategy_record(item.task, sample, outcome)
+        result = (outcome_result(outcome.outcome) if outcome.outcome is not None
+                  else Generation(texts=[], finish_reasons=[], error=outcome.error))
+        line = sample_line(item.task, sample, request, result, record)
+        line["strategy"] = strategy.name
+        line["trace"] = [step.to_json() for step in outcome.trace]
+        if outcome.outcome is not None and outcome.outcome.info:
+            line["strategy_info"] = outcome.outcome.info
+        records.append(record)
+        lines.append(line)
+    return records, lines
+
+
 def load_backend(session: ModelSession, spec: RunSpec, notify: Callable[[str], None] | None) -> None:
     """Load the model now; when that takes more than LOADING_NOTICE_S (a busy box, a first use), say
     so, so the screen is never silent before the first progress bar. A model that fails at once
@@ -105,42 +140,53 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     rows: list[dict[str, Any]] = []
     all_records: dict[str, list[ScoredSample]] = {}
     lines: list[dict[str, Any]] = []
+    metric_info: dict[str, dict[str, Any]] = {}
     lock = RunFolderLock(run_dir)
     fitted: dict[str, dict[str, Any] | None] = {}
     with ModelSession(spec, backend_factory) as session:
         try:
-            lookups = [session.look_up(item.requests) for item in planned]
+            # a strategy's requests are known only as it runs: its model loads on its first uncached one
+            lookups = [session.look_up(item.requests) if item.strategy is None else None for item in planned]
             lock.check_free()  # a folder another run is writing: refused before the model loads
-            if any(lookup.missing for lookup in lookups):
+            if any(lookup.missing for lookup in lookups if lookup is not None):
                 load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
+            known = [lookup for lookup in lookups if lookup is not None]
             if notify and spec.progress:  # once the run can start: a mistake stays one line
-                for line in preview_lines(spec, planned, lookups, session.cache, session.cache_name):
-                    notify(line)
-            line = resume_line(lookups)
+                for message in preview_lines(spec, [p for p, lk in zip(planned, lookups) if lk is not None], known,
+                                             session.cache, session.cache_name):
+                    notify(message)
+            line = resume_line([lookup for lookup in lookups if lookup is not None])
             if line and notify:
                 notify(line)  # before the first request: the user knows a resume is a resume
             for item, lookup in zip(planned, lookups):
-                results = session.answer(item.task, item.samples, item.requests, lookup)
-                records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
+                if item.strategy is None:
+                    results = session.answer(item.task, item.samples, item.requests, lookup)
+                    records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
+                    task_lines = [sample_line(item.task, s, q, r, rec)
+                                  for s, q, r, rec in zip(item.samples, item.requests, results, records)]
+                else:
+                    records, task_lines = answer_with_strategy(session, item, spec.seed)
+                    results = []
                 all_records[item.task.name] = records
-                task_table = task_rows(item.task, records)
-                fitted[item.task.name] = fitted_max_tokens(item.requests, results)
-                if fitted[item.task.name]:
-                    task_table[0]["notes"] = [fitted[item.task.name]["note"]]
-                rows.extend(task_table)
-                lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
+                task_row_list = task_rows(item.task, records)
+                fit = fitted[item.task.name] = fitted_max_tokens(item.requests, results)
+                if fit:
+                    task_row_list[0]["notes"] = [fit["note"]]
+                rows.extend(task_row_list)
+                metric_info[item.task.name] = task_metric_info(item.task, task_row_list)
+                lines.extend(task_lines)
             backend_info = session.backend_info()
             prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
             commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
                                                               session.calls, session.hits, skipped, prefills, fitted),
-                              keep_if_unchanged=session.calls == 0)
+                              metric_info, keep_if_unchanged=session.calls == 0)
             from harness.report.html import try_write_report
 
             try_write_report(run_dir)  # a view of the committed files, rebuilt from them when missing
         finally:
             lock.release()
-    return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
+    return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped, metric_info)
 
 
 def fitted_max_tokens(requests: Sequence[Request], results: Sequence[Any]) -> dict[str, Any] | None:
@@ -193,6 +239,8 @@ def prefill_note(requests: Sequence[Request], backend: Backend | None) -> dict[s
 
 
 def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None, fitted=None) -> dict[str, Any]:
+    from harness.strategies.registry import options_as_dict
+
     tasks = {}
     for item in planned:
         tasks[item.task.name] = {
@@ -200,6 +248,8 @@ def _manifest(spec, planned, backend_info, started, records, calls, hits, skippe
             "n_samples": len(item.samples),
             "request_settings": item.requests[0].settings.__dict__ if item.requests else None,
         }
+        if item.strategy is not None:
+            tasks[item.task.name]["strategy"] = {"name": item.strategy.name, "options": options_as_dict(item.strategy_options)}
         if (prefills or {}).get(item.task.name):
             tasks[item.task.name]["assistant_prefill"] = prefills[item.task.name]
         if (fitted or {}).get(item.task.name):

@@ -84,7 +84,7 @@ def _note(row: dict[str, Any], metric: Any) -> str:
 
 
 def leaderboard_rows(run_dirs: list[Path]) -> list[dict[str, Any]]:
-    best: dict[tuple[str, str], dict[str, Any]] = {}
+    best: dict[tuple[Any, ...], dict[str, Any]] = {}
     for run_dir in run_dirs:
         manifest = read_manifest(run_dir)
         model = manifest.get("model", "unknown")

@@ -7,8 +7,8 @@ import argparse
 import os
 import sys
 
-from harness.cli.options import RESULTS_DIR_DEFAULT
-from harness.core.errors import HarnessError, did_you_mean
+from harness import HarnessError
+from harness.study import RESULTS_DIR_DEFAULT, did_you_mean
 from studies.reversal_curse.spec import ARMS, PRESETS, ReproductionSpec
 
 STUDIES = ("reversal-curse",)

@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from harness.core.errors import HarnessError
+from harness.core.files import command_line
 
 try:
     import fcntl
@@ -76,8 +77,6 @@ class RunFolderLock:
                 os.close(handle)
                 self._created = False
                 raise self._busy(holder) from None
-        from harness.report.run_folder import command_line
-
         os.ftruncate(handle, 0)
         os.write(handle, f"{os.getpid()}\n{json.dumps(command_line())}\n".encode())
         self._handle = handle
