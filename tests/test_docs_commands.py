@@ -31,7 +31,8 @@ MAX_SKIPPED_BLOCKS = 8  # GPUs, clusters, hub downloads, hours of training: docs
 RUN_LANGUAGES = {"bash", "python"}
 SHOWN_LANGUAGES = {"", "text", "json", "toml", "yaml"}  # output and file contents: never run
 COMMAND_TIMEOUT_S = 600
-CAPS = {"--limit": 2, "--n": 2, "--samples": 2, "--max-tokens": 32, "BENCH_LIMIT": 1, "BENCH_MAX_TOKENS": 32}
+CAPS = {"--limit": 2, "--n": 2, "--samples": 2, "--max-tokens": 32, "BENCH_LIMIT": 1, "BENCH_MAX_TOKENS": 32,
+        "attempts": 2}  # a strategy option (docs/extending/strategy.md)
 PYTHON_CAPS = {"limit": 2, "max_tokens": 32, "samples": 2}
 NOT_RUN_LINES = re.compile(r"^\s*make (test|test-fast|lint)\b")  # `make test` is what runs this test
 RUN_COMMAND = re.compile(r"^\s*harness run ")  # gets --max-tokens 32 when it gives none

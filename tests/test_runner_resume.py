@@ -129,8 +129,9 @@ def test_re_running_a_finished_run_keeps_its_manifest_and_wall_time(tmp_path):
     import json
 
     first = run(spec(tmp_path), backend_factory=lambda m, o: FakeCountdownBackend())
-    before = (first.run_dir / "manifest.json").read_bytes()
+    before = json.loads((first.run_dir / "manifest.json").read_text())
     again = run(spec(tmp_path), backend_factory=lambda m, o: FakeCountdownBackend())
-    assert again.backend_calls == 0
-    assert (first.run_dir / "manifest.json").read_bytes() == before  # same started/finished times, same counts
-    assert json.loads(before)["requests"]["sent_to_backend"] == 12
+    after = json.loads((first.run_dir / "manifest.json").read_text())
+    assert again.backend_calls == 0 and before["requests"]["sent_to_backend"] == 12
+    assert (after["started_at"], after["finished_at"]) == (before["started_at"], before["finished_at"])  # the wall time
+    assert after["requests"] == {"from_cache": 12, "sent_to_backend": 0} and after["files"] == before["files"]

@@ -100,7 +100,7 @@ def _looks_like(record: dict, other_than: Task) -> str | None:
 
 def _looks_like_note(source: str, task: Task) -> str:
     """'; data.jsonl looks like a sudoku file' when a family's loader refused a file of another family."""
-    from harness.pipeline.data import read_records
+    from harness.core.data import read_records
 
     try:
         first = next(iter(read_records(source)), None)

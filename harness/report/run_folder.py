@@ -4,8 +4,8 @@ A run folder is one commit. Each file is written to a temporary name and renamed
 file), and manifest.json is written last, holding the sha256 of every other file: a folder whose
 files do not match its manifest (a kill -9 between two renames, a run that died before its first
 commit) is refused by `harness report` and skipped by `harness leaderboard`, never shown as a mix
-of two runs. Re-running the same command rewrites it whole, except that a re-run which asked the
-model nothing and produced the same files keeps the committed manifest (its wall time, its counts).
+of two runs. Re-running the same command rewrites it whole; a re-run which asked the model nothing
+and produced the same files keeps the committed run's start and end times (its wall time).
 
 Text is written with ``harness.core.jsontext.dumps``: any string (lone surrogates, NUL, bytes that
 were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
@@ -46,7 +46,7 @@ def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dic
                       keep_if_unchanged: bool = False) -> None:
     """Write samples, metrics and, last, the manifest with the other files' hashes (the commit).
     ``keep_if_unchanged``: a re-run that asked nothing and produced the same files keeps the
-    committed manifest, so the folder still says when and how its answers were obtained."""
+    committed run's times (started_at, finished_at: the wall time of the run that got the answers)."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     for stale in run_dir.glob("*.tmp*"):  # left by a run killed while writing
@@ -55,11 +55,9 @@ def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dic
     write_metrics(run_dir, rows, metric_info)
     files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
     if keep_if_unchanged and (run_dir / "manifest.json").is_file():
-        try:
-            if read_manifest(run_dir).get("files") == files:
-                return
-        except HarnessError:
-            pass  # unreadable: committed anew below
+        before = read_manifest(run_dir)
+        if before.get("files") == files and before.get("started_at") and before.get("finished_at"):
+            manifest = {**manifest, "started_at": before["started_at"], "finished_at": before["finished_at"]}
     write_json(run_dir / "manifest.json", {**manifest, "format_version": RUN_FOLDER_FORMAT, "files": files})
 
 
