@@ -8,7 +8,9 @@ whose ``str()`` never ends; TinyZero-rewarded Countdown equations with the large
 sample's own numbers allow; and a megabyte of text, brackets or tags for every family.
 
 Prints one line per case (seconds, the verdict's primary metric, whether an answer was extracted)
-and the slowest verdict; the target is every verdict within a second.
+and the slowest verdict; the target is every verdict within a second. Measured on this 2-core
+machine (busy): the slowest verdict took 30.6 s before the work budget (the issue's answer; a value
+whose str() walks 10^8 items ran past the 120 s limit) and 0.29 s with it.
 
     python bench/hostile_verdicts.py                 # all cases
     python bench/hostile_verdicts.py --timeout 60 --only lr2bench
@@ -23,6 +25,7 @@ import resource
 import subprocess
 import sys
 from itertools import permutations
+from typing import Any
 
 from _common import REPO_ROOT
 
@@ -30,19 +33,21 @@ MEGABYTE = 1_000_000
 P61 = 2**61 - 1  # CPython hashes n to n mod P61: its multiples collide
 
 
-def lr2bench_cases() -> dict[str, str]:
-    grid = lambda expression: f"<Answer>[[{expression}]]</Answer>"  # noqa: E731 - a sudoku answer grid
+def lr2bench_cases() -> dict[str, tuple[str, str]]:
+    """name -> (the LR2Bench task whose sample scores it, the response)."""
+    grid = lambda expression: ("sudoku", f"<Answer>[[{expression}]]</Answer>")  # noqa: E731 - cells compared with ==
+    mapping = lambda expression: ("cryptogram", f"<Mapping>{{'A': {expression}}}</Mapping>")  # noqa: E731 - values str()-ed
     return {
         "300 powers of a million bits (the issue's answer)": grid(" + ".join(["3**661000"] * 300)),
         "one division of 10^6 by 5x10^5 bits": grid("0x" + "f" * 250_000 + " // 0x" + "f" * 125_000),
         "330 000 list items (660 kB to parse)": grid("1," * 330_000),
         "20 000 keys with one hash": grid("{" + ", ".join(str(k * P61) for k in range(1, 20_001)) + "}"),
-        "str() walks 10^8 items": grid("[[[[0] * 100] * 100] * 100] * 100"),
-        "str() of 3 000 integers of 4 000 digits": grid("[10 ** 3999] * 3000"),
+        "str() walks 10^8 items": mapping("[[[[0] * 100] * 100] * 100] * 100"),
+        "str() of 3 000 integers of 4 000 digits": mapping("[10 ** 3999] * 3000"),
         "40 comparisons of 900 000-item lists": grid(" == ".join(["[0] * 900000"] * 40)),
-        "1 MB of '{'": "<Answer>" + "{" * MEGABYTE + "</Answer>",
-        "1 MB of text, no tags": "x" * MEGABYTE,
-        "100 000 answer tags": "<Answer>{}</Answer>" * 100_000,
+        "1 MB of '{'": ("sudoku", "<Answer>" + "{" * MEGABYTE + "</Answer>"),
+        "1 MB of text, no tags": ("sudoku", "x" * MEGABYTE),
+        "100 000 answer tags": ("sudoku", "<Answer>{}</Answer>" * 100_000),
     }
 
 
@@ -78,7 +83,7 @@ def plain_cases() -> dict[str, str]:
     return {"1 MB of text": "x" * MEGABYTE, "1 MB of '['": "[" * MEGABYTE, "100 000 'Answer:' lines": "Answer: yes\n" * 100_000}
 
 
-FAMILIES = {  # task -> (how its samples are chosen, its cases)
+FAMILIES: dict[str, Any] = {  # task -> its cases
     "lr2bench-generated": lr2bench_cases,
     "countdown": countdown_cases,
     "sudoku-4x4": plain_cases,
@@ -87,24 +92,28 @@ FAMILIES = {  # task -> (how its samples are chosen, its cases)
 }
 
 
-def pick_sample(task_name: str):
+def pick_sample(task_name: str, kind: str | None = None):
+    """The task and its first sample (for LR2Bench, the first of the given kind)."""
     from harness.core.registry import get_task
     from harness.pipeline.samples import select_samples
 
     task = get_task(task_name)
     samples = select_samples(task, seed=0, limit=12)
-    if task_name == "lr2bench-generated":
-        return task, next(s for s in samples if s["task"] == "sudoku")
-    return task, samples[0]
+    return task, next(s for s in samples if kind is None or s["task"] == kind)
 
 
 def score_one(task_name: str, case: str) -> None:
     """In the child: score one case and print {seconds, scores, answered} as JSON."""
     import time
 
-    task, sample = pick_sample(task_name)
-    cases = FAMILIES[task_name]
-    text = (cases(sample) if cases is countdown_cases else cases())[case]
+    kind = None
+    if task_name == "lr2bench-generated":
+        kind, text = lr2bench_cases()[case]
+        task, sample = pick_sample(task_name, kind)
+    else:
+        task, sample = pick_sample(task_name)
+        cases = FAMILIES[task_name]
+        text = (cases(sample) if cases is countdown_cases else cases())[case]
     start = time.perf_counter()
     verdict = task.family.score(task.config, sample, text)
     seconds = time.perf_counter() - start

@@ -19,11 +19,12 @@ import platform
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, storage_error
 from harness.core.jsontext import dumps
 from harness.report.tables import rows_from_json, rows_to_json, write_csv
 
@@ -31,31 +32,42 @@ PACKAGES = ("reasoning-harness", "torch", "transformers", "lm_eval", "datasets",
 
 
 COMMITTED_FILES = ("samples.jsonl", "metrics.json", "metrics.csv")  # hashed in manifest.json["files"]
+COMMIT_HINT = ("free space or make it writable (or give --out on other storage), then re-run the same command:"
+               " every answer is cached, so nothing is asked again")
 
 
 def _tmp(path: Path) -> Path:
     return path.with_name(f"{path.name}.tmp{os.getpid()}")
 
 
-def write_json(path: Path, data: Any) -> None:
+def _commit_file(path: Path, write: Callable[[Path], object]) -> None:
+    """Write through a temporary name, then rename: all or nothing. A failed write (disk full,
+    read-only storage) leaves no temporary file and ends in one StorageError naming the file."""
     tmp = _tmp(path)
-    tmp.write_text(dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise storage_error(exc, COMMIT_HINT, path) or exc from None
+
+
+def write_json(path: Path, data: Any) -> None:
+    _commit_file(path, lambda tmp: tmp.write_text(dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8"))
 
 
 def write_samples(path: Path, lines: list[dict[str, Any]]) -> None:
-    tmp = _tmp(path)
-    with tmp.open("w", encoding="utf-8") as handle:
-        for line in lines:
-            handle.write(dumps(line, default=str) + "\n")
-    os.replace(tmp, path)
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(dumps(line, default=str) + "\n")
+
+    _commit_file(path, write)
 
 
 def write_metrics(run_dir: Path, rows: list[dict[str, Any]]) -> None:
     write_json(run_dir / "metrics.json", {"rows": rows_to_json(rows)})
-    tmp = _tmp(run_dir / "metrics.csv")
-    write_csv(rows, tmp)
-    os.replace(tmp, run_dir / "metrics.csv")
+    _commit_file(run_dir / "metrics.csv", lambda tmp: write_csv(rows, tmp))
 
 
 def file_sha256(path: Path) -> str:
@@ -70,7 +82,10 @@ def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dic
                       manifest: dict[str, Any]) -> None:
     """Write samples, metrics and, last, the manifest with the other files' hashes (the commit)."""
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, COMMIT_HINT) or exc from None
     for stale in run_dir.glob("*.tmp*"):  # left by a run killed while writing
         stale.unlink(missing_ok=True)
     write_samples(run_dir / "samples.jsonl", lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from harness.cli import stopped
 from harness.cli.options import (
     add_generation_options,
     add_model_options,
@@ -41,9 +42,8 @@ def cmd_search_study(args: argparse.Namespace) -> int:
     )
     try:
         outcome = run_search_study(spec)
-    except KeyboardInterrupt:
-        print("\ninterrupted: every completion received so far is cached; re-run the same command to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return stopped(exc, "every completion received so far is cached; re-run the same command to resume")
     print(outcome.table)
     for note in outcome.skipped_points:
         print(f"skipped {note}", file=sys.stderr)
