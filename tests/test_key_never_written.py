@@ -12,15 +12,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from harness.report.view import RUN_FILES, serve_in_thread
+from harness.report.view import RUN_FILES
 from tests.conftest import REPO_ROOT
 from tests.fake_openai_server import FAULT_KINDS, FakeOpenAIServer, FaultMix
+from tests.view_helpers import get, serving
 
 KEYS = {"plain": "plainKEY0123456789abcXYZ", "sk": "sk-proj-Zx81Yq77Lm33Np55Tt", "url": "UrlPass0987654321zzQQ"}
 
@@ -40,22 +40,9 @@ def search_files(root: Path, key: str) -> tuple[int, list[str]]:
 
 
 def search_pages(results: Path, key: str) -> tuple[int, list[str]]:
-    server, thread = serve_in_thread(results)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     pages = ["/", "/compare?a=run&b=run", "/runs/nope/"] + [f"/runs/run/{name}" for name in RUN_FILES]
-    leaked = []
-    try:
-        for page in pages:
-            try:
-                body = urllib.request.urlopen(base + page, timeout=60).read()
-            except urllib.error.HTTPError as exc:
-                body = exc.read()
-            if any(s in body for s in spellings(key)):
-                leaked.append(page)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(results) as base:
+        leaked = [page for page in pages if any(s.decode() in get(base + page, timeout=60)[1] for s in spellings(key))]
     return len(pages), leaked
 
 

@@ -19,7 +19,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from harness.cli import main
 from harness.pipeline.cache import ResponseCache
 from tests.conftest import REPO_ROOT
 from tests.fake_openai_server import FakeOpenAIServer
+from tests.storage_helpers import mount_tmpfs, read_only, unmount
 
 
 def run_args(server, results: Path, limit: int = 6, *extra: str) -> list[str]:
@@ -83,47 +83,6 @@ def test_a_page_damaged_inside_the_cache_is_found_moved_aside_and_asked_again(tm
 
 # ---- read-only and full storage -------------------------------------------------------------------
 
-def _mount_tmpfs(path: Path, size: str) -> bool:
-    path.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() != 0:
-        return False
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
-    return done.returncode == 0
-
-
-def _unmount(path: Path) -> None:
-    subprocess.run(["umount", "-l", str(path)], capture_output=True)
-
-
-@contextmanager
-def read_only(path: Path):
-    """``path`` (a folder whose contents are already in place) made read-only: a read-only tmpfs
-    copy of it when we may mount (root ignores permissions), else chmod."""
-    if os.geteuid() != 0:
-        modes = {p: p.stat().st_mode for p in [path, *path.rglob("*")]}
-        for p in modes:
-            p.chmod(modes[p] & ~0o222)
-        try:
-            yield path
-        finally:
-            for p, mode in modes.items():
-                p.chmod(mode)
-        return
-    staged = path.with_name(path.name + "-contents")
-    shutil.move(str(path), staged)
-    if not _mount_tmpfs(path, "64m"):
-        shutil.move(str(staged), path)
-        pytest.skip("cannot mount a tmpfs here (needs root in a machine that allows mounts)")
-    try:
-        shutil.copytree(staged, path, dirs_exist_ok=True)
-        assert subprocess.run(["mount", "-o", "remount,ro", str(path)], capture_output=True).returncode == 0
-        yield path
-    finally:
-        _unmount(path)
-        path.rmdir()  # the empty mount point
-        shutil.move(str(staged), path)
-
-
 def test_run_and_report_on_read_only_storage_end_in_one_line(tmp_path, capsys):
     results = tmp_path / "results"
     with FakeOpenAIServer() as server:
@@ -146,10 +105,10 @@ def test_run_and_report_on_read_only_storage_end_in_one_line(tmp_path, capsys):
 @pytest.fixture
 def small_disk(tmp_path):
     path = tmp_path / "disk"
-    if not _mount_tmpfs(path, "400k"):
+    if not mount_tmpfs(path, "400k"):
         pytest.skip("cannot mount a small tmpfs here (needs root in a machine that allows mounts)")
     yield path
-    _unmount(path)
+    unmount(path)
 
 
 def test_a_full_disk_stops_the_run_in_one_line_and_keeps_every_cached_answer(small_disk, capsys):

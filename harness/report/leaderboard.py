@@ -58,14 +58,15 @@ def _note(row: dict[str, Any], metric: Any) -> str:
     return ""
 
 
-def leaderboard_rows(run_dirs: list[Path]) -> list[dict[str, Any]]:
+def leaderboard_rows(run_dirs: list[Path], verified: bool = False) -> list[dict[str, Any]]:
+    """One row per (model, task), the newest run winning (``verified``: the folders were just checked)."""
     best: dict[tuple[str, str], dict[str, Any]] = {}
     for run_dir in run_dirs:
         manifest = read_manifest(run_dir)
         model = manifest.get("model", "unknown")
         finished = manifest.get("finished_at", "")
         host = backend_host(manifest)
-        for row in read_metrics(run_dir):
+        for row in read_metrics(run_dir, verified):
             if row["group"]:
                 continue
             metric = row["metrics"].get(row["primary_metric"])

@@ -116,9 +116,11 @@ def check_run_folder(run_dir: Path) -> None:
                                f" interrupted while writing it); {finish}")
 
 
-def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+def read_metrics(run_dir: Path, verified: bool = False) -> list[dict[str, Any]]:
+    """The metrics rows of a complete run folder (``verified``: the caller has just checked it)."""
     path = Path(run_dir) / "metrics.json"
-    check_run_folder(Path(run_dir))
+    if not verified:
+        check_run_folder(Path(run_dir))
     try:
         return rows_from_json(json.loads(path.read_text(encoding="utf-8"))["rows"])
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
