@@ -35,7 +35,7 @@ def test_work_over_the_budget_is_refused_before_it_is_done(name):
 
 
 def test_what_fits_the_budget_keeps_evals_value():
-    assert evaluate_expression("[3**661000 + 1]")[0] == 3**661000 + 1  # one such power is fine
+    assert evaluate_expression("[3**400000 + 1]")[0] == 3**400000 + 1  # one large power is fine
     assert evaluate_expression("{" + ", ".join(str(k * P61) for k in range(1, 200)) + "}") == {k * P61 for k in range(1, 200)}
     assert evaluate_expression("[" + "1," * 20_000 + "]") == [1] * 20_000
     assert evaluate_expression("[[0] * 100] * 100") == [[0] * 100] * 100
@@ -63,7 +63,7 @@ def test_prices_grow_with_the_work():
     assert number_operation_cost("*", small, small) < number_operation_cost("*", large, large)
     assert number_operation_cost("//", large, small) < number_operation_cost("//", large * large, large)
     assert number_operation_cost("**", 3, 10**12) > DEFAULT_WORK_BUDGET  # priced without computing it
-    assert number_operation_cost("**", 2, 4_000_000) < DEFAULT_WORK_BUDGET // 10  # powers of two are cheap
+    assert number_operation_cost("**", 2, 4_000_000) < DEFAULT_WORK_BUDGET // 4  # powers of two are cheap
     assert number_operation_cost("+", 1.5, 2.5) == 1
 
 

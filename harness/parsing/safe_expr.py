@@ -54,7 +54,7 @@ class ExpressionLimits:
     max_int_bits: int = 1 << 20  # computed integers beyond about 315 000 digits
     max_length: int = 1_000_000  # computed str / bytes / list / tuple length
     max_size: int = 10_000_000  # any value, counted through its nesting (work units to print it)
-    max_work: int = DEFAULT_WORK_BUDGET  # the whole evaluation, parse included (work units: about 0.4 s)
+    max_work: int = DEFAULT_WORK_BUDGET  # the whole evaluation, parse included (work units: about 0.1 s)
 
 
 DEFAULT_EXPRESSION_LIMITS = ExpressionLimits()

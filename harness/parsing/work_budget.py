@@ -14,7 +14,8 @@ finishes a verdict well within a second); ``bench/hostile_verdicts.py`` prints t
 
 from __future__ import annotations
 
-DEFAULT_WORK_BUDGET = 40_000_000  # units per verdict: about 0.2 s on the machine the prices were measured on
+DEFAULT_WORK_BUDGET = 20_000_000  # units per verdict: about 0.1 s on an idle 2-core machine, 0.3-0.5 s with 9 runnable
+# processes on its 2 cores (how the prices were measured); the slowest verdict is one power of ~1.1 million bits
 DIGIT_BITS = 30  # CPython stores integers in 30-bit digits; costs below count those
 KARATSUBA_CUTOFF = 70  # digits: CPython multiplies schoolbook below, Karatsuba above
 PARSE_NODE = 800  # ast.parse, per syntax node (estimated from the text before parsing; see parse_cost)

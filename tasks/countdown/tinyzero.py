@@ -22,7 +22,7 @@ The expression is parsed by `ast.parse` (the parser `eval` uses, so it accepts e
 syntax) and walked iteratively with Python's own number operators, so values agree bit for bit.
 Where `eval` could not finish (an integer power whose value would exceed `MAX_POWER_BITS` bits, e.g.
 `99**99**99`), would need more than a verdict's work budget (harness/parsing/work_budget.py: about
-0.4 s, e.g. `3**(99*98*97)`, 1.5 million bits, which eval computes in about a second), or where its
+0.1 s of work, e.g. `3**(99*98*97)`, 1.5 million bits, which eval computes in 0.2-0.5 s here), or where its
 outcome depends on Python's stack depth (expressions nested ~2 990 levels deep), the reward here is
 0.1; see tasks/countdown/README.md.
 """
