@@ -130,7 +130,8 @@ def page_data(text: str) -> dict:
 
 def recommit(run_dir: Path, manifest: dict | None = None) -> None:
     """Record edited files in the manifest (given, or the folder's own), as a run's commit would."""
-    from harness.report.run_folder import COMMITTED_FILES, file_sha256
+    from harness.core.files import file_sha256
+    from harness.report.run_folder import COMMITTED_FILES
 
     manifest = manifest if manifest is not None else json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"] = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}

@@ -12,11 +12,14 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from harness.backends import BACKENDS, BackendOptions, backend_class
-from harness.backends.base import ANSWER_OPTIONS, TRANSPORT_OPTIONS, answer_identity
+from harness.backends import BUILTIN_BACKENDS, BackendOptions, backend_class
+from harness.backends.base import FIELD_ANSWER_OPTIONS, FIELD_TRANSPORT_OPTIONS, answer_identity
 from harness.core.errors import HarnessError
 from harness.core.registry import get_task
+from harness.core.types import GenerationSettings, Request
 from harness.pipeline.cache import ResponseCache, request_key
 from harness.pipeline.plan import RunSpec, backend_cache_name, plan_task
 from harness.pipeline.runner import run
@@ -25,34 +28,121 @@ from tests.fake_backend import FakeCountdownBackend
 OPTION_READ = re.compile(r"""extra(?:\.get\(|\[)\s*["'](\w+)["']|_\w*option\(\s*extra\s*,\s*["'](\w+)["']""")
 
 
-def every_backend_option() -> dict[str, set[str]]:
-    """option -> backends reading it: BackendOptions fields and each backend's declared extras."""
-    options = {f.name: {"BackendOptions"} for f in dataclasses.fields(BackendOptions) if f.name != "extra"}
-    for prefix in BACKENDS:
-        for key in backend_class(prefix + ":x" if prefix != "local" else "local").extra_options:
-            options.setdefault(key, set()).add(prefix)
-    return options
+def backend_classes() -> dict[str, type]:
+    return {prefix: backend_class(prefix + ":x" if prefix != "local" else "local") for prefix in BUILTIN_BACKENDS}
 
 
-def test_every_backend_option_is_either_answer_changing_or_transport_only():
-    options = every_backend_option()
-    unclassified = sorted(set(options) - ANSWER_OPTIONS - TRANSPORT_OPTIONS)
-    assert not unclassified, (f"backend options {unclassified} are in neither ANSWER_OPTIONS nor TRANSPORT_OPTIONS"
-                              " (harness/backends/base.py): say whether they can change an answer")
-    assert not ANSWER_OPTIONS & TRANSPORT_OPTIONS
-    assert {"think_tags", "endpoint", "max_tokens_param", "n_ctx", "device", "chunk_size", "dtype", "base_url"} <= ANSWER_OPTIONS
-    assert {"concurrency", "timeout_s", "max_retries", "rpm", "tpm", "api_key_env"} <= TRANSPORT_OPTIONS
+def test_every_backend_declares_each_option_once():
+    """Each backend classes its --backend-option keys as answer-changing or transport-only, never both;
+    the BackendOptions fields are classed in base.py, every one of them."""
+    fields = {f.name for f in dataclasses.fields(BackendOptions)} - {"extra"}
+    assert fields == FIELD_ANSWER_OPTIONS | FIELD_TRANSPORT_OPTIONS and not FIELD_ANSWER_OPTIONS & FIELD_TRANSPORT_OPTIONS
+    for prefix, cls in backend_classes().items():
+        assert not cls.answer_options & cls.transport_options, prefix
+    classes = backend_classes()
+    assert {"think_tags", "endpoint", "max_tokens_param"} <= classes["openai"].answer_options
+    assert {"rpm", "tpm"} <= classes["openai"].transport_options
+    assert "n_ctx" in classes["llamacpp"].answer_options and "chunk_size" in classes["lmeval"].answer_options
 
 
 def test_every_option_a_backend_reads_is_declared():
     """A backend that reads extra["x"] without declaring x fails here (and x would be rejected)."""
-    for prefix, (module_name, class_name, _) in BACKENDS.items():
-        module = importlib.import_module(module_name)
+    for prefix, entry in BUILTIN_BACKENDS.items():
+        module = importlib.import_module(entry.module)
         source_file = Path(module.__file__)
         files = [source_file] if source_file.parent.name == "backends" else sorted(source_file.parent.glob("*.py"))
         read = {a or b for f in files for a, b in OPTION_READ.findall(f.read_text(encoding="utf-8"))}
-        declared = getattr(module, class_name).extra_options
-        assert read <= declared, f"{prefix}: reads {sorted(read - declared)} without declaring them in extra_options"
+        declared = getattr(module, entry.cls).known_options()
+        assert read <= declared, f"{prefix}: reads {sorted(read - declared)} without declaring them"
+
+
+# ---- properties: the key is the whole request and every answer-changing option ------------------
+def _other(value):
+    """A different value of the same kind (valid for the field it came from)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        return value / 2 if value > 0.5 else value + 0.25
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, tuple):
+        return (*value, "x") if not value or isinstance(value[0], str) else value[:-1] + (_other_message(value[-1]),)
+    raise TypeError(type(value))
+
+
+def _other_message(message):
+    return {**message, "content": message["content"] + "x"}
+
+
+def _request_variants(request: Request):
+    """(field path, request with only that field changed) for every field of the request and its
+    settings, found from the dataclasses themselves: a field added later is covered automatically."""
+    for f in dataclasses.fields(Request):
+        value = getattr(request, f.name)
+        if f.name == "settings":
+            for g in dataclasses.fields(GenerationSettings):
+                changed = dataclasses.replace(value, **{g.name: _other(getattr(value, g.name))})
+                yield f"settings.{g.name}", dataclasses.replace(request, settings=changed)
+        elif f.name == "kind":
+            yield "kind", dataclasses.replace(request, kind="loglikelihood" if value == "generate" else "generate")
+        elif f.name == "messages":
+            other = (({"role": "user", "content": "hi"},) if value is None else _other(value))
+            yield "messages", dataclasses.replace(request, messages=other)
+        else:
+            yield f.name, dataclasses.replace(request, **{f.name: _other(value)})
+
+
+texts = st.text(max_size=40)
+requests = st.builds(
+    Request,
+    kind=st.sampled_from(["generate", "loglikelihood"]),
+    prompt=texts,
+    messages=st.none() | st.lists(st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant"]),
+                                                         "content": texts}), min_size=1, max_size=3).map(tuple),
+    continuations=st.lists(texts, max_size=3).map(tuple),
+    settings=st.builds(GenerationSettings, max_tokens=st.integers(1, 4096), temperature=st.floats(0, 2),
+                       top_p=st.floats(0.05, 1), stop=st.lists(texts, max_size=2).map(tuple), n=st.integers(1, 16),
+                       seed=st.integers(0, 2**31)),
+    assistant_prefill=texts,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(requests)
+def test_changing_any_field_of_a_request_changes_its_key(request):
+    """Dropping any field (temperature, say) from the key would serve a greedy answer to a
+    temperature-1 run: each field, changed alone, must give another key; equal requests one key."""
+    identity = backend_cache_name(RunSpec(tasks=[], model="local"))
+    key = request_key(identity, request)
+    assert request_key(identity, dataclasses.replace(request)) == key
+    for path, variant in _request_variants(request):
+        assert request_key(identity, variant) != key, f"the cache key ignores {path}"
+
+
+def _option_value(name: str):
+    return {"device": "cuda:1", "dtype": "bfloat16", "base_url": "http://127.0.0.1:9/v1"}.get(name, "7")
+
+
+def test_every_answer_option_changes_the_key_and_every_transport_option_does_not():
+    request = Request(kind="generate", prompt="p", settings=GenerationSettings(temperature=1.0))
+    for prefix, cls in backend_classes().items():
+        model = "local" if prefix == "local" else f"{prefix}:m"
+        base_key = request_key(backend_cache_name(RunSpec(tasks=[], model=model)), request)
+        for name in sorted(FIELD_ANSWER_OPTIONS | FIELD_TRANSPORT_OPTIONS):
+            options = dataclasses.replace(BackendOptions(), **{name: _changed_field(name)})
+            key = request_key(backend_cache_name(RunSpec(tasks=[], model=model, backend_options=options)), request)
+            assert (key != base_key) == (name in FIELD_ANSWER_OPTIONS), f"{prefix}: field {name}"
+        for name in sorted(cls.known_options()):
+            options = BackendOptions(extra={name: "7"})
+            key = request_key(backend_cache_name(RunSpec(tasks=[], model=model, backend_options=options)), request)
+            assert (key != base_key) == (name in cls.answer_options), f"{prefix}: option {name}"
+
+
+def _changed_field(name: str):
+    default = getattr(BackendOptions(), name)
+    return _option_value(name) if default is None else _other(default)
 
 
 def test_identity_keeps_answer_options_and_drops_transport_and_credentials():

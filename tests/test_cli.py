@@ -129,7 +129,7 @@ def test_leaderboard_keeps_newest_run_per_model_and_task(capsys, tmp_path):
 
 
 def test_manifest_command_hides_url_credentials(monkeypatch):
-    from harness.report.run_folder import command_line
+    from harness.core.files import command_line
 
     monkeypatch.setattr(sys, "argv", ["harness", "run", "x", "--base-url", "http://user:secret@127.0.0.1:8000/v1"])
     assert command_line() == ["harness", "run", "x", "--base-url", "http://***@127.0.0.1:8000/v1"]

@@ -162,7 +162,7 @@ def test_qwen_instruct_template_is_make_prefix_byte_for_byte():
 def test_scores_keep_the_task_rule_beside_tinyzero():
     cfg, sample = CountdownConfig(), {"nums": [1, 2, 3], "target": 9}
     both = score_countdown_response(cfg, sample, "<think>x</think>\n<answer>(1 + 2) * 3</answer>\n")
-    assert both.scores == {"accuracy": 1.0, "reward": 1.0, "tinyzero_reward": 0.0}
+    assert both.scores.items() >= {"accuracy": 1.0, "reward": 1.0, "tinyzero_reward": 0.0}.items()
     multi = score_countdown_response(cfg, sample, "<answer>((1 + 2)\n* 3)</answer>")
     assert multi.scores["accuracy"] == 1.0 and multi.scores["tinyzero_reward"] == 0.0
 

@@ -31,7 +31,7 @@ def test_last_answer_block_counts():
 
 def test_no_answer_gets_zero_and_is_unparseable():
     verdict = score_countdown_response(CountdownConfig(), SAMPLE, "I think it is 25")
-    assert verdict.answer is None and verdict.scores == {"accuracy": 0.0, "reward": 0.0, "tinyzero_reward": 0.0}
+    assert verdict.answer is None and verdict.scores.items() >= {"accuracy": 0.0, "reward": 0.0, "tinyzero_reward": 0.0}.items()
 
 
 @pytest.mark.parametrize(

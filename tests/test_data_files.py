@@ -8,9 +8,9 @@ import json
 import pytest
 
 from harness.cli import main
+from harness.core.data import read_records, strict_int
 from harness.core.errors import HarnessError
 from harness.core.registry import get_task
-from harness.pipeline.data import read_records, strict_int
 from tasks.countdown.loader import load_countdown
 from tasks.counterbench.loader import load_counterbench
 from tasks.reversal.celebrity_data import load_celebrity_pairs

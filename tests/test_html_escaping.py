@@ -189,7 +189,7 @@ def test_a_figure_label_cannot_become_markup():
     from harness.report.metrics import mean_with_ci
     from harness.report.plots import bar_chart, heatmap_table
 
-    svg = bar_chart({hostile("series"): [mean_with_ci([1, 0])]}, [hostile("label")])
+    svg = bar_chart({hostile("series"): [mean_with_ci([1, 0], "binary")]}, [hostile("label")])
     table = heatmap_table([[0.5]], [hostile("row")], [hostile("column")], corner=hostile("corner"))
     for markup in (svg, table):
         assert TAG not in markup and "<script" not in markup

@@ -111,7 +111,7 @@ def test_offline_mode_loads_cached_models_and_says_how_to_enable_downloads(no_of
 
 
 def test_dataset_hub_ids_with_unreachable_hub_name_the_data_option(no_offline_env, tmp_path):
-    from harness.pipeline.data import read_records
+    from harness.core.data import read_records
     from tasks.lr2bench.loader import download_from_hub
 
     no_offline_env.setenv("HF_ENDPOINT", closed_port_url())

@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from harness.core.metric_spec import UNDECLARED_DESCRIPTION
 from harness.core.registry import get_task, task_names
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, ScoredSample, Verdict
 from harness.interop.lmeval.export import probe_samples
@@ -44,7 +45,7 @@ def test_metrics_module_does_not_import_scipy():
     import subprocess
     import sys
 
-    code = ("import sys, harness.report.metrics as m; m.mean_with_ci([0.5, 1.0, 0.0]); m.mean_with_ci([1.0, 2.0], unbounded=True);"
+    code = ("import sys, harness.report.metrics as m; m.mean_with_ci([0.5, 1.0, 0.0], 'bounded'); m.mean_with_ci([1.0, 2.0], 'unbounded');"
             " print('scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
@@ -56,8 +57,8 @@ def test_wilson_has_exact_ends():
         assert low == 0.0 and 0.0 < high < 1.0
         low, high = wilson_interval(n, n)
         assert high == 1.0 and 0.0 < low < 1.0
-    assert mean_with_ci([0.0] * 40).ci_low == 0.0  # was 5.55e-17
-    assert mean_with_ci([1.0] * 40).ci_high == 1.0
+    assert mean_with_ci([0.0] * 40, "binary").ci_low == 0.0  # was 5.55e-17
+    assert mean_with_ci([1.0] * 40, "binary").ci_high == 1.0
 
 
 def test_bootstrap_is_deterministic_and_in_range():
@@ -76,21 +77,21 @@ def test_bootstrap_is_deterministic_and_in_range():
 def test_several_samples_interval_stays_in_range():
     """The issue's example: Countdown with several samples, per-item accuracy 0.625 over few items."""
     values = [1.0, 0.25, 0.5, 0.75]  # mean 0.625
-    metric = mean_with_ci(values)
+    metric = mean_with_ci(values, "bounded")
     assert metric.ci_method == "bootstrap" and 0.0 <= metric.ci_low <= 0.625 <= metric.ci_high <= 1.0
 
 
 def test_tiny_probabilities_stay_non_negative():
     """celebrity-base: exp(log P) are tiny; a t interval went below 0."""
     values = [1e-5] * 50 + [0.05] + [2e-6] * 49
-    metric = mean_with_ci(values)
+    metric = mean_with_ci(values, "bounded")
     assert metric.ci_low >= 0.0 and metric.ci_method == "bootstrap"
-    gap = difference_with_ci([1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0])
+    gap = difference_with_ci([1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0], "binary")
     assert -1.0 <= gap.ci_low <= gap.value <= gap.ci_high <= 1.0
 
 
 def test_t_only_where_declared_unbounded():
-    metric = mean_with_ci([1.0, 2.0, 3.0, 4.0], unbounded=True)
+    metric = mean_with_ci([1.0, 2.0, 3.0, 4.0], "unbounded")
     assert metric.ci_method == "t"
     assert metric.ci_high - 2.5 == pytest.approx(KNOWN_T[3] * math.sqrt((5 / 3) / 4), rel=1e-12)
 
@@ -106,15 +107,12 @@ def test_stratified_bootstrap_of_level_means():
 
 
 # ---- the sweep: every registered task, four kinds of results ----------------------------------
-def metric_range(name: str) -> tuple[float, float]:
-    """The range every metric of every family lives in; a new kind of metric must be added here."""
-    if name == "logprob_gap" or name.endswith("logprob_gap"):
-        return (-math.inf, math.inf)
-    if "logprob" in name:
-        return (-math.inf, 0.0)
-    if name.endswith("minus_reverse"):
-        return (-1.0, 1.0)
-    return (0.0, 1.0)
+def metric_range(task, name: str) -> tuple[float, float]:
+    """The range the task declares for the metric (harness.core.metric_spec); every metric a
+    built-in family emits must be declared."""
+    metric = task.metric(name)
+    assert metric.description != UNDECLARED_DESCRIPTION, f"{task.name}: metric '{name}' is not declared by its family"
+    return (-math.inf if metric.low is None else metric.low, math.inf if metric.high is None else metric.high)
 
 
 def synthetic(task, sample, kind: str, index: int, template: Verdict, n: int) -> ScoredSample:
@@ -125,10 +123,13 @@ def synthetic(task, sample, kind: str, index: int, template: Verdict, n: int) ->
     for _ in range(n):
         scores = {}
         for name, blank in template.scores.items():
-            if "logprob" in name and not name.endswith("gap"):
-                value = {"right": -1e-4, "wrong": -40.0}.get(kind, -rng.random() * 3)
-            elif name.endswith("gap"):
+            metric = task.metric(name)
+            if name.endswith("gap"):
                 continue
+            if "logprob" in name:
+                value = {"right": -1e-4, "wrong": -40.0}.get(kind, -rng.random() * 3)
+            elif metric.kind == "binary":
+                value = {"right": 1.0, "wrong": 0.0}.get(kind, float(rng.random() < 0.5))
             else:
                 value = {"right": 1.0, "wrong": 0.0}.get(kind, rng.choice((0.0, 0.1, 0.5, 1.0)))
             scores[name] = value
@@ -148,13 +149,14 @@ def blank_result(request):
                       completion_tokens=[1] * request.settings.n)
 
 
-def assert_in_range(rows, where: str) -> int:
+def assert_in_range(task, rows, where: str) -> int:
     checked = 0
     for row in rows:
         for name, metric in row["metrics"].items():
-            if metric.ci_low is None or "p_value" in name:
+            low, high = metric_range(task, name)
+            if metric.ci_low is None:
+                assert low <= metric.value <= high or math.isnan(metric.value), f"{where} {name}: {metric}"
                 continue
-            low, high = metric_range(name)
             label = f"{where} {row['task']}[{row['group']}] {name}: {metric}"
             assert low <= metric.ci_low <= metric.value <= metric.ci_high <= high, label
             assert metric.ci_method in ("wilson", "bootstrap", "stratified-bootstrap", "t"), label
@@ -174,10 +176,10 @@ def test_every_interval_of_every_task_lies_in_its_metric_range(name):
         samples = samples + [dict(s, id=f"{s['id']}#{len(samples)}") for s in samples]
     requests = [task.family.build_request(task.config, s) for s in samples]
     real = [score_result(task, s, blank_result(r)) for s, r in zip(samples, requests)]
-    checked = assert_in_range(task_rows(task, real), "blank answers")
+    checked = assert_in_range(task, task_rows(task, real), "blank answers")
     template = real[0].verdicts[0]
     for kind in ("right", "wrong", "mixed"):
         for n in (1, 4):
             records = [synthetic(task, s, kind, i, template, n) for i, s in enumerate(samples)]
-            checked += assert_in_range(task_rows(task, records), f"{kind} x{n}")
+            checked += assert_in_range(task, task_rows(task, records), f"{kind} x{n}")
     assert checked > 0

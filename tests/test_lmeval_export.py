@@ -59,6 +59,24 @@ def test_check_reports_a_stale_or_leftover_file(tmp_path, capsys):
     assert stale_files(tmp_path) == [] and not (tmp_path / "countdown" / "lmeval" / "gone.yaml").exists()
 
 
+@pytest.mark.parametrize("name", task_names())
+def test_higher_is_better_comes_from_the_declared_metadata(name):
+    """Controls where a knowing model scores low (control_accuracy, logprob_randomized) are exported
+    lower-is-better; numbers with no better side (yes_rate) as null; never guessed from the name."""
+    import yaml
+
+    task = get_task(name)
+    text = render_task_yaml(name).replace("!function ", "")
+    exported = {entry["metric"]: entry["higher_is_better"] for entry in yaml.safe_load(text)["metric_list"]}
+    assert exported and exported == {metric: task.metric(metric).higher_is_better for metric in exported}
+    if name == "reversal-fictitious":
+        assert exported["control_accuracy"] is False and exported["accuracy"] is True
+    if name == "reversal-fictitious-loglik":
+        assert exported["logprob_randomized"] is False and exported["logprob_gap"] is True
+    if name == "counterbench":
+        assert exported["yes_rate"] is None
+
+
 def test_rendering_is_deterministic_and_states_the_protocol_settings():
     assert render_task_yaml("countdown") == render_task_yaml("countdown")
     countdown = render_task_yaml("countdown")

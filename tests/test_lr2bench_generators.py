@@ -143,7 +143,7 @@ def test_generated_items_round_trip_through_the_scorer(task_name):
     for level in FAST_LEVELS[task_name]:
         sample = json.loads(json.dumps(make_item(task_name, level, 9, 0)))  # as `harness generate` writes it
         perfect = task.family.score(task.config, sample, "Reasoning.\n" + tagged_solution(task_name, sample))
-        assert perfect.scores == {"completion_ratio": 1.0, "subtask_accuracy": 1.0, "exact_match": 1.0, "partial_match_0.5": 1.0}
+        assert perfect.scores.items() >= {"completion_ratio": 1.0, "subtask_accuracy": 1.0, "exact_match": 1.0, "partial_match_0.5": 1.0}.items()
         assert task.family.score(task.config, sample, "").scores["completion_ratio"] == 0.0
 
 

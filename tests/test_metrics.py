@@ -4,8 +4,9 @@ import math
 
 import pytest
 
+from harness.core.metric_spec import Metric
 from harness.core.types import ScoredSample, Verdict
-from harness.report.metrics import mean_with_ci, pass_at_k, sampling_metrics, wilson_interval
+from harness.report.metrics import item_kind, mean_with_ci, pass_at_k, sampling_metrics, summarize, wilson_interval
 
 
 def test_pass_at_k_hand_values():
@@ -24,12 +25,26 @@ def test_wilson_interval_known_value():
     assert wilson_interval(0, 4)[0] == 0.0
 
 
-def test_mean_with_ci_uses_t_for_unbounded_values_and_a_bootstrap_otherwise():
-    value = mean_with_ci([1.0, 2.0, 3.0, 4.0], unbounded=True)
+def test_the_interval_follows_the_declared_kind_never_the_values():
+    value = mean_with_ci([1.0, 2.0, 3.0, 4.0], "unbounded")
     assert value.value == 2.5 and value.ci_method == "t"
     assert value.ci_high - value.value == pytest.approx(3.182446 * math.sqrt(1.6666667 / 4), rel=1e-4)
-    bounded = mean_with_ci([1.0, 2.0, 3.0, 4.0])
+    bounded = mean_with_ci([1.0, 2.0, 3.0, 4.0], "bounded")
     assert bounded.ci_method == "bootstrap" and 1.0 <= bounded.ci_low < 2.5 < bounded.ci_high <= 4.0
+    # a bounded share that happens to be 0/1 in this run keeps its bootstrap (it used to switch to Wilson)
+    assert mean_with_ci([0.0, 1.0, 1.0, 0.0], "bounded").ci_method == "bootstrap"
+    assert mean_with_ci([0.0, 1.0, 1.0, 0.0], "binary").ci_method == "wilson"
+    assert mean_with_ci([0.3, 0.9], "statistic").ci_low is None
+    with pytest.raises(ValueError, match="binary"):
+        mean_with_ci([0.5, 1.0], "binary")
+
+
+def test_a_binary_metric_over_several_completions_is_a_share_per_item():
+    accuracy = Metric("accuracy", "binary", "right")
+    assert item_kind(accuracy, [1, 1, 1]) == "binary"
+    assert item_kind(accuracy, [4, 4]) == "bounded"  # decided by the design (4 samples), not the values
+    records = [record([1, 1, 1, 1], "aaaa"), record([0, 0, 0, 0], "bbbb")]
+    assert summarize(records, lambda name: accuracy)["accuracy"].ci_method == "bootstrap"
 
 
 def record(corrects, answers):

@@ -128,7 +128,7 @@ def test_include_errors_are_one_clear_line(tmp_path: Path):
     assert missing.returncode == 2 and "no such folder" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
     (tmp_path / "empty").mkdir()
     empty = harness("list", "--include", str(tmp_path / "empty"), cwd=tmp_path)
-    assert empty.returncode == 2 and "no family package found" in empty.stderr
+    assert empty.returncode == 2 and "no plugin package found" in empty.stderr
 
 
 def test_the_engine_names_no_family():
@@ -165,10 +165,10 @@ def _is_help_example(source: str, token) -> bool:
 def test_the_fast_entry_point_reader_agrees_with_importlib_metadata():
     from importlib import metadata
 
-    from harness.core.plugins import COMMAND_GROUP, FAMILY_GROUP, _entry_points
+    from harness.core.plugins import COMMAND_GROUP, FAMILY_GROUP, entry_points
 
     for group in (FAMILY_GROUP, COMMAND_GROUP, "console_scripts"):
-        ours = {(ep.name, ep.value) for ep in _entry_points(group)}
+        ours = {(ep.name, ep.value) for ep in entry_points(group)}
         theirs = {(ep.name, ep.value) for ep in metadata.entry_points(group=group)}
         assert ours == theirs, group
-    assert {"countdown", "counterbench", "lr2bench", "reversal", "sudoku"} <= {ep.name for ep in _entry_points(FAMILY_GROUP)}
+    assert {"countdown", "counterbench", "lr2bench", "reversal", "sudoku"} <= {ep.name for ep in entry_points(FAMILY_GROUP)}

@@ -195,13 +195,13 @@ def test_figures_are_deterministic_and_distinct():
     from harness.report.metrics import mean_with_ci
     from harness.report.plots import bar_chart, heatmap_table, line_chart
 
-    a = bar_chart({"accuracy": [mean_with_ci([1, 0, 1]), None]}, ["3 numbers", "4 numbers"])
-    assert a == bar_chart({"accuracy": [mean_with_ci([1, 0, 1]), None]}, ["3 numbers", "4 numbers"])
-    b = bar_chart({"accuracy": [mean_with_ci([1, 1, 1]), None]}, ["3 numbers", "4 numbers"])
+    a = bar_chart({"accuracy": [mean_with_ci([1, 0, 1], "binary"), None]}, ["3 numbers", "4 numbers"])
+    assert a == bar_chart({"accuracy": [mean_with_ci([1, 0, 1], "binary"), None]}, ["3 numbers", "4 numbers"])
+    b = bar_chart({"accuracy": [mean_with_ci([1, 1, 1], "binary"), None]}, ["3 numbers", "4 numbers"])
     ids = lambda svg: set(re.findall(r'id="chart-(fig-[0-9a-f]+)"', svg))
     assert ids(a) and ids(a) != ids(b)  # each figure's CSS is scoped under its own id
-    line = line_chart({"basic": [(2, mean_with_ci([1, 0])), (3, mean_with_ci([0, 0]))]}, chance=0.5)
-    assert "chance 50%" in line and line == line_chart({"basic": [(2, mean_with_ci([1, 0])), (3, mean_with_ci([0, 0]))]}, chance=0.5)
+    line = line_chart({"basic": [(2, mean_with_ci([1, 0], "binary")), (3, mean_with_ci([0, 0], "binary"))]}, chance=0.5)
+    assert "chance 50%" in line and line == line_chart({"basic": [(2, mean_with_ci([1, 0], "binary")), (3, mean_with_ci([0, 0], "binary"))]}, chance=0.5)
     table = heatmap_table([[1.0, None], [0.0, 0.5]], ["4_4", "4_5"], ["CR", "EM"])
     assert table.count("<td") == 4 and "#fde725" in table and "#440154" in table and "0.50" in table
 

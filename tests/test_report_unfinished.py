@@ -51,7 +51,7 @@ def test_missing_file_is_named_and_the_command_comes_from_the_manifest(capsys, t
 
 
 def test_python_dash_m_harness_is_recorded_as_harness(monkeypatch):
-    from harness.report.run_folder import command_line
+    from harness.core.files import command_line
 
     monkeypatch.setattr("sys.argv", ["/x/harness/__main__.py", "run", "countdown"])
     assert command_line() == ["harness", "run", "countdown"]
@@ -73,7 +73,7 @@ def test_missing_path(capsys, tmp_path, name):
 KILLED_BEFORE_FIRST_WRITE = """
 import os, signal, sys, time
 from pathlib import Path
-from harness.pipeline.run_lock import RunFolderLock
+from harness.core.run_lock import RunFolderLock
 sys.argv = ["/venv/bin/harness", "run", "countdown", "--limit", "20", "--out", sys.argv[1]]
 RunFolderLock(Path(sys.argv[-1])).acquire()   # what a run does just before asking the model
 if os.environ.get("HOLD"):

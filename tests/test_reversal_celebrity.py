@@ -9,7 +9,7 @@ import pytest
 
 from harness.core.errors import HarnessError
 from harness.core.registry import get_task
-from harness.core.types import Loglikelihood, ScoredSample
+from harness.core.types import Loglikelihood, ScoredSample, Verdict
 from tasks.reversal.celebrity_data import load_celebrity_pairs
 from tasks.reversal.celebrity_prompts import CHAT_SYSTEM_PROMPT, celebrity_base_prompt
 from tasks.reversal.celebrity_scoring import aggregate_celebrity
@@ -107,11 +107,11 @@ def test_base_prompt_layout():
 def test_chat_scorer(chat_task, fixture_samples):
     reverse = fixture_samples[1]  # gold "Nora Quillfeather"
     score = lambda text: chat_task.family.score(chat_task.config, reverse, text)
-    assert score("Nora Quillfeather").scores == {"score": 1.0}
+    assert score("Nora Quillfeather").scores.items() >= {"score": 1.0}.items()
     assert score("Nora Quillfeather").answer == "Nora Quillfeather"
-    assert score("Bram Quillfeather").scores == {"score": 0.0}
+    assert score("Bram Quillfeather").scores.items() >= {"score": 0.0}.items()
     unknown = score("I don't know.")
-    assert unknown.answer is None and unknown.scores == {"score": 0.0}
+    assert unknown.answer is None and unknown.scores.items() >= {"score": 0.0}.items()
     assert score("x" * 1_000_000).answer is None
 
 
@@ -123,7 +123,10 @@ def test_base_scorer_is_probability_of_gold(fixture_samples):
 
 
 def _record(sample, score):
-    return ScoredSample(sample=sample, verdicts=[], scores={"score": score})
+    """A chat-protocol sample: 10 sampled answers, ``score`` of them right (the per-sample share)."""
+    right = round(score * 10)
+    verdicts = [Verdict("x", {"score": float(i < right)}) for i in range(10)]
+    return ScoredSample(sample=sample, verdicts=verdicts, scores={"score": score})
 
 
 def test_aggregate_pairs_forward_and_reverse(chat_task, fixture_samples):

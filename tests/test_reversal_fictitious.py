@@ -189,16 +189,16 @@ def test_loglikelihood_request_pairs_target_with_randomized(fixture_layout_dir):
 
 def test_accuracy_scorer(task, fixture_layout_dir):
     sample = by_id(load_fictitious(str(fixture_layout_dir), task.config))["both_prompts_test/5"]
-    assert task.family.score(task.config, sample, " juno castellane, of course").scores == {"accuracy": 1.0}
-    assert task.family.score(task.config, sample, " Ezra Pollard").scores == {"accuracy": 0.0}
-    assert task.family.score(task.config, sample, "").scores == {"accuracy": 0.0}
+    assert task.family.score(task.config, sample, " juno castellane, of course").scores.items() >= {"accuracy": 1.0}.items()
+    assert task.family.score(task.config, sample, " Ezra Pollard").scores.items() >= {"accuracy": 0.0}.items()
+    assert task.family.score(task.config, sample, "").scores.items() >= {"accuracy": 0.0}.items()
 
 
 def test_loglikelihood_scorer():
     task = get_task("reversal-fictitious-loglik")
     sample = {"id": "x/0", "split": "p2d_reverse_prompts_test", "direction": "reverse"}
     verdict = task.family.score_loglikelihood(task.config, sample, [Loglikelihood(-2.0, False), Loglikelihood(-5.0, False)])
-    assert verdict.scores == {"logprob": -2.0, "greedy": 0.0, "logprob_randomized": -5.0, "logprob_gap": 3.0}
+    assert verdict.scores.items() >= {"logprob": -2.0, "greedy": 0.0, "logprob_randomized": -5.0, "logprob_gap": 3.0}.items()
 
 
 def _records(gaps, split="p2d_reverse_prompts_test"):

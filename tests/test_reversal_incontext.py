@@ -64,9 +64,9 @@ def test_requests_put_facts_before_the_probe(task, layout_dir):
 
 def test_scorer_adds_contains(task, layout_dir):
     sample = by_id(load_incontext(str(layout_dir), task.config))["p2d_reverse_prompts_test/1"]
-    assert task.family.score(task.config, sample, "Orla Penhallow").scores == {"accuracy": 1.0, "contains": 1.0}
+    assert task.family.score(task.config, sample, "Orla Penhallow").scores.items() >= {"accuracy": 1.0, "contains": 1.0}.items()
     restated = task.family.score(task.config, sample, "Called the stubborn keeper, Orla Penhallow")
-    assert restated.scores == {"accuracy": 0.0, "contains": 1.0}
+    assert restated.scores.items() >= {"accuracy": 0.0, "contains": 1.0}.items()
 
 
 def test_missing_train_file_is_a_clear_error(task, layout_dir, tmp_path):

@@ -12,9 +12,9 @@ import harness.report.run_folder as run_folder
 from harness.cli import main
 from harness.core.errors import HarnessError
 from harness.core.jsontext import dumps, original_bytes
+from harness.core.run_lock import RunFolderLock
 from harness.core.types import Generation
 from harness.pipeline.cache import ResponseCache
-from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.runner import RunSpec, run
 from harness.report.leaderboard import find_run_dirs
 from harness.report.run_folder import check_run_folder, read_metrics

@@ -10,9 +10,9 @@ from harness.parsing.traces import (
     count_behaviours,
     explain_behaviours,
     first_correct_position,
-    summarize_behaviours,
     tokens_at_position,
 )
+from harness.report.behaviours import summarize_behaviours
 
 TRACE = (
     "Let me break this down into smaller steps. Step 1: try 25 + 3 = 28. "

@@ -119,10 +119,10 @@ def test_non_str_input_is_none():
 
 def test_score_gold_and_wrong_answers(task):
     gold = score_sudoku_response(task.config, SAMPLE, gold_response(SAMPLE))
-    assert gold.scores == {"solved": 1.0, "cell_accuracy": 1.0}
+    assert gold.scores.items() >= {"solved": 1.0, "cell_accuracy": 1.0}.items()
     assert gold.answer == SOLUTION
     none = score_sudoku_response(task.config, SAMPLE, "no idea")
-    assert none.answer is None and none.scores == {"solved": 0.0, "cell_accuracy": 0.0}
+    assert none.answer is None and none.scores.items() >= {"solved": 0.0, "cell_accuracy": 0.0}.items()
     wrong = [row[:] for row in SOLUTION]
     wrong[3][2] = 4
     partial = score_sudoku_response(task.config, SAMPLE, f"<answer>{json.dumps(wrong)}</answer>")
@@ -132,7 +132,7 @@ def test_score_gold_and_wrong_answers(task):
 def test_wrong_size_grid_is_an_answer_but_scores_zero(task):
     verdict = score_sudoku_response(task.config, SAMPLE, "<answer>[[1, 2], [2, 1]]</answer>")
     assert verdict.answer == [[1, 2], [2, 1]]
-    assert verdict.scores == {"solved": 0.0, "cell_accuracy": 0.0}
+    assert verdict.scores.items() >= {"solved": 0.0, "cell_accuracy": 0.0}.items()
 
 
 def test_generated_samples_and_prompts_are_deterministic():

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any
 
 from harness.core.redaction import scrub_exception, scrub_result, scrub_value
@@ -40,45 +41,34 @@ class BackendOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-# Every option, in one of two lists. The response cache and the run id are keyed on the model spec
-# plus every option that can change what a model answers; options that only change how requests
-# travel are left out, so re-running with another concurrency or timeout reuses every answer.
-# A new option must be added to one list (tests/test_cache_key.py fails until it is); an option in
-# neither list (a typo the backend rejects anyway) is keyed, to be safe.
-ANSWER_OPTIONS = frozenset({
-    "device", "dtype", "base_url",  # BackendOptions fields
-    "endpoint", "native_n", "max_tokens_param", "think_tags",  # openai
-    "n_ctx", "n_gpu_layers", "n_batch",  # llamacpp (GPU offload and batch change the numerics)
-    "chunk_size",  # lmeval and vllm (seeded engines draw per chunk)
-    "engine", "weights",  # local: llamacpp (bf16 by default), ctranslate2 or transformers
-    # vllm: parallel layout, context length, memory share (batch composition), CUDA graphs and
-    # dtype all can change the numerics or what fits
-    "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "max_model_len",
-    "gpu_memory_utilization", "enforce_eager",
-})
-TRANSPORT_OPTIONS = frozenset({
-    "batch_size", "threads",  # local models give the same text for any batch size (tested)
-    "concurrency", "api_key_env", "timeout_s", "max_retries",  # BackendOptions fields
-    "rpm", "tpm", "retry_base_delay_s", "retry_max_delay_s",  # openai
-    "n_threads",  # llamacpp
-    "distributed_executor_backend",  # vllm: mp or ray, how workers are started
-})
+# The response cache and the run id are keyed on the model spec plus every option that can change
+# what a model answers; options that only change how requests travel are left out, so re-running with
+# another concurrency or timeout reuses every answer. The BackendOptions fields are classified here;
+# each backend class classifies the --backend-option keys it reads (``answer_options`` /
+# ``transport_options``; tests/test_cache_key.py checks that every key a backend reads is in one of
+# them). Anything not declared transport-only is keyed, to be safe.
+FIELD_ANSWER_OPTIONS = frozenset({"device", "dtype", "base_url"})
+FIELD_TRANSPORT_OPTIONS = frozenset({"batch_size", "threads", "concurrency", "api_key_env", "timeout_s", "max_retries"})
 _URL_CREDENTIALS = re.compile(r"//[^/@\s]*@")
-# Answer-changing defaults a spec implies when the option is not given, so that changing a default
-# moves the cache namespace: `local` answered on transformers, then CTranslate2, before llama.cpp (bf16).
-IMPLIED_OPTIONS: dict[str, dict[str, str]] = {"local": {"engine": "llamacpp", "weights": "bf16"}}
 
 
-def answer_identity(model: str, options: BackendOptions) -> dict[str, Any]:
-    """The model spec and every set option that can change its answers (see ANSWER_OPTIONS), as
-    plain values; URL credentials are left out (a new key must not orphan the cache)."""
+def answer_identity(model: str, options: BackendOptions, backend: type[Backend] | None = None) -> dict[str, Any]:
+    """The model spec and every set option that can change its answers, as plain values; URL
+    credentials are left out (a new key must not orphan the cache). ``backend`` is the spec's backend
+    class (found from the spec when not given): its transport-only options are left out, and the
+    answer-changing defaults it implies are put in, so changing a default moves the cache namespace."""
+    if backend is None:
+        from harness.backends import backend_class
+
+        backend = backend_class(model)
+    transport = FIELD_TRANSPORT_OPTIONS | backend.transport_options
     identity: dict[str, Any] = {"model": model}
     values = {f.name: getattr(options, f.name) for f in fields(options) if f.name != "extra"}
-    values.update(IMPLIED_OPTIONS.get(model, {}))
+    values.update(backend.implied_options)
     values.update(options.extra or {})
     for name in sorted(values):
         value = values[name]
-        if name in TRANSPORT_OPTIONS or value is None:
+        if name in transport or value is None:
             continue
         if name == "base_url":
             value = _URL_CREDENTIALS.sub("//", str(value)).rstrip("/")
@@ -117,11 +107,17 @@ def _scrubbed_description(method: Callable[..., dict[str, Any]]) -> Callable[...
 
 
 class Backend:
-    """Base class: subclasses set ``name`` and implement what they support, and list in
-    ``extra_options`` the ``--backend-option`` keys (BackendOptions.extra) they read."""
+    """Base class: subclasses set ``name`` and implement what they support, and declare the
+    ``--backend-option`` keys (BackendOptions.extra) they read: ``answer_options`` (can change what
+    the model answers: part of the cache key) or ``transport_options`` (only how requests travel).
+    ``implied_options`` are answer-changing defaults the spec implies when the option is not given
+    (`local` answered on transformers, then CTranslate2, before llama.cpp bf16): changing one moves
+    the cache namespace, so old answers are never served as new ones."""
 
     name: str = "backend"
-    extra_options: frozenset[str] = frozenset()
+    answer_options: frozenset[str] = frozenset()
+    transport_options: frozenset[str] = frozenset()
+    implied_options: Mapping[str, str] = MappingProxyType({})
     supports_chat: bool = True
     supports_loglikelihood: bool = False
 
@@ -137,6 +133,11 @@ class Backend:
         """The credentials this backend holds (an API key): scrubbed from all it hands out."""
         return ()
 
+    @classmethod
+    def known_options(cls) -> frozenset[str]:
+        """Every --backend-option key this backend reads."""
+        return cls.answer_options | cls.transport_options
+
     def generate(self, requests: Sequence[Request]) -> Iterator[tuple[int, Generation]]:
         raise NotImplementedError
 
@@ -151,6 +152,17 @@ class Backend:
         A plain-text prompt already ends with it; a chat request needs a backend that can continue
         a partial assistant turn (override where it can). The run manifest records the answer."""
         return request.messages is None
+
+    def capabilities(self) -> frozenset[str]:
+        """What this loaded backend can do for a strategy: "generate", "loglikelihood", "prefill"
+        (continue a partial assistant turn of a chat request). Override where it depends on settings."""
+        found = {"generate"}
+        if self.supports_loglikelihood:
+            found.add("loglikelihood")
+        probe = Request(kind="generate", messages=({"role": "user", "content": "?"},), assistant_prefill="!")
+        if self.sends_assistant_prefill(probe):
+            found.add("prefill")
+        return frozenset(found)
 
     def describe(self) -> dict[str, Any]:
         """What goes into the run manifest (never secrets)."""

@@ -74,7 +74,8 @@ class LlamaCppBackend(Backend):
     """Generation and log-likelihood with llama-cpp-python, one request at a time."""
 
     name = "llamacpp"
-    extra_options = frozenset({"n_ctx", "n_threads", "n_gpu_layers", "n_batch"})
+    answer_options = frozenset({"n_ctx", "n_gpu_layers", "n_batch"})  # GPU offload and batch change the numerics
+    transport_options = frozenset({"n_threads"})
     supports_chat = True
     supports_loglikelihood = True
 

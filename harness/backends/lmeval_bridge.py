@@ -84,7 +84,7 @@ class LMEvalBackend(Backend):
     """Generation and log-likelihood through an lm-eval ``LM`` instance."""
 
     name = "lmeval"
-    extra_options = frozenset({"chunk_size"})
+    answer_options = frozenset({"chunk_size"})  # seeded engines draw per chunk
     supports_chat = True
     supports_loglikelihood = True
 

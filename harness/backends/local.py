@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from harness.backends.base import BackendOptions
@@ -93,7 +94,8 @@ def llamacpp_model_file(weights: str) -> Path:
 
 
 class LocalBackend(HFBackend):
-    extra_options = frozenset({"engine", "weights"})
+    answer_options = frozenset({"engine", "weights"})  # llamacpp (bf16 by default), ctranslate2 or transformers
+    implied_options = MappingProxyType({"engine": DEFAULT_ENGINE, "weights": "bf16"})
 
     def __init__(self, model: str, options: BackendOptions):
         if model:

@@ -110,7 +110,10 @@ class VLLMBackend(Backend):
     """Batched generation and prompt-logprob scoring on one ``vllm.LLM`` engine."""
 
     supports_loglikelihood = True
-    extra_options = frozenset(INT_OPTIONS + FLOAT_OPTIONS + STR_OPTIONS + BOOL_OPTIONS + OWN_OPTIONS)
+    # the parallel layout, context length, memory share (batch composition), CUDA graphs, dtype and the
+    # seeded chunks all can change the numerics or what fits; how workers are started cannot
+    answer_options = frozenset(INT_OPTIONS + FLOAT_OPTIONS + STR_OPTIONS + BOOL_OPTIONS + OWN_OPTIONS) - {"distributed_executor_backend"}
+    transport_options = frozenset({"distributed_executor_backend"})
 
     def __init__(self, model: str, options: BackendOptions) -> None:
         if not vllm_available():

@@ -65,9 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         for path in getattr(args, "include", None) or []:
-            from harness.core.plugins import include_families
+            from harness.core.plugins import include_plugins
 
-            include_families(path)
+            include_plugins(path)
         return args.func(args)
     except StorageError as exc:
         print(f"harness: error: {exc}", file=sys.stderr)

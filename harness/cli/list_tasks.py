@@ -1,4 +1,4 @@
-"""`harness list`: families, variants and model backends (imports no ML library, so it is instant)."""
+"""`harness list`: families, variants, model backends and strategies (imports no ML library, so it is instant)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ from harness.cli.options import add_include_option
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from harness.backends import BACKENDS
+    from harness.backends import available_backends
     from harness.core.registry import families
+    from harness.strategies.registry import strategies
 
+    if args.strategies:
+        print("Strategies (--strategy):")
+        for strategy in strategies():
+            needs = ", ".join(sorted(strategy.needs))
+            print(f"  {strategy.name:<20} {strategy.description} [needs: {needs}]")
+        return 0
     print("Task families and variants:")
     for family in families():
         source = "generated" if family.generate else "loaded"
@@ -21,12 +28,15 @@ def cmd_list(args: argparse.Namespace) -> int:
             overrides = ", ".join(f"{k}={v}" for k, v in family.variants[variant].items())
             print(f"    {variant:<26} {overrides}")
     print("\nModel backends (--model):")
-    for prefix, (_, _, description) in BACKENDS.items():
-        print(f"  {prefix:<10} {description}")
+    for prefix, entry in available_backends().items():
+        print(f"  {prefix:<10} {entry.description}")
+    print("\nStrategies (--strategy; 'harness list --strategies' describes them):")
+    print("  " + ", ".join(strategy.name for strategy in strategies()))
     return 0
 
 
 def add_command(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("list", help="list task families, variants and model backends")
+    parser = sub.add_parser("list", help="list task families, variants, model backends and strategies")
     add_include_option(parser)
+    parser.add_argument("--strategies", action="store_true", help="describe the strategies (--strategy NAME) instead (default: list families and backends)")
     parser.set_defaults(func=cmd_list)

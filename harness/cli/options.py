@@ -35,8 +35,8 @@ def split_tasks(text: str) -> list[str]:
 
 def add_include_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--include", action="append", default=[], metavar="PATH",
-                        help="load task families from a folder outside the package (a family package, or a folder"
-                             " of them); repeatable (default: installed families only)")
+                        help="load plugins (task families, backends, strategies) from a folder outside the package:"
+                             " a plugin package, or a folder of them; repeatable (default: installed plugins only)")
 
 
 def add_task_options(parser: argparse.ArgumentParser, seed_help: str = "seed of generated samples and of --limit subsets") -> None:

@@ -27,6 +27,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides=GenerationOverrides(n=args.samples, temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens),
         backend_options=backend_options(args), out=args.out, results_dir=args.results_dir,
         cache_path=args.cache, skip_unavailable=args.skip_unavailable, progress=not args.no_progress,
+        strategy=args.strategy, strategy_options=parse_settings(args.strategy_option, "--strategy-option"),
     )
     try:
         outcome = run(spec, notify=lambda line: print(line, file=sys.stderr))
@@ -34,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return stopped(exc, "every answer received so far is cached; re-run the same command to resume")
     for name, reason in outcome.skipped.items():
         print(f"skipped {name}: {reason}", file=sys.stderr)
-    print(format_table(outcome.rows))
+    print(format_table(outcome.rows, info=outcome.metric_info))
     print(f"\nrun folder: {outcome.run_dir}  (requests: {outcome.cache_hits} from cache, {outcome.backend_calls} to the model)")
     failures = failure_summary(outcome.records)
     for line in failures:
@@ -54,6 +55,11 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-tokens", type=int, help="new-token limit per completion (default: the protocol's)")
     add_generation_options(parser)
     add_output_options(parser)
+    parser.add_argument("--strategy", metavar="NAME",
+                        help="answer each sample with a strategy of several requests (see 'harness list --strategies';"
+                             " default: the task's own, else one request per sample)")
+    parser.add_argument("--strategy-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting of the strategy, repeatable (default: the strategy's)")
     parser.add_argument("--skip-unavailable", action="store_true",
                         help="with several tasks, skip those whose data cannot be loaded (default: stop)")
     parser.set_defaults(func=cmd_run)

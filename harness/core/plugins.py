@@ -1,11 +1,15 @@
-"""Where families and extra commands come from: installed entry points, and folders named with --include.
+"""Where families, backends, strategies and extra commands come from: installed entry points, and
+folders named with --include.
 
 Entry-point groups (declared in a package's pyproject.toml, the built-in ones in ours):
-  reasoning_harness.families   name = "module"            importing the module registers its families
-  reasoning_harness.commands   name = "module:add_command" add_command(subparsers) adds a subcommand
-A folder given with ``--include PATH`` is either a family package itself (it has ``__init__.py``)
-or holds family packages (each sub-folder with ``__init__.py``); like lm-eval's ``--include_path``,
-nothing needs installing. This module imports no family by name.
+  reasoning_harness.families    name = "module"             importing the module registers its families
+  reasoning_harness.backends    name = "module:Class"       the backend for model specs "<name>:..."
+  reasoning_harness.strategies  name = "module"             importing the module registers its strategies
+  reasoning_harness.commands    name = "module:add_command" add_command(subparsers) adds a subcommand
+A folder given with ``--include PATH`` is either a plugin package itself (it has ``__init__.py``)
+or holds plugin packages (each sub-folder with ``__init__.py``); importing a package registers what
+it holds (``harness.register_family``, ``harness.register_backend``, ``harness.register_strategy``);
+like lm-eval's ``--include_path``, nothing needs installing. This module imports no plugin by name.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from typing import Any
 from harness.core.errors import HarnessError
 
 FAMILY_GROUP = "reasoning_harness.families"
+BACKEND_GROUP = "reasoning_harness.backends"
+STRATEGY_GROUP = "reasoning_harness.strategies"
 COMMAND_GROUP = "reasoning_harness.commands"
 
 # folders whose families were imported with --include (absolute paths, in order); the lm-eval
@@ -43,7 +49,7 @@ class EntryPoint:
 _DIST = re.compile(r"^(?P<name>[^-]+)-.*\.(dist-info|egg-info)$")
 
 
-def _entry_points(group: str) -> list[EntryPoint]:
+def entry_points(group: str) -> list[EntryPoint]:
     """The entry points of ``group`` of every distribution on sys.path (the first copy of a
     distribution wins, as in importlib.metadata). Read straight from the entry_points.txt files:
     importing importlib.metadata costs more than all of `harness list` may (tested equal to it)."""
@@ -79,19 +85,29 @@ def _entry_points(group: str) -> list[EntryPoint]:
     return [found[name] for name in sorted(found)]
 
 
+def load_entry_points(group: str, kind: str) -> list[tuple[EntryPoint, Any]]:
+    """Load every entry point of ``group``: [(entry point, what it names)]. A plugin that fails to
+    load names itself in one line instead of crashing every command."""
+    loaded = []
+    for entry in entry_points(group):
+        try:
+            loaded.append((entry, entry.load()))
+        except HarnessError:
+            raise
+        except Exception as exc:
+            raise HarnessError(f"{kind} plugin '{entry.name}' ({entry.value}) failed to load: {type(exc).__name__}: {exc};"
+                               " fix or uninstall that package") from None
+    return loaded
+
+
 def load_installed_families() -> None:
     """Import every module registered under the families entry-point group."""
-    for entry in _entry_points(FAMILY_GROUP):
-        try:
-            entry.load()
-        except Exception as exc:  # a broken plugin must name itself, not crash every command
-            raise HarnessError(f"family plugin '{entry.name}' ({entry.value}) failed to load: {type(exc).__name__}: {exc};"
-                               " fix or uninstall that package") from None
+    load_entry_points(FAMILY_GROUP, "family")
 
 
 def command_adders() -> Iterator[tuple[str, Callable[[Any], None]]]:
     """(name, add_command) for every installed command plugin, loaded lazily by the CLI."""
-    for entry in _entry_points(COMMAND_GROUP):
+    for entry in entry_points(COMMAND_GROUP):
         yield entry.name, entry.load()
 
 
@@ -101,17 +117,18 @@ def _package_dirs(folder: Path) -> list[Path]:
     return sorted(child for child in folder.iterdir() if (child / "__init__.py").is_file())
 
 
-def include_families(path: str | Path) -> list[str]:
-    """Import the family packages in ``path`` (registering their families); returns the package names."""
+def include_plugins(path: str | Path) -> list[str]:
+    """Import the plugin packages in ``path`` (registering their families, backends and strategies);
+    returns the package names."""
     from harness.core.registry import load_families
 
     load_families()  # installed families first, so an included name clash is reported against them
     folder = Path(path).expanduser().resolve()
     if not folder.is_dir():
-        raise HarnessError(f"--include {path}: no such folder; give a folder holding family packages (with __init__.py)")
+        raise HarnessError(f"--include {path}: no such folder; give a folder holding plugin packages (with __init__.py)")
     packages = _package_dirs(folder)
     if not packages:
-        raise HarnessError(f"--include {path}: no family package found (a folder with __init__.py, itself or one level down)")
+        raise HarnessError(f"--include {path}: no plugin package found (a folder with __init__.py, itself or one level down)")
     names = []
     for package in packages:
         name = package.name

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.errors import HarnessError, did_you_mean
+from harness.core.metric_spec import ENGINE_METRICS, Metric, check_unique, find_metric, undeclared
 from harness.core.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
 
 
@@ -45,12 +46,23 @@ class Family:
                   before probing (fine-tuning data); None = the family has nothing to export
     primary_metric_for (cfg) -> str: the primary metric of a configuration, where a variant measures
                   something else (a log-likelihood variant of a generation family); default primary_metric
-    unbounded_metrics  per-sample metrics with no range on either side (a log-prob difference): their
-                  CI is Student t; every other metric gets Wilson (0/1) or a bootstrap (in range)
+    metrics       the declarations of every metric the scorer and the aggregate hook emit
+                  (harness.core.metric_spec.Metric: kind, range, direction, description; a name may
+                  be a glob like "*_p_value"): the interval method, the lm-eval export's
+                  higher_is_better, the tables and the report follow from them
+    metrics_for   (cfg) -> tuple[Metric, ...]: the declarations of a configuration, where a setting
+                  changes what a metric is (a probability under one protocol, 0/1 under another);
+                  default ``metrics``
     gold          (sample) -> JSON-able: the expected answer, as report.html shows it beside the model's
     plots         (rows, sample_lines) -> list[harness.report.plots.Plot]: the figures the family's paper
                   shows, built from the metrics rows (metrics.json, MetricValue inside) and samples.jsonl
                   lines of this family's tasks in one run; drawn into report.html
+    canonical_answer (cfg, sample, answer) -> JSON-able: the form of an extracted answer that votes
+                  compare (maj@k, self-consistency): two answers with one canonical form are one
+                  answer (Countdown: "(1+2)*3" and "(1 + 2) * 3"); default: the answer as extracted
+    default_strategy (cfg) -> str | None: the strategy a configuration answers with (a registered
+                  name, e.g. one the family registers for a mode whose samples need several requests);
+                  None = one request per sample. `--strategy` overrides it.
     """
 
     name: str
@@ -71,11 +83,23 @@ class Family:
     search_prompt_settings: Mapping[str, Any] | None = None
     trace_markers: tuple[str, ...] = ()
     export: Callable[..., list[Any]] | None = None
-    unbounded_metrics: tuple[str, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    metrics_for: Callable[[Any], tuple[Metric, ...]] | None = None
     primary_metric_for: Callable[[Any], str] | None = None
     gold: Callable[[Sample], Any] | None = None
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
+    default_strategy: Callable[[Any], str | None] | None = None
+    canonical_answer: Callable[[Any, Sample, Any], Any] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "metrics", check_unique(self.metrics, f"family '{self.name}'"))
+
+    def declared_metrics(self, config: Any) -> tuple[Metric, ...]:
+        """This family's metric declarations under ``config``."""
+        if self.metrics_for is not None:
+            return check_unique(self.metrics_for(config), f"family '{self.name}'")
+        return self.metrics
 
 
 @dataclass(frozen=True)
@@ -85,6 +109,7 @@ class Task:
     name: str
     family: Family
     config: Any
+    extra_metrics: tuple[Metric, ...] = ()  # declared by what the run adds (a strategy's own numbers)
 
     @property
     def primary_metric(self) -> str:
@@ -92,6 +117,18 @@ class Task:
         if self.family.primary_metric_for is not None:
             return self.family.primary_metric_for(self.config)
         return self.family.primary_metric
+
+    def canonical_answer(self, sample: Sample, answer: Any) -> Any:
+        """The form of an extracted answer that votes compare (the family's hook, else the answer)."""
+        if answer is None or self.family.canonical_answer is None:
+            return answer
+        return self.family.canonical_answer(self.config, sample, answer)
+
+    def metric(self, name: str) -> Metric:
+        """The declaration of one of this task's metrics: the family's (under this configuration),
+        else the engine's (pass@k, best-of-n, maj@n, chance), else an 'undeclared' bounded reading."""
+        return (find_metric(name, self.family.declared_metrics(self.config), self.extra_metrics, ENGINE_METRICS)
+                or undeclared(name))
 
 
 _FAMILIES: dict[str, Family] = {}
@@ -162,7 +199,7 @@ def make_config(family: Family, overrides: Mapping[str, Any], task_name: str | N
                 f"task '{task_name or family.name}' has no setting '{key}'{did_you_mean(key, fields)};"
                 f" settings: {', '.join(sorted(fields))}"
             )
-        values[key] = _coerce(raw, getattr(defaults, key), key)
+        values[key] = coerce_setting(raw, getattr(defaults, key), key)
     config = dataclasses.replace(defaults, **values)
     try:
         config.validate()
@@ -171,7 +208,8 @@ def make_config(family: Family, overrides: Mapping[str, Any], task_name: str | N
     return config
 
 
-def _coerce(raw: Any, default: Any, key: str) -> Any:
+def coerce_setting(raw: Any, default: Any, key: str) -> Any:
+    """A --set (or --strategy-option) string as the type of its default; HarnessError if it is not one."""
     if not isinstance(raw, str) or isinstance(default, str) or default is None:
         return raw
     try:

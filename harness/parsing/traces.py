@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-
-from harness.report.metrics import MetricValue, mean_with_ci
+from collections.abc import Callable, Mapping, Sequence
 
 _I = re.IGNORECASE
 _WE = r"\b(?:let me|let's|let us|i'll|i will|i should|we should|we'll|we can|i can|now)"
@@ -149,15 +147,3 @@ def tokens_at_position(text: str, position: int, completion_tokens: int, count_t
     if not text:
         return 0
     return round(completion_tokens * position / len(text))
-
-
-def summarize_behaviours(per_completion_counts: Iterable[Mapping[str, int]]) -> dict[str, MetricValue]:
-    """Across completions: mean count of each behaviour and the share of completions showing it
-    (e.g. "backtracking" and "backtracking_any"), each with a 95% CI."""
-    rows = list(per_completion_counts)
-    out: dict[str, MetricValue] = {}
-    for name in BEHAVIOURS:
-        values = [float(row.get(name, 0)) for row in rows]
-        out[name] = mean_with_ci(values)
-        out[f"{name}_any"] = mean_with_ci([float(v > 0) for v in values])
-    return out

@@ -2,7 +2,7 @@
 
 Key = sha256 of (key version, the backend's answer identity, the request as canonical JSON). The
 identity is the model spec plus every backend option that can change an answer (see
-``harness.backends.base.ANSWER_OPTIONS``); transport-only options are left out. Bumping
+``harness.backends.base.answer_identity``); transport-only options are left out. Bumping
 ``KEY_VERSION`` orphans every older entry: old keys are never looked up again, so an entry made
 under another key scheme can never be misread as an answer to a new request.
 

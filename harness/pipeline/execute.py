@@ -10,7 +10,8 @@ twice; a claim whose run died or gave up is taken over.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,17 @@ from harness.core.errors import HarnessError
 from harness.core.registry import Task
 from harness.core.types import Generation, Request, Sample
 from harness.pipeline.cache import ResponseCache, request_key
-from harness.pipeline.plan import PlannedTask, RunSpec, backend_cache_name
+from harness.pipeline.plan import RunSpec, backend_cache_name
 
+CAPABILITY_WORDS = {"generate": "generations", "loglikelihood": "log-likelihoods",
+                    "prefill": "continuing a partial assistant turn (prefill)"}
+CAPABILITY_HELP = {
+    "generate": "use a generating backend",
+    "loglikelihood": "use local, hf:<model>, llamacpp:<gguf>, vllm:<model>, lmeval:<model>,<args> or an openai: completions"
+                     " endpoint with echo+logprobs",
+    "prefill": "use local, hf:<model>, vllm:<model>, lmeval:<model>,<args> or an openai: completions endpoint"
+               " (--backend-option endpoint=completions); chat APIs cannot continue a partial turn",
+}
 SHARED_WAIT_S = 1800.0  # longest wait for answers another live run is asking (then ask them here)
 
 
@@ -73,29 +83,30 @@ def resume_line(lookups: Sequence[Lookup]) -> str | None:
     return f"resuming: {cached} of {total} answers cached, asking {sum(len(item.missing) for item in lookups)}"
 
 
-def execute(planned: PlannedTask, backend: LazyBackend, cache: ResponseCache, cache_name: str, progress: bool,
-            lookup: Lookup | None = None, shared_wait_s: float = SHARED_WAIT_S) -> tuple[list[Any], int]:
-    """Results for every request, from cache or the backend; returns (results, cache hits)."""
-    lookup = lookup or look_up(planned.requests, cache, cache_name)
+def execute(requests: Sequence[Request], label: str, backend: LazyBackend, cache: ResponseCache, cache_name: str,
+            progress: bool, lookup: Lookup | None = None, shared_wait_s: float = SHARED_WAIT_S) -> tuple[list[Any], int]:
+    """Results for every request, from cache or the backend; returns (results, cache hits).
+    ``label`` names the work on the progress bar and in errors (a task's name)."""
+    lookup = lookup or look_up(requests, cache, cache_name)
     keys, results, hits, missing = lookup.keys, list(lookup.results), lookup.hits, lookup.missing
     if not missing:
         return results, hits
-    bar = _progress(len(missing), f"{planned.task.name}", progress)
+    bar = _progress(len(missing), label, progress)
     mine, theirs = cache.claim(missing)
 
     def ask(claimed: list[str]) -> None:
         by_kind: dict[str, list[int]] = {}
         for key in claimed:
-            by_kind.setdefault(planned.requests[missing[key][0]].kind, []).append(missing[key][0])
+            by_kind.setdefault(requests[missing[key][0]].kind, []).append(missing[key][0])
         for kind, indices in by_kind.items():
             model = backend.get()
             if kind == "loglikelihood" and not model.supports_loglikelihood:
                 raise HarnessError(
-                    f"task '{planned.task.name}' needs log-likelihoods, which backend '{model.name}' cannot give;"
+                    f"'{label}' needs log-likelihoods, which backend '{model.name}' cannot give;"
                     " use 'local', 'hf:<model>', 'llamacpp:<gguf>' or an openai: completions endpoint with echo+logprobs"
                 )
             call = model.generate if kind == "generate" else model.loglikelihood
-            for position, result in call([planned.requests[i] for i in indices]):
+            for position, result in call([requests[i] for i in indices]):
                 index = indices[position]
                 backend.calls += 1
                 if result.error is None:
@@ -165,16 +176,45 @@ class ModelSession:
         self.cache = ResponseCache(spec.cache_path or Path(spec.results_dir) / ".cache" / "responses.sqlite")
         self.backend = LazyBackend(spec, backend_factory)
         self.hits = 0
+        self._requirement: tuple[frozenset[str], str] | None = None
 
     def look_up(self, requests: Sequence[Request]) -> Lookup:
         """What the cache already holds for these requests (pass it on to ``answer``)."""
         return look_up(requests, self.cache, self.cache_name)
 
     def answer(self, task: Task, samples: Sequence[Sample], requests: Sequence[Request], lookup: Lookup | None = None) -> list[Any]:
-        results, hits = execute(PlannedTask(task, list(samples), list(requests)), self.backend, self.cache,
-                                self.cache_name, self.spec.progress, lookup)
+        """A result per request of a task's samples (the samples only name the work)."""
+        return self.ask(requests, task.name, lookup)
+
+    def ask(self, requests: Sequence[Request], label: str, lookup: Lookup | None = None) -> list[Any]:
+        """A result per request (Generation or LoglikelihoodResult), from the cache or the model;
+        identical requests are asked once. A request that failed for good has ``error`` set."""
+        lookup = lookup or self.look_up(requests)
+        if lookup.missing and self._requirement is not None:
+            self.require(*self._requirement)
+            self._requirement = None  # checked once: the backend stays the same
+        results, hits = execute(requests, label, self.backend, self.cache, self.cache_name, self.spec.progress, lookup)
         self.hits += hits
         return results
+
+    @contextmanager
+    def requiring(self, needs: Iterable[str], why: str) -> Iterator[None]:
+        """Within the block, the first request the cache cannot answer loads the backend and checks
+        that it can do ``needs`` (see ``require``): a run answered from the cache loads no model."""
+        self._requirement = (frozenset(needs), why)
+        try:
+            yield
+        finally:
+            self._requirement = None
+
+    def require(self, needs: Iterable[str], why: str) -> None:
+        """Load the backend and fail in one line unless it can do everything in ``needs``
+        ("generate", "loglikelihood", "prefill"); ``why`` names what needs it (a strategy)."""
+        model = self.backend.get()
+        missing = sorted(set(needs) - set(model.capabilities()))
+        if missing:
+            raise HarnessError(f"{why} needs {' and '.join(CAPABILITY_WORDS[m] for m in missing)}, which --model"
+                               f" {self.spec.model} cannot give; {CAPABILITY_HELP[missing[0]]}")
 
     @property
     def calls(self) -> int:

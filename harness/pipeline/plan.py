@@ -10,13 +10,15 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.backends.base import BackendOptions, answer_identity
 from harness.core.errors import HarnessError
+from harness.core.files import slug
 from harness.core.registry import Task, get_task
 from harness.core.types import Request, Sample
 from harness.pipeline.samples import select_samples
-from harness.report.run_folder import slug
+from harness.strategies.types import Strategy
 
 
 @dataclass
@@ -55,6 +57,8 @@ class RunSpec:
     cache_path: str | None = None
     skip_unavailable: bool = False
     progress: bool = True
+    strategy: str | None = None  # --strategy: answer each sample with this strategy (default: the family's, else one call)
+    strategy_options: dict[str, str] = field(default_factory=dict)  # --strategy-option key=value
 
 
 @dataclass
@@ -62,6 +66,8 @@ class PlannedTask:
     task: Task
     samples: list[Sample]
     requests: list[Request]
+    strategy: Strategy | None = None  # None: one request per sample, scored as it is
+    strategy_options: Any = None
 
 
 def expand_task_names(names: Sequence[str]) -> list[str]:
@@ -78,9 +84,26 @@ def expand_task_names(names: Sequence[str]) -> list[str]:
 
 def plan_task(task: Task, spec: RunSpec) -> PlannedTask:
     """The samples of one task (seeded) and their requests, with the CLI's generation overrides."""
+    strategy, options = task_strategy(task, spec)
+    if strategy is not None and strategy.metrics:
+        task = dataclasses.replace(task, extra_metrics=strategy.metrics)
     samples = select_samples(task, seed=spec.seed, limit=spec.limit, data=spec.data)
     requests = [spec.overrides.apply(task.family.build_request(task.config, s), spec.seed) for s in samples]
-    return PlannedTask(task=task, samples=samples, requests=requests)
+    return PlannedTask(task=task, samples=samples, requests=requests, strategy=strategy, strategy_options=options)
+
+
+def task_strategy(task: Task, spec: RunSpec) -> tuple[Strategy | None, Any]:
+    """The strategy a task runs under (--strategy, else the family's default for its configuration,
+    else None: one call per sample) and its validated options."""
+    from harness.strategies.registry import get_strategy, make_strategy_options
+
+    name = spec.strategy or (task.family.default_strategy(task.config) if task.family.default_strategy else None)
+    if name is None:
+        if spec.strategy_options:
+            raise HarnessError("--strategy-option needs --strategy NAME (see 'harness list --strategies')")
+        return None, None
+    strategy = get_strategy(name)
+    return strategy, make_strategy_options(strategy, spec.strategy_options)
 
 
 def plan_tasks(spec: RunSpec) -> tuple[list[PlannedTask], dict[str, str]]:
@@ -115,16 +138,16 @@ def _settings_for(name: str, settings: dict[str, str]) -> dict[str, str]:
 
 def backend_cache_name(spec: RunSpec) -> str:
     """The cache namespace of a model: the spec plus every option that can change its answers
-    (harness.backends.base.ANSWER_OPTIONS); transport-only options are left out."""
+    (harness.backends.base.answer_identity); transport-only options are left out."""
     return json.dumps(answer_identity(spec.model, spec.backend_options), sort_keys=True)
 
 
 def default_run_id(spec: RunSpec) -> str:
-    fingerprint = json.dumps(
-        {"tasks": spec.tasks, "model": backend_cache_name(spec), "seed": spec.seed, "limit": spec.limit,
-         "data": spec.data, "settings": spec.settings, "overrides": dataclasses.asdict(spec.overrides)},
-        sort_keys=True,
-    )
+    identity: dict[str, Any] = {"tasks": spec.tasks, "model": backend_cache_name(spec), "seed": spec.seed, "limit": spec.limit,
+                                "data": spec.data, "settings": spec.settings, "overrides": dataclasses.asdict(spec.overrides)}
+    if spec.strategy or spec.strategy_options:  # runs without a strategy keep the ids they always had
+        identity["strategy"] = {"name": spec.strategy, "options": spec.strategy_options}
+    fingerprint = json.dumps(identity, sort_keys=True)
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:8]
     tasks = "+".join(spec.tasks) if len(spec.tasks) <= 3 else f"{spec.tasks[0]}+{len(spec.tasks) - 1}more"
     return slug(f"{tasks}__{spec.model}__s{spec.seed}") + f"__{digest}"

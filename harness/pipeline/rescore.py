@@ -3,29 +3,39 @@ family's own scorer and no model, writing the same run-folder files as `harness 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from harness.core.data import iter_jsonl
 from harness.core.errors import HarnessError, counted
+from harness.core.files import command_line, git_commit, package_versions, slug
 from harness.core.registry import get_task
+from harness.core.run_lock import RunFolderLock
 from harness.core.types import Generation
-from harness.pipeline.data import iter_jsonl
-from harness.pipeline.run_lock import RunFolderLock
 from harness.pipeline.runner import sample_line
 from harness.pipeline.samples import select_samples
 from harness.pipeline.scoring import score_result
-from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions, slug
-from harness.report.tables import task_rows
+from harness.report.run_folder import commit_run_folder
+from harness.report.tables import metric_info, task_rows
 
 
-def read_predictions(path: str) -> dict[str, dict[str, Any]]:
-    """{id: line}; each line holds 'response' (a string) or 'responses' (a list of strings)."""
-    file = Path(path)
-    if not file.is_file():
-        raise HarnessError(f"predictions file not found: {path}")
+def read_predictions(source: str | Path | Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """{id: line}; each line holds 'response' (a string) or 'responses' (a list of strings). ``source``
+    is a JSONL file, or (from Python) the records themselves."""
+    if isinstance(source, (str, Path)):
+        file = Path(source)
+        if not file.is_file():
+            raise HarnessError(f"predictions file not found: {source}")
+        numbered: Iterable[tuple[int, Any]] = iter_jsonl(file)
+        path = str(source)
+    else:
+        numbered, path = enumerate(source, start=1), "predictions"
     predictions: dict[str, dict[str, Any]] = {}
-    for number, record in iter_jsonl(file):
+    for number, record in numbered:
+        if not isinstance(record, Mapping):
+            raise HarnessError(f'{path}:{number}: each prediction is a mapping like {{"id": "x", "response": "..."}}')
         if "id" not in record:
             raise HarnessError(f'{path}:{number}: each line needs an "id" and a "response", e.g. {{"id": "x", "response": "..."}}')
         texts = record.get("responses", [record.get("response")])
@@ -53,7 +63,7 @@ def unknown_ids_message(task_name: str, data: str | None, seed: int, n_samples: 
             " 'harness generate' used, or --data FILE with the samples file it wrote")
 
 
-def score_predictions(task_name: str, data: str | None, predictions_path: str, out: str | None,
+def score_predictions(task_name: str, data: str | None, predictions_path: str | Path | Iterable[Mapping[str, Any]], out: str | None,
                       settings: dict[str, str] | None = None, results_dir: str = "results",
                       seed: int = 0, limit: int | None = None) -> tuple[Path, list[dict[str, Any]], int]:
     """Returns (run folder, metrics rows, number of samples that had no prediction). Without ``data``
@@ -81,19 +91,21 @@ def score_predictions(task_name: str, data: str | None, predictions_path: str, o
         records.append(record)
         lines.append(sample_line(task, sample, request, result, record))
     if not records:
-        raise HarnessError(f"no prediction in {predictions_path} matches a sample of '{task_name}'")
+        raise HarnessError(f"no prediction in {predictions_path if isinstance(predictions_path, (str, Path)) else 'the predictions'}"
+                           f" matches a sample of '{task_name}'")
     rows = task_rows(task, records)
-    run_dir = Path(out) if out else Path(results_dir) / (slug(f"{task_name}__scored__{Path(predictions_path).stem}"))
-    model = next((p.get("model") for p in predictions.values() if p.get("model")), f"predictions:{Path(predictions_path).name}")
+    source_name = Path(predictions_path).name if isinstance(predictions_path, (str, Path)) else "python"
+    run_dir = Path(out) if out else Path(results_dir) / (slug(f"{task_name}__scored__{Path(source_name).stem}"))
+    model = next((p.get("model") for p in predictions.values() if p.get("model")), f"predictions:{source_name}")
     lock = RunFolderLock(run_dir)
     lock.acquire()
     try:
         commit_run_folder(run_dir, lines, rows, {
-            "model": model, "backend": {"name": "predictions", "file": str(predictions_path)},
+            "model": model, "backend": {"name": "predictions", "file": source_name if source_name == "python" else str(predictions_path)},
             "tasks": {task_name: {"family": task.family.name, "n_samples": len(records)}},
             "data": data, "command": command_line(), "started_at": started.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(), "versions": package_versions(), "git_commit": git_commit(),
-        })
+        }, {task_name: metric_info(task, rows)})
         from harness.report.html import try_write_report
 
         try_write_report(run_dir)

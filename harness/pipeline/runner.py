@@ -9,7 +9,7 @@ report:  score with the family's pure scorer, write the run folder as one commit
 
 The run folder is created only once the run can start (backend made, folder locked): a missing API
 key or a bad option leaves nothing behind, and a second run into the same folder stops at once with
-"<folder> is being written by pid N" (harness.pipeline.run_lock).
+"<folder> is being written by pid N" (harness.core.run_lock).
 """
 
 from __future__ import annotations
@@ -25,13 +25,15 @@ from typing import Any
 
 from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
 from harness.backends.base import Backend
+from harness.core.files import command_line, git_commit, package_versions
 from harness.core.registry import Task, config_as_dict
+from harness.core.run_lock import RunFolderLock
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
 from harness.pipeline.execute import ModelSession, resume_line
-from harness.pipeline.plan import GenerationOverrides, RunSpec, default_run_id, plan_tasks
-from harness.pipeline.run_lock import RunFolderLock
-from harness.pipeline.scoring import score_result
-from harness.report.run_folder import command_line, commit_run_folder, git_commit, package_versions
+from harness.pipeline.plan import GenerationOverrides, PlannedTask, RunSpec, default_run_id, plan_tasks
+from harness.pipeline.scoring import score_result, score_strategy_record
+from harness.report.run_folder import commit_run_folder
+from harness.report.tables import metric_info as task_metric_info
 from harness.report.tables import task_rows
 
 LOADING_NOTICE_S = 2.0  # a model load longer than this is announced
@@ -47,6 +49,7 @@ class RunOutcome:
     backend_calls: int
     cache_hits: int
     skipped: dict[str, str]
+    metric_info: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def sample_line(task: Task, sample: Sample, request: Request, result: Any, record: ScoredSample) -> dict[str, Any]:
@@ -72,6 +75,30 @@ def sample_line(task: Task, sample: Sample, request: Request, result: Any, recor
         line["loglikelihoods"] = [dataclasses.asdict(r) for r in result.results]
     line["sample"] = sample
     return line
+
+
+def answer_with_strategy(session: ModelSession, item: PlannedTask, seed: int) -> tuple[list[ScoredSample], list[dict[str, Any]]]:
+    """A task answered by its strategy: every sample's program driven over the session, each final
+    outcome scored by the family's scorer, and each sample's line with the strategy's trace."""
+    from harness.strategies.driver import outcome_result, run_strategy
+
+    strategy = item.strategy
+    assert strategy is not None
+    with session.requiring(strategy.needs, f"strategy '{strategy.name}'"):
+        outcomes = run_strategy(session, item.task, item.samples, item.requests, strategy, item.strategy_options, seed)
+    records, lines = [], []
+    for sample, request, outcome in zip(item.samples, item.requests, outcomes):
+        record = score_strategy_record(item.task, sample, outcome)
+        result = (outcome_result(outcome.outcome) if outcome.outcome is not None
+                  else Generation(texts=[], finish_reasons=[], error=outcome.error))
+        line = sample_line(item.task, sample, request, result, record)
+        line["strategy"] = strategy.name
+        line["trace"] = [step.to_json() for step in outcome.trace]
+        if outcome.outcome is not None and outcome.outcome.info:
+            line["strategy_info"] = outcome.outcome.info
+        records.append(record)
+        lines.append(line)
+    return records, lines
 
 
 def load_backend(session: ModelSession, spec: RunSpec, notify: Callable[[str], None] | None) -> None:
@@ -101,32 +128,41 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     rows: list[dict[str, Any]] = []
     all_records: dict[str, list[ScoredSample]] = {}
     lines: list[dict[str, Any]] = []
+    metric_info: dict[str, dict[str, Any]] = {}
     lock = RunFolderLock(run_dir)
     with ModelSession(spec, backend_factory) as session:
         try:
-            lookups = [session.look_up(item.requests) for item in planned]
-            if any(lookup.missing for lookup in lookups):
+            # a strategy's requests are known only as it runs: its model loads on its first uncached one
+            lookups = [session.look_up(item.requests) if item.strategy is None else None for item in planned]
+            if any(lookup.missing for lookup in lookups if lookup is not None):
                 load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
-            line = resume_line(lookups)
+            line = resume_line([lookup for lookup in lookups if lookup is not None])
             if line and notify:
                 notify(line)  # before the first request: the user knows a resume is a resume
             for item, lookup in zip(planned, lookups):
-                results = session.answer(item.task, item.samples, item.requests, lookup)
-                records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
+                if item.strategy is None:
+                    results = session.answer(item.task, item.samples, item.requests, lookup)
+                    records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
+                    task_lines = [sample_line(item.task, s, q, r, rec)
+                                  for s, q, r, rec in zip(item.samples, item.requests, results, records)]
+                else:
+                    records, task_lines = answer_with_strategy(session, item, spec.seed)
                 all_records[item.task.name] = records
-                rows.extend(task_rows(item.task, records))
-                lines.extend(sample_line(item.task, s, q, r, rec) for s, q, r, rec in zip(item.samples, item.requests, results, records))
+                task_row_list = task_rows(item.task, records)
+                rows.extend(task_row_list)
+                metric_info[item.task.name] = task_metric_info(item.task, task_row_list)
+                lines.extend(task_lines)
             backend_info = session.backend_info()
             prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
             commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
-                                                              session.calls, session.hits, skipped, prefills))
+                                                              session.calls, session.hits, skipped, prefills), metric_info)
             from harness.report.html import try_write_report
 
             try_write_report(run_dir)  # a view of the committed files, rebuilt from them when missing
         finally:
             lock.release()
-    return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped)
+    return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped, metric_info)
 
 
 def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> list[str]:
@@ -156,6 +192,8 @@ def prefill_note(requests: Sequence[Request], backend: Backend | None) -> dict[s
 
 
 def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None) -> dict[str, Any]:
+    from harness.strategies.registry import options_as_dict
+
     tasks = {}
     for item in planned:
         defaults = config_as_dict(type(item.task.config)())
@@ -168,6 +206,8 @@ def _manifest(spec, planned, backend_info, started, records, calls, hits, skippe
             "n_samples": len(item.samples),
             "request_settings": item.requests[0].settings.__dict__ if item.requests else None,
         }
+        if item.strategy is not None:
+            tasks[item.task.name]["strategy"] = {"name": item.strategy.name, "options": options_as_dict(item.strategy_options)}
         if (prefills or {}).get(item.task.name):
             tasks[item.task.name]["assistant_prefill"] = prefills[item.task.name]
     flat = [r for rs in records.values() for r in rs]

@@ -11,11 +11,11 @@ import json
 import random
 from pathlib import Path
 
+from harness.core.data import iter_jsonl
 from harness.core.errors import HarnessError
 from harness.core.jsontext import dumps
 from harness.core.registry import Task
 from harness.core.types import Sample
-from harness.pipeline.data import iter_jsonl
 
 DEFAULT_GENERATED = 100
 GENERATED_MARK = "harness_task"

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from harness.core.registry import Task
 from harness.core.types import Generation, LoglikelihoodResult, Sample, ScoredSample, Verdict
+from harness.strategies.types import StrategyRecord
 
 
 def mean_scores(verdicts: Sequence[Verdict]) -> dict[str, float]:
@@ -48,3 +49,19 @@ def score_result(task: Task, sample: Sample, result: Generation | LoglikelihoodR
     if isinstance(result, Generation):
         return score_generation(task, sample, result)
     return score_loglikelihood(task, sample, result)
+
+
+def score_strategy_record(task: Task, sample: Sample, record: StrategyRecord) -> ScoredSample:
+    """A sample a strategy answered: its final texts (or log-likelihoods) scored by the family's scorer
+    as a single call's would be, plus the strategy's own numbers; tokens are the whole trace's."""
+    from harness.strategies.driver import outcome_result
+
+    if record.outcome is None:
+        return ScoredSample(sample=sample, verdicts=[], scores={}, prompt_tokens=record.prompt_tokens,
+                            completion_tokens=record.completion_tokens, error=record.error or "strategy failed")
+    scored = score_result(task, sample, outcome_result(record.outcome))
+    if scored.error is None:
+        scored.scores.update(record.outcome.scores)
+    scored.prompt_tokens = record.prompt_tokens
+    scored.completion_tokens = record.completion_tokens
+    return scored

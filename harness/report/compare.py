@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.core.data import iter_jsonl
 from harness.core.errors import HarnessError
-from harness.pipeline.data import iter_jsonl
-from harness.report.metrics import MetricValue, difference_with_ci, mean_with_ci
+from harness.core.metric_spec import Metric, undeclared
+from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
 from harness.report.outcomes import sample_outcome
 
 
@@ -42,10 +43,28 @@ def _lines(run_dir: Path) -> dict[tuple[str, str], Mapping[str, Any]]:
     return {(str(line.get("task")), str(line.get("id"))): line for _, line in iter_jsonl(path)}
 
 
-def _primaries(run_dir: Path) -> dict[str, str]:
-    from harness.report.run_folder import read_metrics
+def _primaries(run_dir: Path) -> dict[str, tuple[str, Metric]]:
+    """{task: (primary metric, its declaration)}: as the run recorded it, else as the registry
+    declares it now (folders written before metrics carried metadata), else an undeclared reading."""
+    from harness.report.run_folder import read_metric_info, read_metrics
 
-    return {row["task"]: row["primary_metric"] for row in read_metrics(run_dir) if not row["group"]}
+    info = read_metric_info(run_dir)
+    out = {}
+    for row in read_metrics(run_dir):
+        if row["group"]:
+            continue
+        name = row["primary_metric"]
+        out[row["task"]] = (name, info.get(row["task"], {}).get(name) or _registry_metric(row["task"], name))
+    return out
+
+
+def _registry_metric(task: str, name: str) -> Metric:
+    from harness.core.registry import get_task
+
+    try:
+        return get_task(task).metric(name)
+    except HarnessError:
+        return undeclared(name)
 
 
 def compare_runs(run_a: Path, run_b: Path) -> list[TaskComparison]:
@@ -58,10 +77,10 @@ def compare_runs(run_a: Path, run_b: Path) -> list[TaskComparison]:
         keys_b = {k for k in lines_b if k[0] == task}
         if not keys_b:
             continue
-        primary = primaries.get(task, "")
+        primary, declared = primaries.get(task, ("", undeclared("")))
         shared = [k for k in keys_a if k in keys_b]
         errored = [k for k in shared if lines_a[k].get("error") or lines_b[k].get("error")]
-        values_a, values_b, gained, lost = [], [], [], []
+        values_a, values_b, gained, lost, completions = [], [], [], [], []
         for key in shared:
             if key in errored:
                 continue
@@ -71,13 +90,15 @@ def compare_runs(run_a: Path, run_b: Path) -> list[TaskComparison]:
                 continue
             values_a.append(float(va))
             values_b.append(float(vb))
+            completions += [max(1, len(a.get("answers") or [None])), max(1, len(b.get("answers") or [None]))]
             right_a, right_b = sample_outcome(a, primary) == "right", sample_outcome(b, primary) == "right"
             if right_b and not right_a:
                 gained.append(key[1])
             elif right_a and not right_b:
                 lost.append(key[1])
-        out.append(TaskComparison(task, primary, len(values_a), mean_with_ci(values_a), mean_with_ci(values_b),
-                                  difference_with_ci(values_b, values_a), gained, lost, len(errored),
+        kind = item_kind(declared, completions)
+        out.append(TaskComparison(task, primary, len(values_a), mean_with_ci(values_a, kind), mean_with_ci(values_b, kind),
+                                  difference_with_ci(values_b, values_a, kind), gained, lost, len(errored),
                                   len(keys_a) - len(shared), len(keys_b) - len(shared)))
     if not out:
         raise HarnessError(f"{Path(run_a).name} and {Path(run_b).name} share no task; compare runs of the same tasks")

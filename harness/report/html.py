@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.pipeline.data import iter_jsonl
+from harness.core.data import iter_jsonl
 from harness.report.outcomes import OUTCOMES, RIGHT_AT
 from harness.report.run_summary import run_facts, task_settings
 from harness.report.sample_data import build_sample_data, encode_blob
@@ -70,7 +70,7 @@ def try_write_report(run_dir: Path | str) -> Path | None:
 
 
 def render_report(run_dir: Path) -> str:
-    from harness.report.run_folder import read_manifest, read_metrics
+    from harness.report.run_folder import read_manifest, read_metric_info, read_metrics
     from harness.report.templating import render
 
     manifest = read_manifest(run_dir)
@@ -87,7 +87,7 @@ def render_report(run_dir: Path) -> str:
         behaviours_of=lambda task, line: _behaviours(families.get(task), line),
     )
     return render("report.html", title="report: " + run_dir.name, blob=encode_blob(data), run_name=run_dir.name,
-                  **header_context(manifest, rows), tables=metric_tables(rows), engine_counts=ENGINE_COUNTS,
+                  **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir)), engine_counts=ENGINE_COUNTS,
                   figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT)
 
 
@@ -219,8 +219,16 @@ def ci_bar(metric: Any) -> dict[str, Any] | None:
             "left": f"{left:.1f}", "width": f"{max(width, 0.8):.1f}", "dot": f"{dot:.1f}"}
 
 
-def metric_tables(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One table per task: its metric names (primary first) and its rows with the engine's counts."""
+def metric_about(declared: Any) -> dict[str, str]:
+    """A metric heading's arrow for its better side and its declaration as a tooltip."""
+    better = {True: "higher is better", False: "lower is better"}.get(declared.higher_is_better, "no better side")
+    return {"arrow": {True: "\u2191", False: "\u2193"}.get(declared.higher_is_better, ""),
+            "title": f"{declared.description} ({declared.kind}; {better})"}
+
+
+def metric_tables(rows: Sequence[Mapping[str, Any]], info: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """One table per task: its metric names (primary first), what each means (``info``: {task: {metric:
+    Metric}}, from metrics.json) and its rows with the engine's counts."""
     from harness.report.tables import row_label
 
     tables = []
@@ -231,7 +239,9 @@ def metric_tables(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             counts = [(key, _count(row.get(key)), key != "mean_output_tokens" and bool(row.get(key))) for key, _ in ENGINE_COUNTS]
             body.append({"label": row_label(dict(row)), "title": row["group"] or task, "css": "group" if row["group"] else "taskrow",
                          "n": row.get("n", ""), "errors": row.get("errors"), "metrics": row["metrics"], "counts": counts})
-        tables.append({"task": task, "primary": task_rows[0]["primary_metric"], "names": _ordered_metrics(task_rows), "rows": body})
+        about = {name: metric_about(declared) for name, declared in (info or {}).get(task, {}).items()}
+        tables.append({"task": task, "primary": task_rows[0]["primary_metric"], "names": _ordered_metrics(task_rows), "rows": body,
+                       "about": about})
     return tables
 
 

@@ -11,7 +11,9 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from harness.core.metric_spec import Metric, MetricKind
 from harness.core.types import ScoredSample
 from harness.report.intervals import (  # noqa: F401 - wilson_interval and Z95 are re-exported
     Z95,
@@ -38,35 +40,43 @@ class MetricValue:
                 "ci_method": self.ci_method}
 
 
-def mean_with_ci(values: Sequence[float], unbounded: bool = False) -> MetricValue:
-    """Mean with a 95% CI inside the metric's range: Wilson for 0/1 values, a seeded percentile
-    bootstrap over items otherwise; Student t only for quantities unbounded on both sides."""
+def mean_with_ci(values: Sequence[float], kind: MetricKind) -> MetricValue:
+    """Mean with a 95% CI by the metric's declared kind (harness.core.metric_spec): Wilson for a
+    binary metric (every value 0 or 1), a seeded percentile bootstrap over items for a bounded one,
+    Student t for an unbounded one; a 'statistic' gets no interval. Never guessed from the values."""
     n = len(values)
     if n == 0:
         return MetricValue(math.nan, None, None, 0)
     mean = math.fsum(values) / n
-    if is_binary(values):
+    if kind == "statistic":
+        return MetricValue(mean, None, None, n)
+    if kind == "binary":
+        if not is_binary(values):
+            raise ValueError("a binary metric's values must all be 0 or 1; declare it 'bounded' (per-item shares)")
         low, high = wilson_interval(math.fsum(values), n)
         return MetricValue(mean, low, high, n, "wilson")
-    interval = t_interval(values) if unbounded else bootstrap_mean_interval(values)
+    interval = t_interval(values) if kind == "unbounded" else bootstrap_mean_interval(values)
     if interval is None:
         return MetricValue(mean, None, None, n)
-    return MetricValue(mean, interval[0], interval[1], n, "t" if unbounded else "bootstrap")
+    return MetricValue(mean, interval[0], interval[1], n, "t" if kind == "unbounded" else "bootstrap")
 
 
-def difference_with_ci(a: Sequence[float], b: Sequence[float], unbounded: bool = False) -> MetricValue:
+def item_kind(metric: Metric, completions_per_item: Iterable[int]) -> MetricKind:
+    """The kind of a metric's per-item values: a binary metric averaged over several completions of
+    an item is a share in [0, 1] (bounded); decided by the run's design, never by the values."""
+    if metric.kind == "binary" and any(count != 1 for count in completions_per_item):
+        return "bounded"
+    return metric.kind
+
+
+def difference_with_ci(a: Sequence[float], b: Sequence[float], kind: MetricKind) -> MetricValue:
     """Mean of paired differences a_i - b_i (forward-minus-reverse gaps), its CI as mean_with_ci's
-    on the differences (a bootstrap keeps a gap of [0, 1] scores inside [-1, 1])."""
+    on the differences: a bootstrap keeps a gap of bounded scores inside the range of the gaps; an
+    unbounded metric's gap gets Student t."""
     if len(a) != len(b):
         raise ValueError("paired difference needs equally long sequences")
     diffs = [x - y for x, y in zip(a, b)]
-    if not diffs:
-        return MetricValue(math.nan, None, None, 0)
-    interval = t_interval(diffs) if unbounded else bootstrap_mean_interval(diffs)
-    mean = math.fsum(diffs) / len(diffs)
-    if interval is None:
-        return MetricValue(mean, None, None, len(diffs))
-    return MetricValue(mean, interval[0], interval[1], len(diffs), "t" if unbounded else "bootstrap")
+    return mean_with_ci(diffs, "unbounded" if kind == "unbounded" else "bounded")
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -81,11 +91,14 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - prod
 
 
-def majority_answer_score(records_verdicts, metric: str, k: int | None = None) -> float:
+def majority_answer_score(records_verdicts, metric: str, k: int | None = None,
+                          canonical: Callable[[Any], Any] | None = None) -> float:
     """maj@k for one sample: the score of the most common parseable answer among the first k
-    completions (ties broken by first appearance, so the result never depends on ordering luck)."""
+    completions (ties broken by first appearance). ``canonical`` maps an extracted answer to the form
+    votes compare (the family's canonical_answer hook); default the answer itself."""
     verdicts = list(records_verdicts)[: k or None]
-    keyed = [(json.dumps(v.answer, sort_keys=True, default=str), v) for v in verdicts if v.answer is not None]
+    form = canonical or (lambda answer: answer)
+    keyed = [(json.dumps(form(v.answer), sort_keys=True, default=str), v) for v in verdicts if v.answer is not None]
     if not keyed:
         return 0.0
     counts = Counter(key for key, _ in keyed)
@@ -96,10 +109,10 @@ def majority_answer_score(records_verdicts, metric: str, k: int | None = None) -
     return 0.0  # pragma: no cover
 
 
-def summarize(records: Sequence[ScoredSample], metrics: Iterable[str] | None = None,
-              unbounded: Iterable[str] = ()) -> dict[str, MetricValue]:
-    """Mean and CI of every per-sample metric (or the named ones) over the records; the metrics
-    named in ``unbounded`` (no range on either side) get a t interval."""
+def summarize(records: Sequence[ScoredSample], metric_of: Callable[[str], Metric],
+              metrics: Iterable[str] | None = None) -> dict[str, MetricValue]:
+    """Mean and CI of every per-sample metric (or the named ones) over the records, each by its
+    declaration (``metric_of(name)``, e.g. ``Task.metric``)."""
     if metrics is None:
         names: list[str] = []
         for record in records:
@@ -108,11 +121,12 @@ def summarize(records: Sequence[ScoredSample], metrics: Iterable[str] | None = N
                     names.append(name)
     else:
         names = list(metrics)
-    free = set(unbounded)
-    return {
-        name: mean_with_ci([r.scores[name] for r in records if name in r.scores], unbounded=name in free)
-        for name in names
-    }
+    out = {}
+    for name in names:
+        scored = [r for r in records if name in r.scores]
+        kind = item_kind(metric_of(name), (max(1, len(r.verdicts)) for r in scored))
+        out[name] = mean_with_ci([r.scores[name] for r in scored], kind)
+    return out
 
 
 def group_records(
@@ -125,7 +139,8 @@ def group_records(
     return dict(groups)
 
 
-def sampling_metrics(records: Sequence[ScoredSample], metric: str) -> dict[str, MetricValue]:
+def sampling_metrics(records: Sequence[ScoredSample], metric: str,
+                     canonical: Callable[[ScoredSample, Any], Any] | None = None) -> dict[str, MetricValue]:
     """pass@k for k in 1,2,4,.. up to n, best-of-n (any completion verifies) and maj@n, when
     every sample has the same n > 1 completions. The primary metric must be 0/1 per completion."""
     sizes = {len(r.verdicts) for r in records if r.error is None}
@@ -141,9 +156,16 @@ def sampling_metrics(records: Sequence[ScoredSample], metric: str) -> dict[str, 
     k = 1
     while k <= n:
         out[f"pass@{k}"] = mean_with_ci(
-            [pass_at_k(n, sum(int(v.scores[metric]) for v in r.verdicts), k) for r in ok]
+            [pass_at_k(n, sum(int(v.scores[metric]) for v in r.verdicts), k) for r in ok], "bounded"
         )
         k *= 2
-    out[f"best_of_{n}"] = mean_with_ci([float(any(v.scores[metric] == 1.0 for v in r.verdicts)) for r in ok])
-    out[f"maj@{n}"] = mean_with_ci([majority_answer_score(r.verdicts, metric) for r in ok])
+    out[f"best_of_{n}"] = mean_with_ci([float(any(v.scores[metric] == 1.0 for v in r.verdicts)) for r in ok], "binary")
+    out[f"maj@{n}"] = mean_with_ci([majority_answer_score(r.verdicts, metric, canonical=_for_record(canonical, r))
+                                    for r in ok], "binary")
     return out
+
+
+def _for_record(canonical: Callable[[ScoredSample, Any], Any] | None, record: ScoredSample) -> Callable[[Any], Any] | None:
+    if canonical is None:
+        return None
+    return lambda answer: canonical(record, answer)

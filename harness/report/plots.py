@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.metric_spec import Metric
+
 PALETTE = ("#3b6fb6", "#d9822b", "#3f9c5a", "#b8474a", "#7b5ea7", "#8c6d46", "#c46cb3", "#6f7b87")
 CHANCE_COLOUR = "#777777"  # grey: none of the series colours
 
@@ -195,16 +197,19 @@ def scored_lines(lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [line for line in lines if not line.get("error") and isinstance(line.get("scores"), dict)]
 
 
-def means_by(lines: Sequence[Mapping[str, Any]], key: Any, metric: str) -> dict[Any, Any]:
+def means_by(lines: Sequence[Mapping[str, Any]], key: Any, metric: Metric) -> dict[Any, Any]:
     """{key(line): MetricValue of the per-sample metric} over scored lines, keys in first-seen order;
-    lines whose key is None or that lack the metric are left out."""
-    from harness.report.metrics import mean_with_ci
+    lines whose key is None or that lack the metric are left out. The interval follows the metric's
+    declaration (a binary metric over several completions per sample is a share per sample)."""
+    from harness.report.metrics import item_kind, mean_with_ci
 
     values: dict[Any, list[float]] = {}
+    completions: dict[Any, list[int]] = {}
     for line in scored_lines(lines):
         k = key(line)
-        value = line["scores"].get(metric)
+        value = line["scores"].get(metric.name)
         if k is None or not isinstance(value, (int, float)):
             continue
         values.setdefault(k, []).append(float(value))
-    return {k: mean_with_ci(v) for k, v in values.items()}
+        completions.setdefault(k, []).append(max(1, len(line.get("answers") or [None])))
+    return {k: mean_with_ci(v, item_kind(metric, completions[k])) for k, v in values.items()}

@@ -12,86 +12,45 @@ were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import platform
-import re
-import subprocess
-import sys
-from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from harness.core.errors import HarnessError, storage_error
-from harness.core.jsontext import dumps
+from harness.core.files import commit_file, file_sha256, write_json, write_samples
+from harness.core.metric_spec import Metric
 from harness.report.tables import rows_from_json, rows_to_json, write_csv
 
-PACKAGES = ("reasoning-harness", "torch", "transformers", "lm_eval", "datasets", "openai", "pandas", "numpy", "llama_cpp_python")
-
-
 COMMITTED_FILES = ("samples.jsonl", "metrics.json", "metrics.csv")  # hashed in manifest.json["files"]
-COMMIT_HINT = ("free space or make it writable (or give --out on other storage), then re-run the same command:"
-               " every answer is cached, so nothing is asked again")
+# manifest.json["format_version"] (docs/run-folder.md): 2 = metrics.json carries "metric_info" and sample
+# lines of strategy runs carry "strategy"/"trace"; folders without the field are version 1 (still read)
+RUN_FOLDER_FORMAT = 2
 
 
-def _tmp(path: Path) -> Path:
-    return path.with_name(f"{path.name}.tmp{os.getpid()}")
-
-
-def _commit_file(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary name, then rename: all or nothing. A failed write (disk full,
-    read-only storage) leaves no temporary file and ends in one StorageError naming the file."""
-    tmp = _tmp(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise storage_error(exc, COMMIT_HINT, path) or exc from None
-
-
-def write_json(path: Path, data: Any) -> None:
-    _commit_file(path, lambda tmp: tmp.write_text(dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8"))
-
-
-def write_samples(path: Path, lines: list[dict[str, Any]]) -> None:
-    def write(tmp: Path) -> None:
-        with tmp.open("w", encoding="utf-8") as handle:
-            for line in lines:
-                handle.write(dumps(line, default=str) + "\n")
-
-    _commit_file(path, write)
-
-
-def write_metrics(run_dir: Path, rows: list[dict[str, Any]]) -> None:
-    write_json(run_dir / "metrics.json", {"rows": rows_to_json(rows)})
-    _commit_file(run_dir / "metrics.csv", lambda tmp: write_csv(rows, tmp))
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def write_metrics(run_dir: Path, rows: list[dict[str, Any]], metric_info: dict[str, dict[str, Any]] | None = None) -> None:
+    """metrics.json holds the rows and, under "metric_info", each task's metric declarations
+    ({task: {metric: {kind, higher_is_better, low, high, description}}})."""
+    data: dict[str, Any] = {"rows": rows_to_json(rows)}
+    if metric_info:
+        data["metric_info"] = metric_info
+    write_json(run_dir / "metrics.json", data)
+    commit_file(run_dir / "metrics.csv", lambda tmp: write_csv(rows, tmp))
 
 
 def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dict[str, Any]],
-                      manifest: dict[str, Any]) -> None:
+                      manifest: dict[str, Any], metric_info: dict[str, dict[str, Any]] | None = None) -> None:
     """Write samples, metrics and, last, the manifest with the other files' hashes (the commit)."""
     run_dir = Path(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise storage_error(exc, COMMIT_HINT) or exc from None
+        raise storage_error(exc) or exc from None
     for stale in run_dir.glob("*.tmp*"):  # left by a run killed while writing
         stale.unlink(missing_ok=True)
     write_samples(run_dir / "samples.jsonl", lines)
-    write_metrics(run_dir, rows)
+    write_metrics(run_dir, rows, metric_info)
     files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
-    write_json(run_dir / "manifest.json", {**manifest, "files": files})
+    write_json(run_dir / "manifest.json", {**manifest, "format_version": RUN_FOLDER_FORMAT, "files": files})
 
 
 def check_run_folder(run_dir: Path) -> None:
@@ -127,6 +86,17 @@ def read_metrics(run_dir: Path, verified: bool = False) -> list[dict[str, Any]]:
         raise HarnessError(f"{path} is corrupt ({exc}); re-run or re-score to rebuild it") from None
 
 
+def read_metric_info(run_dir: Path) -> dict[str, dict[str, Metric]]:
+    """{task: {metric: declaration}} as the run recorded them (empty for folders written before
+    metrics carried metadata; callers then ask the registry)."""
+    path = Path(run_dir) / "metrics.json"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8")).get("metric_info") or {}
+        return {task: {name: Metric(name=name, **meta) for name, meta in metrics.items()} for task, metrics in info.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     path = Path(run_dir) / "manifest.json"
     if not path.is_file():
@@ -137,37 +107,4 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
 
-
-def git_commit() -> str | None:
-    root = Path(__file__).resolve().parents[1]
-    try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True, timeout=5).stdout.strip()
-    return out.stdout.strip() + ("-dirty" if dirty else "")
-
-
-def command_line() -> list[str]:
-    """The command as typed, with any user:password@ in URLs removed ('python -m harness' is recorded
-    as 'harness', so `harness report` can print it as the command that finishes a run)."""
-    program = Path(sys.argv[0]).name
-    program = "harness" if program == "__main__.py" and Path(sys.argv[0]).parent.name == "harness" else program
-    return [program, *(re.sub(r"://[^/@\s]+@", "://***@", arg) for arg in sys.argv[1:])]
-
-
-def slug(text: str) -> str:
-    """A folder-name-safe form of a run or study id."""
-    return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_")[:120]

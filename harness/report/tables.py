@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,8 @@ def task_rows(task: Task, records: Sequence[ScoredSample]) -> list[dict[str, Any
     """The task's row and its group rows, each {'task', 'n', 'primary_metric', 'metrics', ...}."""
     ok = [r for r in records if r.error is None]
     primary = task.primary_metric
-    free = task.family.unbounded_metrics
-    main_metrics = summarize(ok, unbounded=free)
-    main_metrics.update(sampling_metrics(ok, primary))
+    main_metrics = summarize(ok, task.metric)
+    main_metrics.update(sampling_metrics(ok, primary, canonical=lambda record, answer: task.canonical_answer(record.sample, answer)))
     extra_groups: dict[str, dict[str, MetricValue]] = {}
     if task.family.aggregate is not None and ok:
         for label, metrics in task.family.aggregate(task.config, ok).items():
@@ -50,11 +49,17 @@ def task_rows(task: Task, records: Sequence[ScoredSample]) -> list[dict[str, Any
             by_value = group_records(records, value_of)
             for value in sorted(by_value, key=_natural):
                 members = by_value[value]
-                metrics = summarize([r for r in members if r.error is None], unbounded=free)
+                metrics = summarize([r for r in members if r.error is None], task.metric)
                 rows.append(_row(task.name, f"{key}={value}", primary, metrics, members))
     for label, metrics in extra_groups.items():
         rows.append(_row(task.name, label, primary, metrics, None))
     return rows
+
+
+def metric_info(task: Task, rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The declarations of every metric in the task's rows, for metrics.json and the report."""
+    names = dict.fromkeys(name for row in rows if row["task"] == task.name for name in row["metrics"])
+    return {name: task.metric(name).to_json() for name in names}
 
 
 def _natural(text: str) -> tuple:
@@ -123,18 +128,25 @@ def _num(value: float | None) -> str:
     return f"{value:.6g}"
 
 
-def format_table(rows: Sequence[dict[str, Any]], max_metrics: int = 4) -> str:
-    """A fixed-width text table: the primary metric with its CI, then a few others."""
+def format_table(rows: Sequence[dict[str, Any]], max_metrics: int = 4,
+                 info: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None) -> str:
+    """A fixed-width text table: the primary metric with its CI, then a few others. With ``info``
+    (metrics.json's metric_info), a metric where lower is better is marked with a down arrow."""
+    def shown(task: str, name: str) -> str:
+        lower = ((info or {}).get(task, {}).get(name) or {}).get("higher_is_better") is False
+        return name + ("\u2193" if lower else "")
+
     header = ["task", "n", "primary", "value [95% CI]", "other metrics", "out tok", "unparsed", "trunc", "err"]
     lines = []
     for row in rows:
         primary = row["primary_metric"]
         metric = row["metrics"].get(primary)
         others = [
-            f"{name}={_short(m.value)}" for name, m in sorted(row["metrics"].items(), key=_family_metrics_first) if name != primary
+            f"{shown(row['task'], name)}={_short(m.value)}" for name, m in sorted(row["metrics"].items(), key=_family_metrics_first)
+            if name != primary
         ][:max_metrics]
         lines.append([
-            row_label(row), str(row.get("n", "")), primary,
+            row_label(row), str(row.get("n", "")), shown(row["task"], primary),
             _with_ci(metric) if metric else "-", " ".join(others),
             f"{row['mean_output_tokens']:.0f}" if "mean_output_tokens" in row else "",
             str(row.get("unparseable", "")), str(row.get("truncated", "")), str(row.get("errors", "")),

@@ -15,7 +15,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from harness.pipeline.run_lock import LOCK_NAME, lock_holder  # the lock file: pid, then the command as JSON
+from harness.core.run_lock import LOCK_NAME, lock_holder  # the lock file: pid, then the command as JSON
 
 RUN_FILES = ("samples.jsonl", "metrics.json", "metrics.csv", "manifest.json")
 

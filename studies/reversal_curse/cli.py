@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from harness.cli import stopped
-from harness.cli.options import RESULTS_DIR_DEFAULT
-from harness.core.errors import HarnessError, did_you_mean
+from harness import HarnessError
+from harness.study import RESULTS_DIR_DEFAULT, did_you_mean, stopped
 from studies.reversal_curse.spec import ARMS, PRESETS, ReproductionSpec
 
 STUDIES = ("reversal-curse",)

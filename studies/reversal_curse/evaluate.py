@@ -22,17 +22,15 @@ class ProbeOptions:
 
 def probe_model(model_dir: Path, data_dir: Path, runs_dir: Path, cache_path: Path, seed: int,
                 options: ProbeOptions, settings: dict[str, str] | None = None) -> dict[str, Any]:
-    """{task: RunOutcome} for both probe tasks on one trained model."""
-    from harness.backends import BackendOptions
-    from harness.pipeline.runner import RunSpec, run
+    """{task: harness.Results} for both probe tasks on one trained model."""
+    import harness
 
     outcomes = {}
     for task in PROBE_TASKS:
-        spec = RunSpec(
-            tasks=[task], model=f"hf:{Path(model_dir).resolve()}", seed=seed, data=str(Path(data_dir).resolve()),
+        outcomes[task] = harness.evaluate(
+            task, model=f"hf:{Path(model_dir).resolve()}", seed=seed, data=str(Path(data_dir).resolve()),
             settings=dict(settings or {}),
-            backend_options=BackendOptions(batch_size=options.batch_size, device=options.device, threads=options.threads),
-            out=str(runs_dir / task), results_dir=str(runs_dir), cache_path=str(cache_path), progress=options.progress,
+            backend_options={"batch_size": options.batch_size, "device": options.device, "threads": options.threads},
+            out=runs_dir / task, results_dir=runs_dir, cache=cache_path, progress=options.progress,
         )
-        outcomes[task] = run(spec)
     return outcomes

@@ -42,9 +42,9 @@ def scratch_model(tokenizer, shape: ScratchShape, seed: int):
 
 def embedded_model_dir() -> Path:
     """SmolLM2-135M-Instruct as an fp32 transformers folder (converted from the embedded GGUF once)."""
-    from harness.backends.local import converted_model_dir
+    from harness.study import embedded_model_dir as converted
 
-    return converted_model_dir()
+    return converted()
 
 
 def pretrained_model(folder: Path, seed: int):

@@ -42,14 +42,16 @@ EXAMPLE_FILES = ("p2d_prompts_test", "p2d_reverse_prompts_test", "d2p_prompts_te
 EXAMPLES_PER_FILE = 2
 
 
-def probe_examples(records: list) -> list[dict[str, Any]]:
-    """The first probes of each same/reversed file (by line), with the model's greedy answer."""
+def probe_examples(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first probes of each same/reversed file (by line), with the model's greedy answer; ``lines``
+    are the probe run's samples.jsonl lines (harness.Results.samples)."""
     examples = []
     for split in EXAMPLE_FILES:
-        chosen = sorted((r for r in records if r.sample.get("split") == split and r.verdicts), key=lambda r: r.sample["line"])
-        for record in chosen[:EXAMPLES_PER_FILE]:
-            examples.append({"file": split, "prompt": record.sample["prompt"], "target": record.sample["target"],
-                             "answer": record.verdicts[0].answer, "correct": bool(record.scores.get("accuracy"))})
+        chosen = sorted((line for line in lines if line["sample"].get("split") == split and line.get("answers")),
+                        key=lambda line: line["sample"]["line"])
+        for line in chosen[:EXAMPLES_PER_FILE]:
+            examples.append({"file": split, "prompt": line["sample"]["prompt"], "target": line["sample"]["target"],
+                             "answer": line["answers"][0], "correct": bool((line.get("scores") or {}).get("accuracy"))})
     return examples
 
 

@@ -84,7 +84,8 @@ class ReproductionSpec:
     progress: bool = True
 
     def validate(self) -> None:
-        from harness.core.errors import HarnessError, did_you_mean
+        from harness import HarnessError
+        from harness.study import did_you_mean
 
         if not self.arms:
             raise HarnessError(f"--arm needs at least one of: {', '.join(ARMS)}")

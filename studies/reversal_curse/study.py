@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import HarnessError
+from harness import HarnessError
 from studies.reversal_curse.spec import DataShape, Preset, ReproductionSpec
 
 TASK = "reversal-fictitious"
@@ -49,7 +49,7 @@ class ReproductionOutcome:
 def export_dataset(shape: DataShape, out_dir: Path, seed: int) -> Path:
     """The fictitious dataset in the original layout, written by the family's export hook
     (what `harness export reversal-fictitious --set ...` writes)."""
-    from harness.core.registry import get_task
+    from harness import get_task
 
     task = get_task(TASK, shape.settings())
     if task.family.export is None:
@@ -155,7 +155,7 @@ def run_reproduction(spec: ReproductionSpec) -> ReproductionOutcome:
         options = ProbeOptions(device=device, threads=spec.threads, progress=spec.progress)
         outcomes = probe_model(model_dir, data_dir, out / "runs" / arm, out / "responses.sqlite", spec.seed, options,
                                preset.probe_settings)
-        results[arm] = arm_results(outcomes["reversal-fictitious"].rows, outcomes["reversal-fictitious-loglik"].rows)
+        results[arm] = arm_results(outcomes["reversal-fictitious"].metrics, outcomes["reversal-fictitious-loglik"].metrics)
         details[arm] = {
             "description": ARM_DESCRIPTIONS[arm],
             "model": record["model"],
@@ -168,7 +168,7 @@ def run_reproduction(spec: ReproductionSpec) -> ReproductionOutcome:
             "training": record["training"],
             "runs": {task: str(o.run_dir.relative_to(out)) for task, o in outcomes.items()},
             "probe_settings": preset.probe_settings,
-            "examples": probe_examples(outcomes["reversal-fictitious"].records["reversal-fictitious"]),
+            "examples": probe_examples(outcomes["reversal-fictitious"].samples),
         }
         timings["arms"][arm] = {**record["timing"], "reused_model": reused,
                                 "probe_seconds": round(time.perf_counter() - trained, 1),

@@ -8,16 +8,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.cli import stopped
-from harness.cli.options import (
+from harness import HarnessError
+from harness.study import (
     add_generation_options,
     add_model_options,
     add_output_options,
     add_task_options,
-    backend_options,
+    backend_options_from_args,
     parse_settings,
+    stopped,
 )
-from harness.core.errors import HarnessError
 
 
 def _int_list(text: str, option: str) -> tuple[int, ...]:
@@ -37,7 +37,7 @@ def cmd_search_study(args: argparse.Namespace) -> int:
         task=args.task, model=args.model, budgets=_int_list(args.budgets, "--budgets"),
         parallel_n=_int_list(args.parallel_n, "--parallel-n"), min_cap=args.min_cap, temperature=args.temperature,
         top_p=args.top_p, seed=args.seed, limit=args.limit, data=args.data, settings=parse_settings(args.set),
-        backend_options=backend_options(args),
+        backend_options=backend_options_from_args(args),
         out=args.out, results_dir=args.results_dir, cache_path=args.cache, progress=not args.no_progress,
     )
     try:

@@ -22,9 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.core.types import Sample, ScoredSample, Verdict
-from harness.parsing.traces import BEHAVIOURS, summarize_behaviours
-from harness.report.metrics import MetricValue, mean_with_ci, sampling_metrics
+from harness import MetricValue, Sample, ScoredSample, Verdict, mean_with_ci, sampling_metrics
+from harness.study import BEHAVIOURS, summarize_behaviours
 
 SEQUENTIAL, PARALLEL = "sequential", "parallel"
 
@@ -134,10 +133,11 @@ def point_row(point: StudyPoint, outcomes: Sequence[ProblemOutcome], primary_met
     ok = [o for o in outcomes if o.error is None]
     completions = [a for o in ok for a in o.attempts]
     metrics: dict[str, MetricValue] = {
-        "accuracy": mean_with_ci([float(o.solved) for o in ok]),
-        "tokens": mean_with_ci([float(o.tokens) for o in ok]),
-        "ever_correct": mean_with_ci([float(o.first_correct_tokens is not None) for o in ok]),
-        "first_correct_tokens": mean_with_ci([float(o.first_correct_tokens) for o in ok if o.first_correct_tokens is not None]),
+        "accuracy": mean_with_ci([float(o.solved) for o in ok], "binary"),
+        "tokens": mean_with_ci([float(o.tokens) for o in ok], "bounded"),
+        "ever_correct": mean_with_ci([float(o.first_correct_tokens is not None) for o in ok], "binary"),
+        "first_correct_tokens": mean_with_ci([float(o.first_correct_tokens) for o in ok if o.first_correct_tokens is not None],
+                                             "bounded"),
     }
     if point.n > 1:
         records = [

@@ -8,9 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.report.html import write_page
-from harness.report.run_summary import run_facts
-from harness.report.templating import markup, render, visible_bidi
+from harness.study import markup, render, run_facts, visible_bidi, write_page
 from studies.search.plots import figure_to_svg
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -30,16 +30,29 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from harness.backends import BackendOptions, make_backend
-from harness.backends.base import Backend
-from harness.core.errors import HarnessError
-from harness.core.registry import Task, config_as_dict, get_task
-from harness.core.types import Generation, Request, Sample
-from harness.parsing.traces import count_behaviours, first_correct_position, tokens_at_position
-from harness.pipeline.execute import ModelSession
-from harness.pipeline.plan import RunSpec, backend_cache_name
-from harness.pipeline.samples import select_samples
-from harness.report.run_folder import command_line, git_commit, package_versions, slug, write_json, write_samples
+from harness import (
+    Backend,
+    BackendOptions,
+    Generation,
+    HarnessError,
+    Request,
+    Sample,
+    Task,
+    get_task,
+    load_samples,
+    open_session,
+)
+from harness.study import (
+    config_as_dict,
+    count_behaviours,
+    first_correct_position,
+    model_identity,
+    provenance,
+    slug,
+    tokens_at_position,
+    write_json,
+    write_samples,
+)
 from studies.search.points import (
     PARALLEL,
     SEQUENTIAL,
@@ -108,7 +121,7 @@ def study_tasks(spec: StudySpec) -> tuple[Task, Task]:
     parallel = get_task(spec.task, spec.settings)
     search_settings = parallel.family.search_prompt_settings
     if not search_settings:
-        from harness.core.registry import families
+        from harness.study import families
 
         offering = ", ".join(f.name for f in families() if f.search_prompt_settings) or "none installed"
         raise HarnessError(
@@ -170,24 +183,23 @@ def read_attempt(task: Task, sample: Sample, key: AttemptKey, result: Generation
     return attempt
 
 
-def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOptions], Backend] = make_backend) -> StudyOutcome:
+def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOptions], Backend] | None = None) -> StudyOutcome:
     started = datetime.now(timezone.utc)
     spec.validate()
     budgets = tuple(sorted(set(spec.budgets)))
     parallel_n = tuple(sorted(set(spec.parallel_n)))
     sequential_task, parallel_task = study_tasks(spec)
-    samples = select_samples(parallel_task, seed=spec.seed, limit=spec.limit, data=spec.data)
+    samples = load_samples(parallel_task, seed=spec.seed, limit=spec.limit, data=spec.data)
     by_id = {str(s["id"]): s for s in samples}
     points, skipped = study_points(budgets, parallel_n, spec.min_cap)
     keys = needed_attempts(points, by_id)
     task_for = {SEQUENTIAL: sequential_task, PARALLEL: parallel_task}
     requests = [attempt_request(task_for[k[1]], by_id[k[0]], k[2], k[3], spec) for k in keys]
 
-    run_spec = RunSpec(tasks=[spec.task], model=spec.model, seed=spec.seed, backend_options=spec.backend_options,
-                       results_dir=spec.results_dir, cache_path=spec.cache_path, progress=spec.progress)
-    cache_name = backend_cache_name(run_spec)
-    with ModelSession(run_spec, backend_factory) as session:
-        results = session.answer(parallel_task, [by_id[k[0]] for k in keys], requests)
+    cache_name = model_identity(spec.model, spec.backend_options)
+    with open_session(spec.model, backend_options=spec.backend_options, results_dir=spec.results_dir, cache=spec.cache_path,
+                      progress=spec.progress, backend_factory=backend_factory) as session:
+        results = session.ask(requests, spec.task)
         backend_info = session.backend_info()
     hits = session.hits
 
@@ -223,11 +235,9 @@ def run_search_study(spec: StudySpec, backend_factory: Callable[[str, BackendOpt
         "skipped_points": skipped,
         "requests": {"completions": len(keys), "from_cache": hits, "sent_to_backend": session.calls},
         "tokens": {"completion": sum(a.completion_tokens for a in attempts.values())},
-        "command": command_line(),
         "started_at": started.isoformat(),
         "finished_at": datetime.now(timezone.utc).isoformat(),
-        "versions": package_versions(),
-        "git_commit": git_commit(),
+        **provenance(),
     }
     write_json(study_dir / "manifest.json", manifest)
     from studies.search.report import write_study_report

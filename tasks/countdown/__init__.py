@@ -6,7 +6,7 @@ from tasks.countdown.generator import generate_countdown
 from tasks.countdown.loader import load_countdown
 from tasks.countdown.plots import countdown_plots
 from tasks.countdown.prompts import build_countdown_request
-from tasks.countdown.scoring import score_countdown_response
+from tasks.countdown.scoring import COUNTDOWN_METRICS, score_countdown_response
 
 FAMILY = register(
     Family(
@@ -15,6 +15,7 @@ FAMILY = register(
         config=CountdownConfig,
         build_request=build_countdown_request,
         primary_metric="accuracy",
+        metrics=COUNTDOWN_METRICS,
         score=score_countdown_response,
         generate=generate_countdown,
         load=load_countdown,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from harness.core.data import read_records, strict_int
 from harness.core.types import Sample
-from harness.pipeline.data import read_records, strict_int
 from tasks.countdown.config import CountdownConfig
 
 MIN_NUMBERS, MAX_NUMBERS = 2, 12  # the verifier's exact search stays instant up to here

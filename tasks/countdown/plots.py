@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.core.metric_spec import metric_named
 from harness.report.plots import Plot, bar_chart, means_by
+from tasks.countdown.scoring import COUNTDOWN_METRICS
 
 
 def countdown_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> list[Plot]:
     difficulty = lambda line: len(line["sample"]["nums"]) if isinstance(line.get("sample"), dict) and "nums" in line["sample"] else None
-    accuracy, reward = means_by(lines, difficulty, "accuracy"), means_by(lines, difficulty, "reward")
+    accuracy, reward = means_by(lines, difficulty, metric_named(COUNTDOWN_METRICS, "accuracy")), means_by(
+        lines, difficulty, metric_named(COUNTDOWN_METRICS, "reward"))
     levels = sorted(accuracy)
     if not levels:
         return []

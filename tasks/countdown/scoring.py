@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from fractions import Fraction
 
+from harness.core.metric_spec import binary, fraction
 from harness.core.types import Sample, Verdict
 from tasks.countdown.config import CountdownConfig
 from tasks.countdown.prompts import tinyzero_prefix
@@ -81,6 +82,13 @@ def verify_countdown_expression(expression: str, nums: list[int], target: int) -
         return False
     value = evaluate_arithmetic(expression)
     return value is not None and abs(float(value) - target) < 1e-5
+
+
+COUNTDOWN_METRICS = (
+    binary("accuracy", "the last <answer> block uses every number once and equals the target (the task rule)"),
+    fraction("reward", "TinyZero's reward values on the task rule: 1 correct, 0.1 an answer block but wrong, 0 none"),
+    fraction("tinyzero_reward", "TinyZero's own compute_score on its prompt prefix + the response (what its training paid)"),
+)
 
 
 def score_countdown_response(cfg: CountdownConfig, sample: Sample, text: str) -> Verdict:

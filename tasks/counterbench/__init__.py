@@ -12,6 +12,7 @@ from tasks.counterbench.loader import load_counterbench
 from tasks.counterbench.plots import counterbench_plots
 from tasks.counterbench.prompts import build_counterbench_request
 from tasks.counterbench.scoring import (
+    COUNTERBENCH_METRICS,
     counterbench_aggregate,
     counterbench_chance_level,
     counterbench_group_keys,
@@ -31,6 +32,7 @@ FAMILY = register(
         config=CounterBenchConfig,
         build_request=build_counterbench_request,
         primary_metric="accuracy",
+        metrics=COUNTERBENCH_METRICS,
         score=score_counterbench_response,
         generate=generate_counterbench,
         load=load_counterbench,

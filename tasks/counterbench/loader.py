@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from harness.core.data import read_records, strict_int
 from harness.core.types import Sample
-from harness.pipeline.data import read_records, strict_int
 from tasks.counterbench.config import QUERY_TYPES, CounterBenchConfig
 
 GRAPH_ID = re.compile(r"graph(\d+)")

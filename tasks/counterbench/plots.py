@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.core.metric_spec import metric_named
 from harness.report.plots import Plot, line_chart, means_by
-from tasks.counterbench.scoring import counterbench_group_keys
+from tasks.counterbench.scoring import COUNTERBENCH_METRICS, counterbench_group_keys
 
 
 def _key(line: dict[str, Any]) -> tuple[str, int] | None:
@@ -20,7 +21,7 @@ def _key(line: dict[str, Any]) -> tuple[str, int] | None:
 def counterbench_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> list[Plot]:
     plots = []
     for task in dict.fromkeys(line.get("task") for line in lines):
-        means = means_by([line for line in lines if line.get("task") == task], _key, "accuracy")
+        means = means_by([line for line in lines if line.get("task") == task], _key, metric_named(COUNTERBENCH_METRICS, "accuracy"))
         if not means:
             continue
         series: dict[str, list[tuple[int, Any]]] = {}

@@ -4,12 +4,19 @@ said "yes" (a model stuck on one answer sits at 50% on balanced data) and the ch
 
 from __future__ import annotations
 
+from harness.core.metric_spec import binary
 from harness.core.types import Sample, ScoredSample, Verdict
-from harness.report.metrics import MetricValue, mean_with_ci
+from harness.report.metrics import MetricValue, item_kind, mean_with_ci
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.strategies import extract_yes_no
 
 CHANCE_LEVEL = 0.5  # yes/no questions, gold balanced 50/50 per type in the original and generated sets
+
+COUNTERBENCH_METRICS = (
+    binary("accuracy", "the extracted yes/no equals the gold label (as given in the data)"),
+    binary("yes_rate", "share of parseable answers that are 'yes' (a model stuck on one answer sits at 50%)",
+           higher_is_better=None),
+)
 
 
 def score_counterbench_response(cfg: CounterBenchConfig, sample: Sample, text: str) -> Verdict:
@@ -24,12 +31,13 @@ def counterbench_group_keys(sample: Sample) -> dict[str, str]:
 
 def counterbench_aggregate(cfg: CounterBenchConfig, records: list[ScoredSample]) -> dict[str, dict[str, MetricValue]]:
     """yes_rate: share of parseable answers that are "yes" (per sample, then averaged)."""
-    per_sample = []
+    per_sample, counts = [], []
     for record in records:
         answers = [v.answer for v in record.verdicts if v.answer is not None]
         if answers:
             per_sample.append(sum(a == "yes" for a in answers) / len(answers))
-    return {"": {"yes_rate": mean_with_ci(per_sample)}}
+            counts.append(len(answers))
+    return {"": {"yes_rate": mean_with_ci(per_sample, item_kind(COUNTERBENCH_METRICS[1], counts))}}
 
 
 def counterbench_chance_level(cfg: CounterBenchConfig) -> float:

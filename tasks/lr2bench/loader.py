@@ -23,9 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from harness.core.data import read_records, read_text_file
 from harness.core.errors import HarnessError
 from harness.core.types import Sample
-from harness.pipeline.data import read_records, read_text_file
 from tasks.lr2bench.config import LR2BenchConfig
 from tasks.lr2bench.spec import HUB_ID, TASK_SPECS
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.core.metric_spec import binary, fraction
 from harness.core.types import Sample, Verdict
 from harness.parsing.safe_literal import to_json_safe
 from tasks.lr2bench.config import LR2BenchConfig
@@ -33,6 +34,12 @@ from tasks.lr2bench.spec import TASK_SPECS
 from tasks.lr2bench.upstream import upstream_verdict
 
 METRICS = ("completion_ratio", "subtask_accuracy", "exact_match", "partial_match_0.5")
+LR2BENCH_METRICS = (
+    binary("completion_ratio", "CR: an answer was extracted (non-empty) from the response"),
+    fraction("subtask_accuracy", "S-Acc: correct subtasks / all subtasks (pooled over a level's items)"),
+    binary("exact_match", "EM: every subtask of the item is correct"),
+    binary("partial_match_0.5", "PM-0.5: at least half of the item's subtasks are correct"),
+)
 PRIMARY_METRIC = "exact_match"
 
 

@@ -30,6 +30,7 @@ from tasks.reversal.fictitious_scoring import (
     score_incontext_completion,
 )
 from tasks.reversal.incontext import build_incontext_request, generate_incontext, load_incontext
+from tasks.reversal.metrics import FICTITIOUS_METRICS, celebrity_metrics
 from tasks.reversal.plots import celebrity_plots, fictitious_plots
 
 CELEBRITY = register(
@@ -39,6 +40,7 @@ CELEBRITY = register(
         config=CelebrityConfig,
         build_request=build_celebrity_request,
         primary_metric="score",
+        metrics_for=lambda cfg: celebrity_metrics(cfg.resolved_protocol),
         score=score_celebrity_completion,
         score_loglikelihood=score_celebrity_loglikelihood,
         load=load_celebrity_pairs,
@@ -67,7 +69,7 @@ FICTITIOUS = register(
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
         export=export_fictitious,  # `harness export`: the fine-tuning files the protocol trains on first
-        unbounded_metrics=("logprob_gap",),
+        metrics=FICTITIOUS_METRICS,
         primary_metric_for=fictitious_primary_metric,
         gold=lambda sample: sample["target"].strip(),
         plots=fictitious_plots,
@@ -88,7 +90,7 @@ INCONTEXT = register(
         load=load_incontext,
         aggregate=aggregate_fictitious,
         group_keys=fictitious_group_keys,
-        unbounded_metrics=("logprob_gap",),
+        metrics=FICTITIOUS_METRICS,
         primary_metric_for=fictitious_primary_metric,
         gold=lambda sample: sample["target"].strip(),
         plots=fictitious_plots,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from harness.core.data import read_records
 from harness.core.types import Sample
-from harness.pipeline.data import read_records
 from tasks.reversal.celebrity_config import HUB_ID, CelebrityConfig
 
 REQUIRED_COLUMNS = ("child", "parent", "parent_type")

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 
+from harness.core.metric_spec import find_metric
 from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
-from harness.report.metrics import MetricValue, difference_with_ci, mean_with_ci
+from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
 from tasks.reversal.celebrity_config import CelebrityConfig
 from tasks.reversal.matching import is_celebrity_answer_correct, parse_celebrity_response
+from tasks.reversal.metrics import celebrity_metrics
 
 MAX_ANSWER_CHARS = 200
 
@@ -53,15 +55,18 @@ def aggregate_celebrity(cfg: CelebrityConfig, records: list[ScoredSample]) -> di
     forward = [pair["forward"].scores["score"] for pair in by_row.values() if "forward" in pair]
     reverse = [pair["reverse"].scores["score"] for pair in by_row.values() if "reverse" in pair]
     pairs = [pair for pair in by_row.values() if "forward" in pair and "reverse" in pair]
+    score = find_metric("score", celebrity_metrics(cfg.resolved_protocol))
+    assert score is not None
+    kind = item_kind(score, (max(1, len(r.verdicts)) for pair in by_row.values() for r in pair.values()))
     metrics: dict[str, MetricValue] = {
-        "forward_score": mean_with_ci(forward),
-        "reverse_score": mean_with_ci(reverse),
+        "forward_score": mean_with_ci(forward, kind),
+        "reverse_score": mean_with_ci(reverse, kind),
     }
     if pairs:
         metrics["forward_minus_reverse"] = difference_with_ci(
-            [pair["forward"].scores["score"] for pair in pairs], [pair["reverse"].scores["score"] for pair in pairs]
+            [pair["forward"].scores["score"] for pair in pairs], [pair["reverse"].scores["score"] for pair in pairs], kind
         )
         metrics["forward_not_reverse"] = mean_with_ci(
-            [float(_knows(pair["forward"]) and not _knows(pair["reverse"])) for pair in pairs]
+            [float(_knows(pair["forward"]) and not _knows(pair["reverse"])) for pair in pairs], "binary"
         )
     return {"": metrics}

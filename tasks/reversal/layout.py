@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.core.data import read_records
 from harness.core.errors import HarnessError, did_you_mean
-from harness.pipeline.data import read_records
 
 GROUPS = ("p2d", "d2p", "both")
 # The seven test files the paper's evaluator reports (its KEYS_WE_CARE_ABOUT), in a fixed order.

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.core.metric_spec import metric_named
 from harness.report.plots import Plot, bar_chart, means_by
+from tasks.reversal.metrics import FICTITIOUS_METRICS
 
 DIRECTIONS = ("same", "reverse", "randomized")
 
@@ -36,7 +38,8 @@ def fictitious_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) ->
     paired = [line for line in lines if isinstance(line.get("scores"), dict) and "logprob_randomized" in line["scores"]]
     if paired:
         split = lambda line: str(line["sample"].get("split", "")) if isinstance(line.get("sample"), dict) else None
-        correct, control = means_by(paired, split, "logprob"), means_by(paired, split, "logprob_randomized")
+        correct, control = means_by(paired, split, metric_named(FICTITIOUS_METRICS, "logprob")), means_by(
+            paired, split, metric_named(FICTITIOUS_METRICS, "logprob_randomized"))
         splits = list(correct)
         svg = bar_chart({"correct name": [correct[s] for s in splits], "randomized name": [control.get(s) for s in splits]},
                         [s.replace("_prompts_test", "") for s in splits], ylabel="mean log P(target)", ylim=None, annotate=False,

@@ -11,7 +11,7 @@ from tasks.sudoku.generator import generate_sudoku
 from tasks.sudoku.loader import load_sudoku
 from tasks.sudoku.plots import sudoku_plots
 from tasks.sudoku.prompts import build_sudoku_request
-from tasks.sudoku.scoring import sample_shape, score_sudoku_response
+from tasks.sudoku.scoring import SUDOKU_METRICS, sample_shape, score_sudoku_response
 
 
 def sudoku_groups(sample: Sample) -> dict[str, str]:
@@ -30,6 +30,7 @@ FAMILY = register(
         config=SudokuConfig,
         build_request=build_sudoku_request,
         primary_metric="solved",
+        metrics=SUDOKU_METRICS,
         score=score_sudoku_response,
         generate=generate_sudoku,
         load=load_sudoku,

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from harness.core.data import read_records, read_text_file, strict_int
 from harness.core.errors import HarnessError
 from harness.core.types import Sample
-from harness.pipeline.data import read_records, read_text_file, strict_int
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.solver import SudokuShape, solve_sudoku
 from tasks.sudoku.verifier import is_square_grid, is_valid_solution

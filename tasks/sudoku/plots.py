@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.core.metric_spec import metric_named
 from harness.report.plots import Plot, bar_chart, means_by
+from tasks.sudoku.scoring import SUDOKU_METRICS
 
 
 def _difficulty(line: dict[str, Any]) -> tuple[int, int] | None:
@@ -18,7 +20,8 @@ def _difficulty(line: dict[str, Any]) -> tuple[int, int] | None:
 
 
 def sudoku_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> list[Plot]:
-    solved, cells = means_by(lines, _difficulty, "solved"), means_by(lines, _difficulty, "cell_accuracy")
+    solved, cells = means_by(lines, _difficulty, metric_named(SUDOKU_METRICS, "solved")), means_by(
+        lines, _difficulty, metric_named(SUDOKU_METRICS, "cell_accuracy"))
     levels = sorted(solved)  # by size, then most clues (easiest) first
     if not levels:
         return []

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from harness.core.metric_spec import binary, fraction
 from harness.core.types import Sample, Verdict
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.extraction import extract_sudoku_grid
 from tasks.sudoku.solver import SudokuShape
 from tasks.sudoku.verifier import cell_accuracy, is_valid_solution
+
+SUDOKU_METRICS = (
+    binary("solved", "the grid is complete, every row, column and box holds 1..side once, and every clue is kept"),
+    fraction("cell_accuracy", "share of the puzzle's empty cells filled with the gold value"),
+)
 
 
 def sample_shape(sample: Sample) -> SudokuShape:

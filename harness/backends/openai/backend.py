@@ -91,8 +91,8 @@ class OpenAIBackend(Backend):
     name = "openai"
     supports_chat = True
     supports_loglikelihood = True
-    extra_options = frozenset({"rpm", "tpm", "endpoint", "native_n", "max_tokens_param", "think_tags",
-                               "retry_base_delay_s", "retry_max_delay_s"})
+    answer_options = frozenset({"endpoint", "native_n", "max_tokens_param", "think_tags"})
+    transport_options = frozenset({"rpm", "tpm", "retry_base_delay_s", "retry_max_delay_s"})
 
     def __init__(self, model: str, options: BackendOptions) -> None:
         if not model.strip():
@@ -219,6 +219,10 @@ class OpenAIBackend(Backend):
             else:
                 self._client = make_client(self._api_key, self.settings.base_url, self.settings.timeout_s)
         return self._client
+
+    def capabilities(self) -> frozenset[str]:
+        found = super().capabilities()
+        return found - {"loglikelihood"} if self.settings.endpoint == "chat" else found
 
     def sends_assistant_prefill(self, request: Request) -> bool:
         return not self._uses_chat(request)  # a chat completions API has no partial assistant turn

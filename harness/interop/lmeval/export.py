@@ -166,10 +166,11 @@ def render_task_yaml(name: str) -> str:
     lines.append(f"process_results: !function {HOOKS}.process_results")
     lines.append("metric_list:")
     for metric in shape.metrics:
+        better = task.metric(metric).higher_is_better  # declared beside the family's scorer
         lines += [
             f"  - metric: {json.dumps(metric)}",
             f"    aggregation: !function {HOOKS}.{aggregation_function_name(metric)}",
-            f"    higher_is_better: {'false' if 'p_value' in metric else 'true'}",
+            f"    higher_is_better: {'null' if better is None else str(better).lower()}",
         ]
     lines += ["metadata:", "  version: 1.0"]
     return lines[0] + "\n".join(lines[1:]) + "\n"

@@ -45,9 +45,9 @@ def load_dataset(harness_task: str, seed: int = 0, limit: int | None = None, dat
     from harness.pipeline.samples import select_samples
 
     if harness_include:
-        from harness.core.plugins import include_families
+        from harness.core.plugins import include_plugins
 
-        include_families(harness_include)
+        include_plugins(harness_include)
 
     task = get_task(harness_task, dict(settings or {}))
     _check_settings_match_yaml(task)

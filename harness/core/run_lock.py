@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from harness.core.errors import HarnessError, storage_error
+from harness.core.files import command_line
 
 try:
     import fcntl
@@ -70,8 +71,6 @@ class RunFolderLock:
                 self._created = False
                 raise HarnessError(f"{self.run_dir} is being written by pid {holder}; wait for that run to finish"
                                    " (its answers are cached for this one), or give this run another --out") from None
-        from harness.report.run_folder import command_line
-
         os.ftruncate(handle, 0)
         os.write(handle, f"{os.getpid()}\n{json.dumps(command_line())}\n".encode())
         self._handle = handle

@@ -1,0 +1,68 @@
+"""The toolkit a study builds on, beside the top-level API (``import harness``): what a study's own
+subcommand, folder and report need from the engine. Part of the public API (docs/python-api.md):
+studies in studies/ and out-of-tree studies import from here and from ``harness``, never from the
+engine's rooms, so those rooms can change without breaking them.
+
+command line   did_you_mean, add_model_options, add_task_options, add_generation_options, add_output_options,
+               backend_options_from_args, parse_settings, RESULTS_DIR_DEFAULT, stopped (the line and exit
+               code, 130 or 143, for a command stopped by Ctrl-C or SIGTERM)
+study folder   write_json, write_samples (atomic), slug (a folder-safe id), provenance() (command,
+               versions, git commit), model_identity (the cache namespace of a model and its options)
+traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours
+reports        render (a Jinja2 template with autoescaping, from the engine's templates or a study's own
+               folder), markup (trusted HTML such as an SVG figure), visible_bidi, write_page (atomic),
+               run_facts
+tasks          families, config_as_dict, embedded_model_dir (the embedded SmolLM2 as a transformers folder)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from harness.cli import stopped
+from harness.cli.options import (
+    RESULTS_DIR_DEFAULT,
+    add_generation_options,
+    add_model_options,
+    add_output_options,
+    add_task_options,
+    parse_settings,
+)
+from harness.cli.options import backend_options as backend_options_from_args
+from harness.core.errors import did_you_mean
+from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
+from harness.core.registry import config_as_dict, families
+from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
+from harness.report.behaviours import summarize_behaviours
+from harness.report.html import write_page
+from harness.report.run_summary import run_facts
+from harness.report.templating import markup, render, visible_bidi
+
+
+def provenance() -> dict[str, Any]:
+    """What a study's manifest records about how it was made: the command, versions, git commit."""
+    return {"command": command_line(), "versions": package_versions(), "git_commit": git_commit()}
+
+
+def model_identity(model: str, backend_options: Any = None) -> str:
+    """The cache namespace of a model spec and its answer-changing options (what a study's folder id
+    should depend on: another concurrency or timeout keeps the folder, another dtype does not)."""
+    from harness.backends.base import BackendOptions, answer_identity
+
+    return json.dumps(answer_identity(model, backend_options or BackendOptions()), sort_keys=True)
+
+
+def embedded_model_dir() -> Path:
+    """The embedded default model (SmolLM2-135M-Instruct) as a transformers folder, converted once."""
+    from harness.backends.local import converted_model_dir
+
+    return converted_model_dir()
+
+
+__all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "did_you_mean", "add_model_options", "add_output_options",
+           "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
+           "embedded_model_dir", "families", "first_correct_position", "git_commit", "model_identity", "package_versions",
+           "markup", "parse_settings", "provenance", "render", "run_facts", "visible_bidi", "write_page", "slug", "summarize_behaviours",
+           "stopped", "tokens_at_position", "write_json", "write_samples"]
