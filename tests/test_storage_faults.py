@@ -133,9 +133,17 @@ def _all_keys(results: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT key FROM responses")]
 
 
+def _cached(results: Path) -> int:
+    """How many answers the cache holds now (0 before it exists), read beside the run writing it."""
+    try:
+        return len(_all_keys(results)) if (results / ".cache" / "responses.sqlite").is_file() else 0
+    except sqlite3.Error:
+        return 0
+
+
 def test_a_failed_commit_leaves_no_partial_file_and_loses_no_answer(tmp_path, capsys, monkeypatch):
     """The same on any machine: the write of samples.jsonl fails as a full disk fails it."""
-    from harness.report import run_folder
+    from harness.core import files
 
     real_replace = os.replace
 
@@ -146,12 +154,12 @@ def test_a_failed_commit_leaves_no_partial_file_and_loses_no_answer(tmp_path, ca
 
     results = tmp_path / "results"
     with FakeOpenAIServer() as server:
-        monkeypatch.setattr(run_folder.os, "replace", full_disk)
+        monkeypatch.setattr(files.os, "replace", full_disk)
         assert main(run_args(server, results)) == 4
         err = capsys.readouterr().err
         assert len(error_lines(err)) == 1 and "samples.jsonl (No space left on device)" in err and "Traceback" not in err
         assert not (results / "run").exists()  # the folder this run made is gone, temp files included
-        monkeypatch.setattr(run_folder.os, "replace", real_replace)
+        monkeypatch.setattr(files.os, "replace", real_replace)
         asked = server.stats.requests_sent
         assert main(run_args(server, results)) == 0
         assert server.stats.requests_sent == asked  # every answer came from the cache
@@ -190,7 +198,7 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     results = tmp_path / "results"
     with FakeOpenAIServer(latency_s=0.05) as server:
         process = _start_run(server, results, 200)
-        _wait_for(lambda: len(server.stats.prompts_answered) >= 6 and (results / "run" / ".lock").exists())
+        _wait_for(lambda: _cached(results) >= 6 and (results / "run" / ".lock").exists())
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=120)
         cached = len(_all_keys(results))
