@@ -1,5 +1,5 @@
-"""Generation cost per instance: every LR2Bench (task, level) the generator makes and the Sudoku
-family's sizes, in CPU ms per instance (process time: what a busy box disturbs least) and wall ms,
+"""Generation cost per instance: every LR2Bench (task, level) the generator makes, the Sudoku
+family's sizes and the Countdown variants, in CPU ms per instance (process time: what a busy box disturbs least) and wall ms,
 with the mean over LR2Bench's levels (the round-robin a default `harness run lr2bench-generated`
 draws from). ``--check`` also regenerates every sample of tests/fixtures/generated_samples_reference.json
 (hashes of samples the generators made before they were sped up) and counts differences;
@@ -28,6 +28,7 @@ SUDOKU = [(2, 2, 6), (2, 3, 14), (3, 3, 34), (3, 3, 28)]
 
 def measure(count: int) -> dict[str, tuple[float, float]]:
     """{name: (CPU ms, wall ms) per instance} for the code on sys.path."""
+    from harness.core.registry import get_task
     from tasks.lr2bench.generators import make_item
     from tasks.sudoku.config import SudokuConfig
     from tasks.sudoku.generator import generate_sudoku
@@ -46,11 +47,19 @@ def measure(count: int) -> dict[str, tuple[float, float]]:
         side = box_rows * box_cols
         out[f"sudoku {side}x{side}, {clues} clues"] = ((time.process_time() - cpu) / count * 1e3,
                                                        (time.perf_counter() - wall) / count * 1e3)
+    for name in ("countdown-3", "countdown", "countdown-5"):
+        task = get_task(name)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for index in range(count * 10):
+            task.family.generate(task.config, 0, index)
+        out[f"{name} (numbers: {task.config.n_numbers})"] = ((time.process_time() - cpu) / count / 10 * 1e3,
+                                                              (time.perf_counter() - wall) / count / 10 * 1e3)
     return out
 
 
 def check_reference() -> tuple[int, int]:
     """(samples regenerated, samples that differ from the reference hashes)."""
+    from harness.core.registry import get_task
     from tasks.lr2bench.generators import make_item
     from tasks.sudoku.config import SudokuConfig
     from tasks.sudoku.generator import generate_sudoku
@@ -62,6 +71,9 @@ def check_reference() -> tuple[int, int]:
         for k, expected in enumerate(hashes):
             if parts[0] == "lr2bench":
                 sample = make_item(parts[1], parts[2], int(parts[3]), k)
+            elif parts[0] == "countdown":
+                task = get_task(parts[1])
+                sample = task.family.generate(task.config, int(parts[2]), k)
             else:
                 box_rows, box_cols = map(int, parts[1].split("x"))
                 sample = generate_sudoku(SudokuConfig(box_rows=box_rows, box_cols=box_cols, n_clues=int(parts[2])), int(parts[3]), k)

@@ -1,7 +1,8 @@
 """The fast generators make exactly the samples the slow ones made: hashes of samples written by the
 generators as they were before (python-constraint2 uniqueness checks, two-solution counting for
-sudoku), the logic solver against python-constraint2 on random clue sets, and the sudoku removal
-test against a count of solutions. Speed itself is measured by bench/generators.py, never here."""
+sudoku, an expression for every reachable Countdown value), the logic solver against
+python-constraint2 on random clue sets, the sudoku removal test against a count of solutions, the
+Countdown solver against the full table. Speed itself is measured by bench/generators.py, never here."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.core.registry import get_task
+from tasks.countdown.solver import reachable_values, solve_countdown
 from tasks.lr2bench.generators import make_item
 from tasks.lr2bench.generators.logic import (
     CATEGORIES,
@@ -47,6 +50,9 @@ def generated(key: str, k: int) -> dict:
     parts = key.split("/")
     if parts[0] == "lr2bench":
         return make_item(parts[1], parts[2], int(parts[3]), k)
+    if parts[0] == "countdown":
+        task = get_task(parts[1])
+        return task.family.generate(task.config, int(parts[2]), k)
     box_rows, box_cols = map(int, parts[1].split("x"))
     return generate_sudoku(SudokuConfig(box_rows=box_rows, box_cols=box_cols, n_clues=int(parts[2])), int(parts[3]), k)
 
@@ -138,3 +144,14 @@ def test_sudoku_removal_test_agrees_with_counting_solutions(box):
             assert (not solvable_without(puzzle, shape, r, c, kept)) == unique
             if not unique:
                 puzzle[r][c] = kept
+
+
+def test_countdown_solver_gives_the_expression_of_the_full_table():
+    """The same expression reachable_values writes for the target (or None), including zeros,
+    repeated numbers, one number, and targets <= 0 (the slow path)."""
+    rng = random.Random("countdown-solver")
+    for case in range(3000):
+        n = rng.choice([1, 2, 3, 4, 4, 5])
+        numbers = tuple(rng.randint(0 if case % 7 == 0 else 1, 30 if case % 3 else 99) for _ in range(n))
+        target = rng.randint(-1 if case % 11 == 0 else 1, 120)
+        assert solve_countdown(numbers, target) == reachable_values(numbers).get(target), (numbers, target)
