@@ -1,7 +1,9 @@
 """Celebrity scorers (pure) and the forward-vs-reverse aggregate.
 
-chat: a completion scores 1 iff parse_response accepts it and it starts with the gold name; the
+chat: `score` is 1 iff the reply starts with the gold name (the released test script's rule); the
       engine averages a query's n completions, which is the paper's per-query "share correct".
+      `score_filtered` also requires parse_response to accept the reply (a bare 2-5 word name): a
+      stricter reading, beside the paper's, never instead of it.
 base: score = exp(log P(" " + gold | prompt)), the paper's per-query probability.
 The aggregate pairs each row's forward and reverse query: forward score, reverse score, their paired
 difference, and the share of pairs the model "knows" forward but not in reverse (chat: at least one
@@ -16,16 +18,20 @@ from harness.core.metric_spec import find_metric
 from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
 from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
 from tasks.reversal.celebrity_config import CelebrityConfig
-from tasks.reversal.matching import is_celebrity_answer_correct, parse_celebrity_response
+from tasks.reversal.matching import UNKNOWN_PREFIX, is_celebrity_answer_correct, is_filtered_celebrity_answer_correct
 from tasks.reversal.metrics import celebrity_metrics
 
 MAX_ANSWER_CHARS = 200
 
 
 def score_celebrity_completion(cfg: CelebrityConfig, sample: Sample, text: str) -> Verdict:
-    parsed = parse_celebrity_response(text)
-    correct = is_celebrity_answer_correct(text, sample["gold"])
-    return Verdict(answer=None if parsed is None else parsed[:MAX_ANSWER_CHARS], scores={"score": float(correct)})
+    """The reply is the answer (the paper's rule reads it from its first character); a reply that
+    names nobody (empty, or the prompt's "I don't know.") is counted as unparseable."""
+    gold = sample["gold"]
+    scores = {"score": float(is_celebrity_answer_correct(text, gold)),
+              "score_filtered": float(is_filtered_celebrity_answer_correct(text, gold))}
+    abstains = not text.strip() or text.strip().startswith(UNKNOWN_PREFIX)
+    return Verdict(answer=None if abstains else text[:MAX_ANSWER_CHARS], scores=scores)
 
 
 def score_celebrity_loglikelihood(cfg: CelebrityConfig, sample: Sample, results: list[Loglikelihood]) -> Verdict:

@@ -41,8 +41,11 @@ def celebrity_metrics(protocol: str) -> tuple[Metric, ...]:
     else:
         score = binary("score", "the sampled answer starts with the gold name (the released test_parent_child_pairs.py rule)")
         side = "share of sampled answers that start with the gold name"
+    filtered = (binary("score_filtered", "stricter than the paper: the answer is also a bare 2-5 word name "
+                       "(parse_response, the filter that built the dataset) before it starts with the gold name"),)
     return (
         score,
+        *(filtered if protocol != "base" else ()),
         bounded("logprob", _LOGPROB, None, 0.0),
         binary("greedy", "greedy decoding would produce exactly the gold name"),
         fraction("forward_score", f"forward questions (child -> parent): {side}"),
