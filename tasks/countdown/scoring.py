@@ -114,3 +114,17 @@ def score_countdown_response(cfg: CountdownConfig, sample: Sample, text: str) ->
     correct = verify_countdown_expression(expression, nums, target)
     reward = 1.0 if correct else FORMAT_REWARD
     return Verdict(answer=expression[:200], scores={"accuracy": float(correct), "reward": reward, **theirs})
+
+
+def countdown_canonical_answer(cfg: CountdownConfig, sample: Sample, answer: str) -> dict[str, object]:
+    """What maj@k votes on: the expression's exact value and the sorted numbers it writes, not its
+    text, so "(1+2)*3", "(1 + 2) * 3" and "3 * (2 + 1)" are one answer. Why the value and the numbers
+    rather than a normalised expression: they are exactly what the verifier reads (a right answer is
+    the given numbers reaching the target), so every completion in a group has the same `accuracy`
+    and `reward`, and two different right expressions support each other instead of splitting the
+    vote. An expression the verifier cannot evaluate keeps its text, whitespace removed."""
+    value = evaluate_arithmetic(answer)
+    used = numbers_used(answer)
+    if value is None or used is None:
+        return {"expression": "".join(answer.split())}
+    return {"numbers": sorted(used), "value": f"{value.numerator}/{value.denominator}"}

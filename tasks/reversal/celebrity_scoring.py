@@ -16,7 +16,7 @@ import math
 
 from harness.core.metric_spec import find_metric
 from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
-from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
+from harness.report.metrics import MetricValue, mean_with_ci, metric_difference, metric_mean
 from tasks.reversal.celebrity_config import CelebrityConfig
 from tasks.reversal.matching import UNKNOWN_PREFIX, is_celebrity_answer_correct, is_filtered_celebrity_answer_correct
 from tasks.reversal.metrics import celebrity_metrics
@@ -63,16 +63,24 @@ def aggregate_celebrity(cfg: CelebrityConfig, records: list[ScoredSample]) -> di
     pairs = [pair for pair in by_row.values() if "forward" in pair and "reverse" in pair]
     score = find_metric("score", celebrity_metrics(cfg.resolved_protocol))
     assert score is not None
-    kind = item_kind(score, (max(1, len(r.verdicts)) for pair in by_row.values() for r in pair.values()))
+    counts = [max(1, len(r.verdicts)) for pair in by_row.values() for r in pair.values()]
     metrics: dict[str, MetricValue] = {
-        "forward_score": mean_with_ci(forward, kind),
-        "reverse_score": mean_with_ci(reverse, kind),
+        "forward_score": metric_mean(forward, score, counts),
+        "reverse_score": metric_mean(reverse, score, counts),
     }
     if pairs:
-        metrics["forward_minus_reverse"] = difference_with_ci(
-            [pair["forward"].scores["score"] for pair in pairs], [pair["reverse"].scores["score"] for pair in pairs], kind
+        metrics["forward_minus_reverse"] = metric_difference(
+            [pair["forward"].scores["score"] for pair in pairs], [pair["reverse"].scores["score"] for pair in pairs], score,
+            counts,
         )
         metrics["forward_not_reverse"] = mean_with_ci(
             [float(_knows(pair["forward"]) and not _knows(pair["reverse"])) for pair in pairs], "binary"
         )
     return {"": metrics}
+
+
+def celebrity_canonical_answer(cfg: CelebrityConfig, sample: Sample, answer: str) -> str:
+    """What maj@10 votes on: the reply's first characters, as many as the gold name has: the part the
+    paper's rule (`reply.startswith(gold)`) reads, so "Ron Donachie" and "Ron Donachie is his father."
+    are one answer and every completion in a group scores alike."""
+    return answer[: len(sample["gold"])]
