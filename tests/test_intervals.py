@@ -17,9 +17,9 @@ from harness.interop.lmeval.export import probe_samples
 from harness.pipeline.scoring import score_result
 from harness.report.intervals import (
     Z95,
-    bca_mean_interval,
     pseudo_count_interval,
     stratified_bootstrap_interval,
+    studentized_mean_interval,
     t_quantile_975,
     wilson_interval,
 )
@@ -64,20 +64,22 @@ def test_wilson_has_exact_ends():
     assert mean_with_ci([1.0] * 40, "binary").ci_high == 1.0
 
 
-def test_bca_is_deterministic_and_in_range():
+def test_bootstrap_t_is_deterministic_and_in_range():
     rng = random.Random(0)
     values = [rng.choice((0.0, 0.1, 1.0)) for _ in range(300)]
-    assert bca_mean_interval(values) == bca_mean_interval(list(values))
-    low, high = bca_mean_interval(values)
+    assert studentized_mean_interval(values) == studentized_mean_interval(list(values))
+    low, high = studentized_mean_interval(values)
     mean = sum(values) / len(values)
     assert 0.0 <= low <= mean <= high <= 1.0
     continuous = [rng.random() ** 3 for _ in range(500)]  # many distinct values: the index path
-    low, high = bca_mean_interval(continuous)
+    low, high = studentized_mean_interval(continuous)
     assert min(continuous) <= low < sum(continuous) / 500 < high <= max(continuous)
-    assert bca_mean_interval([0.25, 0.25]) == (0.25, 0.25)
+    assert studentized_mean_interval([0.25, 0.25]) == (0.25, 0.25)
     skewed = [-rng.expovariate(0.25) for _ in range(40)]  # log-probs: a long tail towards -inf
-    low, high = bca_mean_interval(skewed)
-    assert min(skewed) <= low < sum(skewed) / 40 < high <= 0.0
+    low, high = studentized_mean_interval(skewed, None, 0.0)  # the declared range: (-inf, 0]
+    assert low < sum(skewed) / 40 < high <= 0.0
+    rare = [0.0] * 28 + [3.0, 5.0]  # behaviour counts >= 0: the open side may pass the data, never the range
+    assert studentized_mean_interval(rare, 0.0, None)[0] >= 0.0
 
 
 def test_pseudo_count_is_agresti_coull_for_a_proportion_and_keeps_to_the_range():
@@ -143,10 +145,10 @@ def test_several_samples_interval_stays_in_range():
 
 def test_tiny_probabilities_stay_non_negative():
     """celebrity-base: exp(log P) are tiny; a t interval went below 0. A probability is declared
-    continuous: BCa, inside [min, max] of the data."""
+    continuous: the bootstrap-t, inside [0, 1]."""
     values = [1e-5] * 50 + [0.05] + [2e-6] * 49
     metric = metric_mean(values, harness.fraction("score", "P(gold)", continuous=True))
-    assert metric.ci_low >= 0.0 and metric.ci_method == "bca" and metric.ci_high <= 0.05
+    assert metric.ci_low >= 0.0 and metric.ci_method == "bootstrap-t" and metric.ci_high <= 1.0
     gap = difference_with_ci([1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0], "binary")
     assert -1.0 <= gap.ci_low <= gap.value <= gap.ci_high <= 1.0 and gap.ci_method == "pseudo-count"
 
@@ -220,7 +222,7 @@ def assert_in_range(task, rows, where: str) -> int:
                 continue
             label = f"{where} {row['task']}[{row['group']}] {name}: {metric}"
             assert low <= metric.ci_low <= metric.value <= metric.ci_high <= high, label
-            assert metric.ci_method in ("wilson", "pseudo-count", "bca", "stratified-bootstrap", "t"), label
+            assert metric.ci_method in ("wilson", "pseudo-count", "bootstrap-t", "stratified-bootstrap", "t"), label
             if metric.value == 0.0 and low == 0.0:
                 assert metric.ci_low == 0.0, label
             if metric.value == 1.0 and high == 1.0:

@@ -29,8 +29,8 @@ def test_the_interval_follows_the_declared_kind_never_the_values():
     value = mean_with_ci([1.0, 2.0, 3.0, 4.0], "unbounded")
     assert value.value == 2.5 and value.ci_method == "t"
     assert value.ci_high - value.value == pytest.approx(3.182446 * math.sqrt(1.6666667 / 4), rel=1e-4)
-    bounded = mean_with_ci([1.0, 2.0, 3.0, 4.0], "bounded")  # no range given: BCa inside the data's range
-    assert bounded.ci_method == "bca" and 1.0 <= bounded.ci_low < 2.5 < bounded.ci_high <= 4.0
+    bounded = mean_with_ci([1.0, 2.0, 3.0, 4.0], "bounded")  # no range given: bootstrap-t inside the data's range
+    assert bounded.ci_method == "bootstrap-t" and 1.0 <= bounded.ci_low < 2.5 < bounded.ci_high <= 4.0
     ranged = mean_with_ci([1.0, 2.0, 3.0, 4.0], "bounded", low=0.0, high=10.0)  # a finite range: pseudo-counts
     assert ranged.ci_method == "pseudo-count" and 0.0 <= ranged.ci_low < 2.5 < ranged.ci_high <= 10.0
     # a bounded share that happens to be 0/1 in this run keeps its bounded method (it used to switch to Wilson)

@@ -16,7 +16,7 @@ engine's. The interval follows from the kind (harness.report.intervals):
              cells, a token count with low=0 and high=None): with a finite range, Agresti-Coull's
              pseudo-counts at the range's ends (the rare extreme value a small sample may not have
              drawn); with an open end, or declared ``continuous`` (a probability that varies
-             smoothly and rarely reaches its ends), a BCa bootstrap over items; inside the range
+             smoothly and rarely reaches its ends), the studentized bootstrap over items; inside the range
   unbounded  no range on either side (a log-prob difference): Student t
   statistic  a number about the whole set that has no per-item mean (a p-value, a chance level):
              no interval
@@ -42,7 +42,7 @@ class Metric:
     a mean token count): tables show it without a direction and the lm-eval export leaves it out.
     ``continuous`` (bounded metrics only) marks a value that varies smoothly inside its range (a
     probability from log-likelihoods) rather than in steps of a count (a reward level, a share of
-    completions or cells): it gets the BCa bootstrap instead of the range's pseudo-counts.
+    completions or cells): it gets the studentized bootstrap instead of the range's pseudo-counts.
     """
 
     name: str

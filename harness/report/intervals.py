@@ -21,11 +21,12 @@ harness.core.metric_spec), never from the values; the name each writes into metr
   one completion per item it is exactly the Agresti-Coull interval; for a continuous score far from
   both ends (a tiny probability) it is wider than a bootstrap, which is the price of not assuming
   the score never reaches its range's ends.
-- ``bca``: a bounded metric with an open end (a log-probability <= 0, a token count >= 0), or a
-  bounded mean whose range the caller does not give: the bias-corrected and accelerated bootstrap
-  (Efron 1987) over items, ``BOOTSTRAP_RESAMPLES`` resamples from a fixed seed (same data -> same
-  interval, byte for byte); it corrects the percentile bootstrap for the skew of the mean's
-  distribution and never leaves [min, max] of the data.
+- ``bootstrap-t``: a bounded metric with an open end (a log-probability <= 0, a token count >= 0),
+  one declared continuous (a probability), or a bounded mean whose range the caller does not give:
+  the studentized bootstrap over items (``BOOTSTRAP_RESAMPLES`` resamples from a fixed seed: same
+  data -> same interval, byte for byte), kept inside the declared range (the data's [min, max] when
+  none is given). On skewed probabilities and log-probs at n = 30 it covers 95-96%, where the
+  percentile bootstrap covered 89-91% and BCa (tried) 91-94%.
 - ``stratified-bootstrap``: a weighted mean of per-stratum ratios (LR2Bench: levels averaged into
   tasks, tasks into the overall score, S-Acc pooled per level): items are resampled within each
   stratum and the whole statistic recomputed; when every item is entirely right (or entirely
@@ -145,40 +146,42 @@ def pseudo_count_interval(values: Sequence[float], low: float, high: float, tria
     return (low + lo_share * scale, low + hi_share * scale)
 
 
-def bca_mean_interval(values: Sequence[float]) -> tuple[float, float] | None:
-    """Bias-corrected and accelerated bootstrap of the mean over items (seeded): inside [min, max]
-    of the values. The acceleration is the jackknife's, in closed form for a mean."""
+def studentized_mean_interval(values: Sequence[float], low: float | None = None,
+                              high: float | None = None) -> tuple[float, float] | None:
+    """The bootstrap-t interval of the mean over items (seeded): the 2.5% and 97.5% quantiles of the
+    resamples' t statistics, (resampled mean - mean) / resampled standard error, turned into an
+    interval around the mean with the data's own standard error. It follows the skew of the mean's
+    distribution (a long tail of token counts, rare large probabilities) and widens where a small
+    sample is unsure of its spread. Resamples with almost no spread get a floor of a tenth of the
+    data's standard error (else one all-equal resample makes a huge t). Kept inside [low, high]; a
+    side given as None is open, and with both None the range is the data's own [min, max]."""
     n = len(values)
     if n < 2:
         return None
-    low, high = min(values), max(values)
-    if low == high:
-        return (low, high)
-    from statistics import NormalDist
-
+    data_low, data_high = min(values), max(values)
+    if data_low == data_high:
+        return (data_low, data_high)
+    if low is None and high is None:
+        low, high = data_low, data_high
     import numpy as np
 
     data = np.asarray(values, dtype=float)
-    means = _bootstrap_means(data)
-    mean = math.fsum(values) / n
-    resamples = len(means)
-    below = float(np.count_nonzero(means < mean) + 0.5 * np.count_nonzero(means == mean)) / resamples
-    below = min(max(below, 0.5 / resamples), 1 - 0.5 / resamples)  # all on one side: no infinite bias
-    normal = NormalDist()
-    bias = normal.inv_cdf(below)
-    deviations = data - mean
-    squares = float(np.sum(deviations**2))
-    acceleration = float(np.sum(deviations**3)) / (6 * squares**1.5) if squares > 0 else 0.0
-    levels = []
-    for z in (-Z95, Z95):
-        shifted = bias + (bias + z) / (1 - acceleration * (bias + z))
-        levels.append(normal.cdf(shifted))
-    q_low, q_high = np.quantile(means, levels)
-    return (max(low, min(float(q_low), mean)), min(high, max(float(q_high), mean)))
+    mean = float(data.mean())
+    error = float(data.std(ddof=1)) / math.sqrt(n)
+    means, errors = _bootstrap_means_and_errors(data)
+    t = (means - mean) / np.maximum(errors, 0.1 * error)
+    t_high, t_low = (float(q) for q in np.quantile(t, [0.975, 0.025]))
+    lower, upper = min(mean - t_high * error, mean), max(mean - t_low * error, mean)
+    if low is not None:
+        lower = max(low, lower)
+    if high is not None:
+        upper = min(high, upper)
+    return (lower, upper)
 
 
-def _bootstrap_means(data: Any) -> Any:
-    """BOOTSTRAP_RESAMPLES means of resamples of ``data`` (a numpy array), from the fixed seed."""
+def _bootstrap_means_and_errors(data: Any) -> tuple[Any, Any]:
+    """BOOTSTRAP_RESAMPLES resamples of ``data`` (a numpy array), from the fixed seed: each one's
+    mean and standard error of the mean."""
     import numpy as np
 
     n = len(data)
@@ -186,12 +189,17 @@ def _bootstrap_means(data: Any) -> Any:
     distinct, counts = np.unique(data, return_counts=True)
     if len(distinct) <= 64:  # resample counts per distinct value: fast for scores like 0/0.1/1
         draws = rng.multinomial(n, counts / n, size=BOOTSTRAP_RESAMPLES)
-        return draws @ distinct / n
-    parts, per_block = [], max(1, _CHUNK // n)
+        means = draws @ distinct / n
+        squares = draws @ (distinct**2) / n
+        variances = np.maximum(squares - means**2, 0.0) * n / (n - 1)
+        return means, np.sqrt(variances / n)
+    mean_parts, error_parts, per_block = [], [], max(1, _CHUNK // n)
     for start in range(0, BOOTSTRAP_RESAMPLES, per_block):
         size = min(per_block, BOOTSTRAP_RESAMPLES - start)
-        parts.append(data[rng.integers(0, n, size=(size, n))].mean(axis=1))
-    return np.concatenate(parts)
+        sample = data[rng.integers(0, n, size=(size, n))]
+        mean_parts.append(sample.mean(axis=1))
+        error_parts.append(sample.std(axis=1, ddof=1) / math.sqrt(n))
+    return np.concatenate(mean_parts), np.concatenate(error_parts)
 
 
 def stratified_bootstrap_interval(strata: Sequence[tuple[float, Sequence[float], Sequence[float]]],

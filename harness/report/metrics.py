@@ -17,9 +17,9 @@ from harness.core.metric_spec import Metric, MetricKind
 from harness.core.types import ScoredSample, Verdict
 from harness.report.intervals import (  # noqa: F401 - wilson_interval and Z95 are re-exported
     Z95,
-    bca_mean_interval,
     is_binary,
     pseudo_count_interval,
+    studentized_mean_interval,
     t_interval,
     wilson_interval,
 )
@@ -42,15 +42,16 @@ class MetricValue:
 
 
 def mean_with_ci(values: Sequence[float], kind: MetricKind, *, low: float | None = None, high: float | None = None,
-                 trials: int = 1) -> MetricValue:
+                 trials: int = 1, continuous: bool = False) -> MetricValue:
     """Mean with a 95% CI by the metric's declared kind (harness.core.metric_spec), never guessed
     from the values (harness/report/intervals.py says why each method):
 
     - binary (every value 0 or 1, one completion per item): Wilson;
     - bounded with a finite range ``low``..``high``: the pseudo-count interval (Agresti-Coull's
       adjustment at the range's ends), ``trials`` completions per item;
-    - bounded without one (an open end such as a log-prob <= 0, a continuous score, or no range
-      given): the BCa bootstrap over items;
+    - bounded with an open end (a log-prob <= 0), no range given, or ``continuous`` (a score that
+      varies smoothly, such as a probability): the studentized bootstrap over items, inside
+      whatever range is given (the data's [min, max] when none is);
     - unbounded: Student t; statistic: no interval.
     ``metric_mean`` takes all of it from a Metric declaration."""
     n = len(values)
@@ -66,10 +67,10 @@ def mean_with_ci(values: Sequence[float], kind: MetricKind, *, low: float | None
         return MetricValue(mean, wilson_low, wilson_high, n, "wilson")
     if kind == "unbounded":
         interval, method = t_interval(values), "t"
-    elif low is not None and high is not None and high > low:
+    elif low is not None and high is not None and high > low and not continuous:
         interval, method = pseudo_count_interval(values, low, high, trials), "pseudo-count"
     else:
-        interval, method = bca_mean_interval(values), "bca"
+        interval, method = studentized_mean_interval(values, low, high), "bootstrap-t"
     if interval is None:
         return MetricValue(mean, None, None, n)
     return MetricValue(mean, interval[0], interval[1], n, method)
@@ -81,9 +82,8 @@ def metric_mean(values: Sequence[float], metric: Metric, completions_per_item: I
     the number of completions per item (the fewest, when items differ)."""
     counts = [1] * len(values) if completions_per_item is None else [max(1, int(c)) for c in completions_per_item]
     kind = item_kind(metric, counts)
-    if metric.continuous:
-        return mean_with_ci(values, kind)
-    return mean_with_ci(values, kind, low=metric.low, high=metric.high, trials=min(counts, default=1))
+    return mean_with_ci(values, kind, low=metric.low, high=metric.high, trials=min(counts, default=1),
+                        continuous=metric.continuous)
 
 
 def metric_difference(a: Sequence[float], b: Sequence[float], metric: Metric,
@@ -91,9 +91,8 @@ def metric_difference(a: Sequence[float], b: Sequence[float], metric: Metric,
     """difference_with_ci (paired a_i - b_i) as the metric's declaration says (see metric_mean)."""
     counts = [1] * len(a) if completions_per_item is None else [max(1, int(c)) for c in completions_per_item]
     kind = item_kind(metric, counts)
-    if metric.continuous:
-        return difference_with_ci(a, b, kind)
-    return difference_with_ci(a, b, kind, low=metric.low, high=metric.high, trials=min(counts, default=1))
+    return difference_with_ci(a, b, kind, low=metric.low, high=metric.high, trials=min(counts, default=1),
+                              continuous=metric.continuous)
 
 
 def item_kind(metric: Metric, completions_per_item: Iterable[int]) -> MetricKind:
@@ -105,7 +104,7 @@ def item_kind(metric: Metric, completions_per_item: Iterable[int]) -> MetricKind
 
 
 def difference_with_ci(a: Sequence[float], b: Sequence[float], kind: MetricKind, *, low: float | None = None,
-                       high: float | None = None, trials: int = 1) -> MetricValue:
+                       high: float | None = None, trials: int = 1, continuous: bool = False) -> MetricValue:
     """Mean of paired differences a_i - b_i (forward-minus-reverse gaps) with mean_with_ci's interval
     on the differences: a difference of scores in [low, high] lies in [low - high, high - low] (a
     binary metric's range is [0, 1] without saying); an unbounded metric's gap gets Student t."""
@@ -117,7 +116,7 @@ def difference_with_ci(a: Sequence[float], b: Sequence[float], kind: MetricKind,
     if kind == "binary" and low is None and high is None:
         low, high = 0.0, 1.0
     if low is not None and high is not None:
-        return mean_with_ci(diffs, "bounded", low=low - high, high=high - low, trials=trials)
+        return mean_with_ci(diffs, "bounded", low=low - high, high=high - low, trials=trials, continuous=continuous)
     return mean_with_ci(diffs, "bounded")
 
 
