@@ -23,6 +23,7 @@ from harness.report.run_summary import run_facts, task_settings
 from harness.report.sample_data import build_sample_data, encode_blob
 
 REPORT_NAME = "report.html"
+PAGE_HINT = "the run's own files are intact; `harness view` shows its report without writing it, or copy the folder to writable storage"
 ENGINE_COUNTS = (("mean_output_tokens", "out tok"), ("unparseable", "unparsed"), ("truncated", "truncated"), ("errors", "errors"))
 
 
@@ -40,14 +41,21 @@ def write_page(path: Path, page: str) -> None:
     import os
     import tempfile
 
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    from harness.core.errors import storage_error
+
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise storage_error(exc, PAGE_HINT, path) or exc from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as out:  # a lone surrogate never fails the page
             out.write(page)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise storage_error(exc, PAGE_HINT, path) or exc from None
         raise
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, storage_error
 from harness.report.run_folder import check_run_folder, read_manifest, read_metrics
 from harness.report.run_summary import backend_host, task_settings
 
@@ -58,14 +58,15 @@ def _note(row: dict[str, Any], metric: Any) -> str:
     return ""
 
 
-def leaderboard_rows(run_dirs: list[Path]) -> list[dict[str, Any]]:
+def leaderboard_rows(run_dirs: list[Path], verified: bool = False) -> list[dict[str, Any]]:
+    """One row per (model, task), the newest run winning (``verified``: the folders were just checked)."""
     best: dict[tuple[str, str], dict[str, Any]] = {}
     for run_dir in run_dirs:
         manifest = read_manifest(run_dir)
         model = manifest.get("model", "unknown")
         finished = manifest.get("finished_at", "")
         host = backend_host(manifest)
-        for row in read_metrics(run_dir):
+        for row in read_metrics(run_dir, verified):
             if row["group"]:
                 continue
             metric = row["metrics"].get(row["primary_metric"])
@@ -86,12 +87,15 @@ def leaderboard_rows(run_dirs: list[Path]) -> list[dict[str, Any]]:
 
 
 def write_leaderboard(rows: list[dict[str, Any]], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
+    except OSError as exc:
+        raise storage_error(exc, "give --out on writable storage", out) or exc from None
 
 
 def leaderboard_cells(rows: list[dict[str, Any]], link_of: Callable[[dict[str, Any]], str | None]) -> list[list[dict[str, Any]]]:

@@ -13,12 +13,11 @@ were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import HarnessError
-from harness.core.files import file_sha256, tmp_path_for, write_json, write_samples
+from harness.core.errors import HarnessError, storage_error
+from harness.core.files import commit_file, file_sha256, write_json, write_samples
 from harness.core.metric_spec import Metric
 from harness.report.tables import rows_from_json, rows_to_json, write_csv
 
@@ -35,16 +34,17 @@ def write_metrics(run_dir: Path, rows: list[dict[str, Any]], metric_info: dict[s
     if metric_info:
         data["metric_info"] = metric_info
     write_json(run_dir / "metrics.json", data)
-    tmp = tmp_path_for(run_dir / "metrics.csv")
-    write_csv(rows, tmp)
-    os.replace(tmp, run_dir / "metrics.csv")
+    commit_file(run_dir / "metrics.csv", lambda tmp: write_csv(rows, tmp))
 
 
 def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dict[str, Any]],
                       manifest: dict[str, Any], metric_info: dict[str, dict[str, Any]] | None = None) -> None:
     """Write samples, metrics and, last, the manifest with the other files' hashes (the commit)."""
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc) or exc from None
     for stale in run_dir.glob("*.tmp*"):  # left by a run killed while writing
         stale.unlink(missing_ok=True)
     write_samples(run_dir / "samples.jsonl", lines)
@@ -75,9 +75,11 @@ def check_run_folder(run_dir: Path) -> None:
                                f" interrupted while writing it); {finish}")
 
 
-def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+def read_metrics(run_dir: Path, verified: bool = False) -> list[dict[str, Any]]:
+    """The metrics rows of a complete run folder (``verified``: the caller has just checked it)."""
     path = Path(run_dir) / "metrics.json"
-    check_run_folder(Path(run_dir))
+    if not verified:
+        check_run_folder(Path(run_dir))
     try:
         return rows_from_json(json.loads(path.read_text(encoding="utf-8"))["rows"])
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
