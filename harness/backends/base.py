@@ -52,6 +52,29 @@ FIELD_TRANSPORT_OPTIONS = frozenset({"batch_size", "threads", "concurrency", "ap
 _URL_CREDENTIALS = re.compile(r"//[^/@\s]*@")
 
 
+def strip_url_credentials(url: str) -> str:
+    """A URL without its user:KEY@ part (the key is used, never written anywhere)."""
+    return _URL_CREDENTIALS.sub("//", url)
+
+
+def fit_max_tokens(asked: int, prompt_tokens: int, context: int | None) -> int:
+    """New tokens a prompt can get: the request's max_tokens, or what the model's context leaves after
+    the prompt when that is less (LR²Bench asks 32 768; SmolLM2 holds 8 192 in all). 0 means the
+    prompt alone fills the context. The limit depends only on the request and the model, so a
+    cached answer stays valid; Generation.max_tokens records the fitted value."""
+    if context is None:
+        return asked
+    return max(0, min(asked, context - prompt_tokens))
+
+
+def prompt_fills_context(prompt_tokens: int, context: int) -> str:
+    """The error of a prompt that leaves no room to answer: permanent, a re-run fails the same way."""
+    from harness.core.errors import permanent_error
+
+    return permanent_error(f"the prompt ({prompt_tokens} tokens) fills the model's context of {context} tokens",
+                           "shorten the prompt, e.g. fewer shots, or use a model with a longer context")
+
+
 def answer_identity(model: str, options: BackendOptions, backend: type[Backend] | None = None) -> dict[str, Any]:
     """The model spec and every set option that can change its answers, as plain values; URL
     credentials are left out (a new key must not orphan the cache). ``backend`` is the spec's backend
@@ -71,7 +94,7 @@ def answer_identity(model: str, options: BackendOptions, backend: type[Backend] 
         if name in transport or value is None:
             continue
         if name == "base_url":
-            value = _URL_CREDENTIALS.sub("//", str(value)).rstrip("/")
+            value = strip_url_credentials(str(value)).rstrip("/")
         identity[name] = value if isinstance(value, (bool, int, float)) else str(value)
     return identity
 

@@ -22,7 +22,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from harness.core.errors import HarnessError, StorageError, Terminated, storage_error
+from harness.core.errors import HarnessError, StorageError, Terminated, did_you_mean, storage_error
 
 EXIT_USAGE = 2
 EXIT_SAMPLE_ERRORS = 3
@@ -34,10 +34,31 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTE
 COMMAND_MODULES = ("list_tasks", "run", "generate", "score", "export", "export_lmeval", "report", "leaderboard", "view")
 
 
+class HarnessArgumentParser(argparse.ArgumentParser):
+    """argparse, plus "did you mean" for an unknown option (`--max_tokens` -> `--max-tokens`)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            unknown = next((word for word in message[len(prefix):].split() if word.startswith("-")), None)
+            if unknown:
+                message += did_you_mean(unknown.split("=", 1)[0].replace("_", "-"), self._all_option_strings()) or \
+                    did_you_mean(unknown.split("=", 1)[0], self._all_option_strings())
+        super().error(message)
+
+    def _all_option_strings(self) -> list[str]:
+        options = list(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    options.extend(sub._option_string_actions)
+        return [o for o in dict.fromkeys(options) if o.startswith("--")]
+
+
 def build_parser() -> argparse.ArgumentParser:
     from harness.core.plugins import command_adders
 
-    parser = argparse.ArgumentParser(prog="harness", description="Evaluate language models on backward and search-heavy reasoning.")
+    parser = HarnessArgumentParser(prog="harness", description="Evaluate language models on backward and search-heavy reasoning.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"harness.cli.{name}").add_command(sub)

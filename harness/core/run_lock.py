@@ -52,6 +52,17 @@ class RunFolderLock:
         self._handle: int | None = None
         self._created = False
 
+    def check_free(self) -> None:
+        """Stop now, before a model loads, when another live run holds the folder (acquire() then
+        takes the lock for real: a run that starts in between is still refused there)."""
+        holder = lock_holder(self.run_dir)
+        if holder is not None:
+            raise self._busy(holder)
+
+    def _busy(self, holder: str) -> HarnessError:
+        return HarnessError(f"{self.run_dir} is being written by pid {holder}; wait for that run to finish"
+                            " (its answers are cached for this one), or give this run another --out")
+
     def acquire(self) -> None:
         self._created = not self.run_dir.exists()
         path = self.run_dir / LOCK_NAME
@@ -69,8 +80,7 @@ class RunFolderLock:
                 holder = first_line.decode("ascii", "replace").strip() or "another process"
                 os.close(handle)
                 self._created = False
-                raise HarnessError(f"{self.run_dir} is being written by pid {holder}; wait for that run to finish"
-                                   " (its answers are cached for this one), or give this run another --out") from None
+                raise self._busy(holder) from None
         os.ftruncate(handle, 0)
         os.write(handle, f"{os.getpid()}\n{json.dumps(command_line())}\n".encode())
         self._handle = handle

@@ -114,6 +114,8 @@ class ResponseCache:
             db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, host TEXT NOT NULL,"
                        " pid INTEGER NOT NULL, at REAL NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS history (identity TEXT NOT NULL, task TEXT NOT NULL,"
+                       " requests INTEGER NOT NULL, tokens INTEGER NOT NULL, seconds REAL NOT NULL, at REAL NOT NULL)")
             db.commit()
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
             stat = os.stat(self.path)
@@ -205,6 +207,25 @@ class ResponseCache:
                 self._db.execute("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?", (key, _HOST, self.pid))
 
         self._use(write)
+
+    # ---- history: what answers cost, for the estimate a run prints before it starts ---------
+    def record_cost(self, identity: str, task: str, requests: int, tokens: int, seconds: float) -> None:
+        """What asking ``requests`` of ``task`` cost this model: tokens (prompt + completion) and wall time."""
+        if requests > 0:
+            with self._db:
+                self._db.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?)",
+                                 (identity, task, requests, tokens, seconds, time.time()))
+
+    def cost_per_request(self, identity: str, task: str | None = None) -> tuple[float, float, int] | None:
+        """(seconds, tokens) per request of this model, on this task (None: any task), from the
+        latest 20 records; and how many requests that is. None without history."""
+        where, args = ("identity = ? AND task = ?", (identity, task)) if task else ("identity = ?", (identity,))
+        rows = self._db.execute(f"SELECT requests, tokens, seconds FROM history WHERE {where} ORDER BY at DESC LIMIT 20",
+                                args).fetchall()
+        requests = sum(r[0] for r in rows)
+        if not requests:
+            return None
+        return sum(r[2] for r in rows) / requests, sum(r[1] for r in rows) / requests, requests
 
     # ---- claims: requests in flight, shared between runs ------------------------------------
     def claim(self, keys: Iterable[str], force: bool = False) -> tuple[list[str], list[str]]:

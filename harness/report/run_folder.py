@@ -4,7 +4,8 @@ A run folder is one commit. Each file is written to a temporary name and renamed
 file), and manifest.json is written last, holding the sha256 of every other file: a folder whose
 files do not match its manifest (a kill -9 between two renames, a run that died before its first
 commit) is refused by `harness report` and skipped by `harness leaderboard`, never shown as a mix
-of two runs. Re-running the same command rewrites it whole.
+of two runs. Re-running the same command rewrites it whole; a re-run which asked the model nothing
+and produced the same files keeps the committed run's start and end times (its wall time).
 
 Text is written with ``harness.core.jsontext.dumps``: any string (lone surrogates, NUL, bytes that
 were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
@@ -38,8 +39,11 @@ def write_metrics(run_dir: Path, rows: list[dict[str, Any]], metric_info: dict[s
 
 
 def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dict[str, Any]],
-                      manifest: dict[str, Any], metric_info: dict[str, dict[str, Any]] | None = None) -> None:
-    """Write samples, metrics and, last, the manifest with the other files' hashes (the commit)."""
+                      manifest: dict[str, Any], metric_info: dict[str, dict[str, Any]] | None = None,
+                      keep_if_unchanged: bool = False) -> None:
+    """Write samples, metrics and, last, the manifest with the other files' hashes (the commit).
+    ``keep_if_unchanged``: a re-run that asked nothing and produced the same files keeps the
+    committed run's times (started_at, finished_at: the wall time of the run that got the answers)."""
     run_dir = Path(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -50,6 +54,10 @@ def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dic
     write_samples(run_dir / "samples.jsonl", lines)
     write_metrics(run_dir, rows, metric_info)
     files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
+    if keep_if_unchanged and (run_dir / "manifest.json").is_file():
+        before = read_manifest(run_dir)
+        if before.get("files") == files and before.get("started_at") and before.get("finished_at"):
+            manifest = {**manifest, "started_at": before["started_at"], "finished_at": before["finished_at"]}
     write_json(run_dir / "manifest.json", {**manifest, "format_version": RUN_FOLDER_FORMAT, "files": files})
 
 

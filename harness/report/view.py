@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from harness.core.errors import HarnessError, StorageError
@@ -68,12 +69,10 @@ class ResultsSite:
 
     def runs(self) -> dict[str, Path]:
         """Complete run folders directly under the results folder (or the folder itself), by name."""
+        from harness.report.leaderboard import find_run_dirs
         from harness.report.run_folder import COMMITTED_FILES, check_run_folder
 
-        if (self.results_dir / "metrics.json").is_file():
-            candidates = [self.results_dir]
-        else:
-            candidates = [p for p in sorted(self.results_dir.iterdir()) if (p / "metrics.json").is_file() and self.inside(p)]
+        candidates = [p for p in find_run_dirs([str(self.results_dir)], verify=False) if self.inside(p)]  # nested ones too
         out = {}
         for run_dir in candidates:
             signature = file_signature(run_dir, ("manifest.json", *COMMITTED_FILES))
@@ -83,7 +82,7 @@ class ResultsSite:
                 except HarnessError:
                     continue
                 self._verified[run_dir] = signature
-            out[run_dir.name] = run_dir
+            out[run_dir.relative_to(self.results_dir).as_posix() if run_dir != self.results_dir else run_dir.name] = run_dir
         return out
 
     def studies(self) -> dict[str, Path]:
@@ -107,8 +106,10 @@ class ResultsSite:
                     raise HarnessError(f"no study folder '{name}' under {self.results_dir}")
                 return self._html(self._read_inside(studies[name] / "report.html").decode("utf-8", "replace"))
             if path.startswith("/runs/"):
-                name, _, file = path[len("/runs/"):].partition("/")
-                return self.run_file(name, file or "report.html")
+                name, _, file = path[len("/runs/"):].rstrip("/").rpartition("/")  # names may hold '/' (nested runs)
+                if file not in RUN_FILES:
+                    name, file = f"{name}/{file}".strip("/"), "report.html"
+                return self.run_file(name, file)
         except HarnessError as exc:
             return self._html(self.message("cannot show this", str(exc)), HTTPStatus.BAD_REQUEST)
         return self._html(self.message("not found", f"no page at {path}"), HTTPStatus.NOT_FOUND)
@@ -172,15 +173,21 @@ class ResultsSite:
     # -- pages ---------------------------------------------------------------------------------
 
     def index(self) -> str:
-        from harness.report.leaderboard import LEADERBOARD_HEAD, leaderboard_cells, leaderboard_rows
+        from harness.report.leaderboard import LEADERBOARD_HEAD, leaderboard_cells, leaderboard_rows, pivot
         from harness.report.run_folder import read_manifest
         from harness.report.run_summary import run_facts
         from harness.report.templating import render
 
         runs = self.runs()
-        board = leaderboard_cells(leaderboard_rows(list(runs.values()), verified=True), lambda row: run_href(Path(row["run_dir"]).name))
+        names_of = {str(path): name for name, path in runs.items()}
+        board_rows = leaderboard_rows(list(runs.values()), verified=True)
+        board = leaderboard_cells(board_rows, lambda row: run_href(names_of[row["run_dir"]]))
+        pivot_tasks, pivot_rows = pivot(board_rows)
+        grid = [(label, [(cells.get(task), run_href(names_of[cells[task]["run_dir"]]) if task in cells else None)
+                         for task in pivot_tasks]) for label, cells in pivot_rows]
         manifests = {name: read_manifest(run_dir) for name, run_dir in runs.items()}
         names = sorted(runs, key=lambda name: manifests[name].get("finished_at", ""), reverse=True)
+        default_b = comparable_partner(names, manifests)
         table = []
         for name in names:
             facts = run_facts(manifests[name])
@@ -200,7 +207,8 @@ class ResultsSite:
             what = " ".join(str(manifest.get(k, "")) for k in ("kind", "task", "model") if manifest.get(k))
             studies.append((name, f"/studies/{quote(name)}/", what))
         return render("view_index.html", title="harness view: " + str(self.results_dir), results_dir=str(self.results_dir),
-                      board_head=LEADERBOARD_HEAD, board=board, names=names, studies=studies, runs=table, runs_head=RUNS_HEAD)
+                      board_head=LEADERBOARD_HEAD, board=board, pivot_tasks=pivot_tasks, grid=grid, names=names, default_b=default_b, studies=studies, runs=table,
+                      runs_head=RUNS_HEAD)
 
     def compare(self, name_a: str, name_b: str) -> str:
         from harness.report.compare import compare_runs
@@ -226,9 +234,18 @@ class ResultsSite:
                       href_a=run_href(name_a), href_b=run_href(name_b), comparisons=results, notes=notes, flips=flips)
 
 
+def comparable_partner(names: list[str], manifests: dict[str, dict[str, Any]]) -> str | None:
+    """What the compare form preselects as B beside the newest run (A): the newest other run of a task
+    in common (a pair the compare page can pair up), else nothing."""
+    if not names:
+        return None
+    tasks_a = set(manifests[names[0]].get("tasks") or {})
+    return next((n for n in names[1:] if tasks_a & set(manifests[n].get("tasks") or {})), None)
+
+
 def run_href(name: str) -> str:
     """The link to a run folder's page, its name percent-encoded."""
-    return f"/runs/{quote(name)}/"
+    return f"/runs/{quote(name)}/"  # '/' in a nested run's name stays a path separator
 
 
 def sample_href(run: str, sample_id: str) -> str:

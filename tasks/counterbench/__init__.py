@@ -18,6 +18,7 @@ from tasks.counterbench.scoring import (
     counterbench_chance_level,
     counterbench_group_keys,
     score_counterbench_response,
+    why_counterbench_unparseable,
 )
 
 
@@ -36,6 +37,7 @@ FAMILY = register(
         metrics=COUNTERBENCH_METRICS,
         score=score_counterbench_response,
         canonical_answer=counterbench_canonical_answer,  # maj@k votes on yes / no
+        why_unparseable=why_counterbench_unparseable,
         generate=generate_counterbench,
         load=load_counterbench,
         gold=lambda sample: sample["answer"],

@@ -34,6 +34,13 @@ def score_celebrity_completion(cfg: CelebrityConfig, sample: Sample, text: str) 
     return Verdict(answer=None if abstains else text[:MAX_ANSWER_CHARS], scores=scores)
 
 
+def why_celebrity_unparseable(cfg: CelebrityConfig, sample: Sample, text: str) -> str:
+    """Why a reply counts as unparseable (the report's failure summary): it names nobody."""
+    if text.strip().startswith(UNKNOWN_PREFIX):
+        return f"the model said it does not know ('{UNKNOWN_PREFIX}...')"
+    return "an empty reply"
+
+
 def score_celebrity_loglikelihood(cfg: CelebrityConfig, sample: Sample, results: list[Loglikelihood]) -> Verdict:
     result = results[0]
     return Verdict(

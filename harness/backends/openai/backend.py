@@ -66,7 +66,7 @@ from harness.backends.openai.transport import (
     raw_response_type,
     with_timeout,
 )
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, permanent_error
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 
 _MAX_ERROR_CHARS = 300
@@ -336,7 +336,7 @@ class OpenAIBackend(Backend):
                         adjusted, body = True, make_body()
                         continue
                     self._raise_if_fatal(status, message, chat, loglikelihood)
-                    return Outcome(error=f"{message} (not retried: the server refused this request)")
+                    return Outcome(error=permanent_error(message, "the server refused this request"))
             attempt += 1
             if attempt > policy.max_retries:
                 retries, where = policy.max_retries, safe_url(self.settings.base_url) or "the OpenAI API"
