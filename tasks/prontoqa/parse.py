@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from tasks.prontoqa.lexicon import QUANTIFIERS, Lexicon, tokenize
 from tasks.prontoqa.logic import AND, OR, Assume, Contradicts, Fact, Formula, Junction, Lit, Rule, Step
 
-MAX_SENTENCES = 200  # a chain of thought is graded on its first 200 sentences (bounded work on hostile text)
+MAX_SENTENCES = 100  # a chain of thought is graded on its first 100 sentences (bounded work on hostile text)
 MAX_SENTENCE_TOKENS = 80  # longer "sentences" are not PrOntoQA sentences: unparseable without a search
 LEADING_CONNECTIVES = frozenset({"therefore", "so", "thus", "hence", "however", "consequently", "then", "and"})
 SO_WORDS = frozenset({"so", "therefore", "thus", "hence"})

@@ -20,7 +20,9 @@ strictly (every premise on the way strictly valid: the paper's proof accuracy), 
 (non-atomic and skip steps allowed). Steps off the path do not break a proof in the paper's
 reading; ``every_step_valid`` is the stricter reading that also asks every step to be valid.
 
-Bounded work on any input: at most MAX_DERIVATIONS premise searches per step.
+Bounded work on any input: at most MAX_DERIVATIONS premise searches per step and
+MAX_CHAIN_DERIVATIONS per chain (a hostile chain of restated cyclic rules would otherwise search
+exponentially); the chains of the protocol need a few dozen in all.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from typing import Union
 
 from tasks.prontoqa.logic import AND, OR, Assume, Contradicts, Fact, Formula, Junction, Lit, Rule, Step, negate
 
-MAX_DERIVATIONS = 20_000
+MAX_DERIVATIONS = 2_000  # premise searches per step (a real chain needs a few dozen in all)
+MAX_CHAIN_DERIVATIONS = 10_000  # per chain: past this, later steps count as not provable
 
 Premise = Union[int, Step]  # an earlier step's index, or a context sentence the chain never stated
 
@@ -155,16 +158,40 @@ class _Checker:
         self.grade = ProofGrade(n_steps=len(self.proof))
         self.hypotheses: list[set[Fact]] = []
         self.budget = MAX_DERIVATIONS
+        self.chain_budget = MAX_CHAIN_DERIVATIONS
+        self.at: dict[Step, list[int]] = {}  # where each step read so far sits in the chain
+        self.in_conjunction_at: dict[Fact, list[int]] = {}  # where a conjunction holding each conjunct sits
+        self.contrapositives: dict[Rule, Rule] = {}
+        self.status: dict[str, set[int]] = {"correct": set(), "non_atomic": set(), "skip": set(), "incorrect": set()}
 
     # ------------------------------------------------------------ status of earlier steps
     def _correct(self, premise: Premise) -> bool:
-        return isinstance(premise, int) and premise in self.grade.correct
+        return isinstance(premise, int) and premise in self.status["correct"]
 
     def _non_atomic(self, premise: Premise) -> bool:
-        return isinstance(premise, int) and premise in self.grade.non_atomic
+        return isinstance(premise, int) and premise in self.status["non_atomic"]
 
     def _skip(self, premise: Premise) -> bool:
-        return isinstance(premise, int) and premise in self.grade.skip
+        return isinstance(premise, int) and premise in self.status["skip"]
+
+    def _mark(self, kind: str, index: int) -> None:
+        getattr(self.grade, kind).append(index)
+        self.status[kind].add(index)
+
+    def _read(self, index: int) -> None:
+        """Index the step at ``index`` (once its hypothesis marker is removed) for the lookups below."""
+        step = self.proof[index]
+        if step is None:
+            return
+        self.at.setdefault(step, []).append(index)
+        if _junction_fact(step, AND):
+            assert isinstance(step, Fact) and isinstance(step.formula, Junction)
+            for part in step.formula.parts:
+                self.in_conjunction_at.setdefault(Fact(step.entity, part), []).append(index)
+
+    def _last_before(self, step: Step, index: int) -> int | None:
+        """The last position before ``index`` holding ``step``."""
+        return max((k for k in self.at.get(step, ()) if k < index), default=None)
 
     def _candidates(self, before: int) -> list[tuple[Premise, Step | None]]:
         """Earlier steps from the nearest back, then the context sentences in order."""
@@ -172,9 +199,7 @@ class _Checker:
 
     def _expected_premises(self, formula: Fact, index: int) -> list[int]:
         """Where a premise of ``formula`` must sit: just before it (or before an earlier copy of it)."""
-        spots = [k - 1 for k in range(index + 1) if self.proof[k] == formula
-                 or (_junction_fact(self.proof[k], AND) and isinstance(formula, Fact) and self.proof[k].entity == formula.entity  # type: ignore[union-attr]
-                     and formula.formula in self.proof[k].formula.parts)]  # type: ignore[union-attr]
+        spots = [k - 1 for k in (*self.at.get(formula, ()), *self.in_conjunction_at.get(formula, ())) if k <= index]
         return spots or [index - 1]
 
     # ------------------------------------------------------------ premise search
@@ -190,9 +215,8 @@ class _Checker:
                             seen: list[Step]) -> Derivation:
         """Whether the rule's premise holds of ``entity`` before step ``index``."""
         premise = Fact(entity, rule.antecedent)
-        stated = [k for k in range(index) if self.proof[k] == premise]
-        if stated:
-            k = stated[-1]
+        k = self._last_before(premise, index)
+        if k is not None:
             result = Derivation(1 + int(missing_axiom), premises=[k, rule_key])
             if self._correct(k):
                 if self._correct(rule_key):
@@ -212,7 +236,8 @@ class _Checker:
     def provable(self, formula: Step, index: int, seen: list[Step], hypotheses: bool = True) -> Derivation:
         """How ``formula`` (the step at ``index``, or a premise it needs) follows from what precedes it."""
         self.budget -= 1
-        if self.budget < 0:
+        self.chain_budget -= 1
+        if self.budget < 0 or self.chain_budget < 0:
             return Derivation()
         if formula in self.axioms:
             return Derivation(1, True)
@@ -261,15 +286,20 @@ class _Checker:
                     continue
                 if self._apply(step, key, formula, index, seen, missing_axiom, best, extra=0):
                     continue
-            contrapositive = Rule(negate(step.consequent), negate(step.antecedent))
+            contrapositive = self._contrapositive(step)
             if _unifies(formula, contrapositive.consequent):
                 if Fact(formula.entity, contrapositive.antecedent) in (*seen, formula):
                     continue
                 self._apply(contrapositive, key, formula, index, seen, missing_axiom, best, extra=0, tollens=True)
-        if hypotheses and best.size is None and formula in self.proof[:index]:
-            last = max(k for k in range(index) if self.proof[k] == formula)
+        last = self._last_before(formula, index) if hypotheses and best.size is None else None
+        if last is not None:
             return Derivation(0, True, best.non_atomic, best.skip, [last])
         return best
+
+    def _contrapositive(self, rule: Rule) -> Rule:
+        if rule not in self.contrapositives:
+            self.contrapositives[rule] = Rule(negate(rule.consequent), negate(rule.antecedent))
+        return self.contrapositives[rule]
 
     def _apply(self, rule: Rule, key: Premise, formula: Fact, index: int, seen: list[Step], missing_axiom: bool,
                best: Derivation, extra: int, tollens: bool = False) -> bool:
@@ -372,7 +402,7 @@ class _Checker:
             current: set[Fact] = set()
             if step is None:
                 grade.unparseable.append(i)
-                grade.incorrect.append(i)
+                self._mark("incorrect", i)
                 self.hypotheses.append(current)
                 i += 1
                 continue
@@ -380,40 +410,42 @@ class _Checker:
             if isinstance(step, Assume):
                 step = proof[i] = step.fact
                 current.add(step)
+            self._read(i)
             useful = step in self.gold
             is_conclusion = _conclusion_matches(step, conclusion)
             self._note_wrong_branch(step, i)
             if assumption:
-                grade.correct.append(i)
+                self._mark("correct", i)
                 self.hypotheses.append(current)
                 i += 1
                 continue
             derivation = self.provable(step, i, [])
             size = derivation.size
-            if any(isinstance(p, int) and p in grade.incorrect for p in derivation.premises):
+            if any(isinstance(p, int) and p in self.status["incorrect"] for p in derivation.premises):
                 size = None
             if size is not None and isinstance(step, Contradicts):
                 self.hypotheses.append(current)
                 i += 1
+                self._read(i)
                 is_conclusion = proof[i] == conclusion
             for premise in derivation.premises:  # new sets: the one appended for a contradiction stays as it was
                 if isinstance(premise, int):
                     current = current | self.hypotheses[premise]
-                elif premise in proof[:i]:
-                    current = current | self.hypotheses[max(k for k in range(i) if proof[k] == premise)]
+                elif (where := self._last_before(premise, i)) is not None:
+                    current = current | self.hypotheses[where]
             current = current - set(derivation.discharged)
             closed = is_conclusion and not current
             if size in (0, 1) and (derivation.valid or derivation.non_atomic or derivation.skip):
                 if derivation.valid:
-                    grade.correct.append(i)
+                    self._mark("correct", i)
                     if useful:
                         grade.correct_and_useful.append(i)
                     grade.found_conclusion |= closed
                 elif derivation.non_atomic:
-                    grade.non_atomic.append(i)
+                    self._mark("non_atomic", i)
                     grade.found_conclusion_with_non_atomic |= closed
                 else:
-                    grade.skip.append(i)
+                    self._mark("skip", i)
                     grade.found_conclusion_with_skip |= closed
             elif size is not None and size > 1:
                 stated = [proof[p] if isinstance(p, int) else p for p in derivation.premises]
@@ -422,13 +454,13 @@ class _Checker:
                 else:
                     grade.useful_non_atomic.append(i)
                 grade.found_conclusion_with_non_atomic |= closed
-                grade.non_atomic.append(i)
+                self._mark("non_atomic", i)
             elif isinstance(step, Rule) and self._follows_from_two_rules(step, graph):
                 self._note_skip_rule(step, i)
             else:
                 if isinstance(step, Rule):
                     grade.invalid_rules.append(i)
-                grade.incorrect.append(i)
+                self._mark("incorrect", i)
             self.hypotheses.append(current)
             i += 1
         return grade
@@ -455,7 +487,7 @@ class _Checker:
         antecedent_useful = premise is not None and premise in self.gold
         consequent_useful = isinstance(premise, Fact) and Fact(premise.entity, rule.consequent) in self.gold
         (grade.wrong_skip if antecedent_useful and not consequent_useful else grade.useful_skip).append(index)
-        grade.skip.append(index)
+        self._mark("skip", index)
 
 
 def _unifies_exactly(step: Step | None, formula: Formula) -> bool:
