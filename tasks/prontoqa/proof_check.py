@@ -70,6 +70,7 @@ class ProofGrade:
     invalid_rules: list[int] = field(default_factory=list)
     incorrect: list[int] = field(default_factory=list)
     unparseable: list[int] = field(default_factory=list)
+    contradictions: list[int] = field(default_factory=list)  # "This contradicts with ..." steps that closed a valid contradiction
     found_conclusion: bool = False
     found_conclusion_with_skip: bool = False
     found_conclusion_with_non_atomic: bool = False
@@ -81,7 +82,7 @@ class ProofGrade:
     def step_labels(self) -> list[str]:
         """One word per step: valid, misleading, non_atomic, skip, invalid, unparseable, (none)."""
         labels = ["none"] * self.n_steps
-        for name, indices in (("valid", self.correct), ("non_atomic", self.non_atomic), ("skip", self.skip),
+        for name, indices in (("valid", [*self.correct, *self.contradictions]), ("non_atomic", self.non_atomic), ("skip", self.skip),
                               ("invalid", self.incorrect), ("unparseable", self.unparseable), ("misleading", self.wrong_branch)):
             for index in indices:
                 if 0 <= index < self.n_steps:
@@ -424,6 +425,8 @@ class _Checker:
             if any(isinstance(p, int) and p in self.status["incorrect"] for p in derivation.premises):
                 size = None
             if size is not None and isinstance(step, Contradicts):
+                if derivation.valid:
+                    grade.contradictions.append(i)
                 self.hypotheses.append(current)
                 i += 1
                 self._read(i)

@@ -97,7 +97,7 @@ def proof_scores(grade: ProofGrade) -> dict[str, float]:
         "proof_accuracy_broad": float(grade.broadly_found),
         "proof_accuracy_every_step": float(every_step),
         "wrong_turn": float(bool(grade.wrong_branch)),
-        "valid_step_share": len(grade.correct) / n if n else 0.0,
+        "valid_step_share": (len(grade.correct) + len(grade.contradictions)) / n if n else 0.0,
         "misleading_step_share": len(grade.wrong_branch) / n if n else 0.0,
         "invalid_step_share": len(grade.incorrect) / n if n else 0.0,
     }
