@@ -1,8 +1,9 @@
 """A scripted backend for PrOntoQA mechanics: it answers a chain-of-thought prompt with the gold
 proof (looked up by the question text) and every LAMBADA module prompt as a perfect reasoner
 would, reading the facts, rules and goal out of the prompt itself. ``mistakes`` makes Rule
-Selection list a wrong rule first (a search that must back off), ``garbage`` answers every module
-with noise (a search that ends unknown)."""
+Selection list the matching rules last first (a distractor rule that leads nowhere often comes
+first: a search that must back off), ``garbage`` answers every module with noise (a search that
+ends unknown)."""
 
 from __future__ import annotations
 
@@ -53,9 +54,8 @@ class PrOntoQAOracle(Backend):
             rules = [parse_text(line.split(". ", 1)[1], lexicon)[0] for line in re.findall(r"^\d+\. .*$", block, re.M)]
             chosen = [str(n) for n, rule in enumerate(rules, 1)
                       if isinstance(rule, Rule) and isinstance(rule.consequent, Lit) and rule.consequent.predicate == goal.formula.predicate]
-            if self.mistakes:
-                wrong = [str(n) for n, rule in enumerate(rules, 1) if str(n) not in chosen]
-                chosen = wrong[:1] + chosen
+            if self.mistakes:  # the rules in the opposite order: a dead end (a distractor rule) often comes first
+                chosen = chosen[::-1]
             return " " + (", ".join(chosen) or "none")
         rule = parse_text(re.search(r"Rule: (.*)", block).group(1), lexicon)[0]
         assert isinstance(rule, Rule)
