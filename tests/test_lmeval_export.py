@@ -10,7 +10,14 @@ import pytest
 from harness.cli import main
 from harness.core.registry import get_task, task_names
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult
-from harness.interop.lmeval.export import answered_by_strategy, exported_metric_names, render_task_yaml, stale_files, task_shape, yaml_relative_path
+from harness.interop.lmeval.export import (
+    answered_by_strategy,
+    exported_metric_names,
+    render_task_yaml,
+    stale_files,
+    task_shape,
+    yaml_relative_path,
+)
 from harness.pipeline.samples import select_samples
 from harness.pipeline.scoring import score_result
 from harness.report.tables import task_rows

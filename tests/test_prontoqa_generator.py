@@ -123,7 +123,7 @@ def test_settings_that_do_not_fit_are_one_clear_line():
 
 
 def test_the_docs_table_of_the_generated_set_is_current():
-    page = (REPO_ROOT / "docs" / "prontoqa.md").read_text(encoding="utf-8")
+    page = (REPO_ROOT / "tasks" / "prontoqa" / "README.md").read_text(encoding="utf-8")  # docs/families/prontoqa.md includes it
     command = re.search(r"python -m tasks\.prontoqa\.summary --limit (\d+)", page)
-    assert command, "docs/prontoqa.md shows the command that prints its table"
-    assert generated_set_table(int(command.group(1))) in page, "re-run the command and paste its table into docs/prontoqa.md"
+    assert command, "tasks/prontoqa/README.md shows the command that prints its table"
+    assert generated_set_table(int(command.group(1))) in page, "re-run the command and paste its table into tasks/prontoqa/README.md"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from harness.core.types import Sample
 from tasks.prontoqa.config import PrOntoQAConfig
 from tasks.prontoqa.lexicon import Lexicon, pluralize
-from tasks.prontoqa.logic import AND, OR, Assume, Contradicts, Fact, Formula, Junction, Lit, Rule, Step
+from tasks.prontoqa.logic import AND, OR, Assume, Contradicts, Fact, Junction, Lit, Rule, Step
 from tasks.prontoqa.render import RULE_STYLES, render_fact, render_step
 from tasks.prontoqa.vocabulary import (
     ENTITY_NAMES,
@@ -175,7 +175,7 @@ def modus_ponens_question(cfg: PrOntoQAConfig, hops: int, rng: random.Random) ->
             _irrelevant_distractors(ctx, extra_concepts=hops + 1)
     ctx.facts.insert(0, Fact(entity, Lit(chain[0])))
     proof: list[Step | str] = [Fact(entity, Lit(chain[0]))]
-    for i, rule in enumerate(proof_rules):
+    for rule in proof_rules:
         proof += [rule, Fact(entity, rule.consequent)]
     query, answer = _true_or_false(ctx, Fact(entity, goal))
     return _finish(ctx, cfg, query, proof, answer)
@@ -253,25 +253,35 @@ def _prove(ctx: _Context, fact: Fact) -> str:
     return "Prove: " + render_fact(fact, ctx.words.lexicon())
 
 
-def and_intro_question(cfg: PrOntoQAConfig, hops: int, rng: random.Random) -> Question:
-    """ "Every fruity vumpus is a grimpus": prove the entity is an <adjective> <concept> at the end."""
+def _adjective_chain(cfg: PrOntoQAConfig, hops: int, rng: random.Random, op: str) -> tuple[_Context, str, list[str], list[str], list[Rule]]:
+    """What and- and or-introduction questions share: an entity, hops + 1 concepts with an adjective
+    each, the rules "<adjective_i> <op> <concept_i> -> <concept_i+1>" and, with distractors, a
+    second such rule per concept (about the same concept when relevant, another one when not);
+    for and-introduction the entity also has the distractor's adjective, so it applies."""
     words = _words_for(cfg, rng)
     ctx = _Context(rng, words)
     entity = words.entity()
     chain = [words.concept() for _ in range(hops + 1)]
     adjectives = [words.adjective() for _ in range(hops + 1)]
-    rules = [Rule(Junction(AND, (Lit(adjectives[i]), Lit(chain[i]))), Lit(chain[i + 1])) for i in range(hops)]
-    ctx.facts += [Fact(entity, Lit(chain[0])), *(Fact(entity, Lit(a)) for a in adjectives)]
+    rules = [Rule(Junction(op, (Lit(adjectives[i]), Lit(chain[i]))), Lit(chain[i + 1])) for i in range(hops)]
     for i, rule in enumerate(rules):
         group = [rule]
         if cfg.distractors != "none" and words.families and words.concepts:
             other = words.adjective()
-            group.append(Rule(Junction(AND, (Lit(other), Lit(chain[i] if cfg.distractors == "relevant" else words.concept()))),
-                              Lit(words.concept())))
-            if cfg.distractors == "relevant":
+            concept = chain[i] if cfg.distractors == "relevant" else words.concept()
+            group.append(Rule(Junction(op, (Lit(other), Lit(concept))), Lit(words.concept())))
+            if op == AND and cfg.distractors == "relevant":
                 ctx.facts.append(Fact(entity, Lit(other)))
         rng.shuffle(group)
         ctx.group(*group)
+    return ctx, entity, chain, adjectives, rules
+
+
+def and_intro_question(cfg: PrOntoQAConfig, hops: int, rng: random.Random) -> Question:
+    """ "Every fruity vumpus is a grimpus": prove the entity is an <adjective> <concept> at the end."""
+    ctx, entity, chain, adjectives, rules = _adjective_chain(cfg, hops, rng, AND)
+    words = ctx.words
+    ctx.facts += [Fact(entity, Lit(chain[0])), *(Fact(entity, Lit(a)) for a in adjectives)]
     if cfg.distractors == "relevant" and words.concepts and words.families:
         other = words.concept()
         ctx.facts.append(Fact(entity, Lit(other)))
@@ -312,20 +322,9 @@ def and_elim_question(cfg: PrOntoQAConfig, hops: int, rng: random.Random) -> Que
 
 def or_intro_question(cfg: PrOntoQAConfig, hops: int, rng: random.Random) -> Question:
     """ "Everything that is fruity or a vumpus is a grimpus": weaken to a disjunction per hop."""
-    words = _words_for(cfg, rng)
-    ctx = _Context(rng, words)
-    entity = words.entity()
-    chain = [words.concept() for _ in range(hops + 1)]
-    adjectives = [words.adjective() for _ in range(hops + 1)]
-    rules = [Rule(Junction(OR, (Lit(adjectives[i]), Lit(chain[i]))), Lit(chain[i + 1])) for i in range(hops)]
+    ctx, entity, chain, adjectives, rules = _adjective_chain(cfg, hops, rng, OR)
+    words = ctx.words
     ctx.facts.append(Fact(entity, Lit(chain[0])))
-    for i, rule in enumerate(rules):
-        group = [rule]
-        if cfg.distractors != "none" and words.families and words.concepts:
-            concept = chain[i] if cfg.distractors == "relevant" else words.concept()
-            group.append(Rule(Junction(OR, (Lit(words.adjective()), Lit(concept))), Lit(words.concept())))
-        rng.shuffle(group)
-        ctx.group(*group)
     if cfg.distractors != "none" and words.concepts:
         ctx.facts.append(Fact(entity if cfg.distractors == "relevant" else words.entity(), Lit(words.concept())))
     proof: list[Step | str] = [Fact(entity, Lit(chain[0]))]

@@ -178,7 +178,8 @@ class _Search:
 
 def _theory(sample: Sample, lexicon: Lexicon) -> tuple[list[str], list[str]]:
     """The context split into facts and rules, each kept as the sentence it is."""
-    facts, rules = [], []
+    facts: list[str] = []
+    rules: list[str] = []
     for tokens in split_sentences(sample["question"]):
         sentence = " ".join(tokens).replace(" ,", ",") + "."
         steps = parse_sentence(tokens, lexicon)

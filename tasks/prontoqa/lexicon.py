@@ -86,10 +86,10 @@ class Lexicon:
 
     @staticmethod
     def from_json(data: Mapping[str, object]) -> Lexicon:
-        nouns = data.get("nouns") or {}
-        return Lexicon(nouns=dict(nouns) if isinstance(nouns, Mapping) else {},
-                       adjectives=frozenset(str(a) for a in data.get("adjectives") or ()),  # type: ignore[union-attr]
-                       entities=frozenset(str(e) for e in data.get("entities") or ()))  # type: ignore[union-attr]
+        nouns, adjectives, entities = data.get("nouns"), data.get("adjectives"), data.get("entities")
+        return Lexicon(nouns={str(k): str(v) for k, v in nouns.items()} if isinstance(nouns, Mapping) else {},
+                       adjectives=frozenset(str(a) for a in adjectives) if isinstance(adjectives, (list, tuple)) else frozenset(),
+                       entities=frozenset(str(e) for e in entities) if isinstance(entities, (list, tuple)) else frozenset())
 
 
 def merge_lexicons(*lexicons: Lexicon) -> Lexicon:

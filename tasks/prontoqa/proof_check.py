@@ -123,8 +123,7 @@ def _rule_graph(axioms: Sequence[Step]) -> dict[Formula, list[Formula]]:
     graph: dict[Formula, list[Formula]] = {}
     for axiom in axioms:
         if isinstance(axiom, Rule):
-            antecedents = list(axiom.antecedent.parts) if _is_op(axiom.antecedent, OR) else [axiom.antecedent]
-            consequents = list(axiom.consequent.parts) if _is_op(axiom.consequent, AND) else [axiom.consequent]
+            antecedents, consequents = _split(axiom.antecedent, OR), _split(axiom.consequent, AND)
             for antecedent in antecedents:
                 graph.setdefault(antecedent, []).extend(consequents)
     return graph
@@ -132,6 +131,11 @@ def _rule_graph(axioms: Sequence[Step]) -> dict[Formula, list[Formula]]:
 
 def _is_op(formula: Formula, op: str) -> bool:
     return isinstance(formula, Junction) and formula.op == op
+
+
+def _split(formula: Formula, op: str) -> list[Formula]:
+    """The parts of a junction with operator ``op``; any other formula alone."""
+    return list(formula.parts) if isinstance(formula, Junction) and formula.op == op else [formula]
 
 
 def _path_length(graph: dict[Formula, list[Formula]], source: Formula, target: Formula) -> int:
@@ -480,9 +484,7 @@ class _Checker:
 
     @staticmethod
     def _follows_from_two_rules(rule: Rule, graph: dict[Formula, list[Formula]]) -> bool:
-        antecedents = list(rule.antecedent.parts) if _is_op(rule.antecedent, OR) else [rule.antecedent]
-        consequents = list(rule.consequent.parts) if _is_op(rule.consequent, AND) else [rule.consequent]
-        return all(1 <= _path_length(graph, a, c) <= 2 for a in antecedents for c in consequents)
+        return all(1 <= _path_length(graph, a, c) <= 2 for a in _split(rule.antecedent, OR) for c in _split(rule.consequent, AND))
 
     def _note_skip_rule(self, rule: Rule, index: int) -> None:
         grade = self.grade
