@@ -32,6 +32,7 @@ _PUBLIC = {
     "get_task": "harness.core.registry", "Task": "harness.core.registry", "load_samples": "harness.pipeline.samples",
     # plugins
     "register_family": "harness.core.registry", "Family": "harness.core.registry",
+    "Masking": "harness.core.masking", "MaskedQuestion": "harness.core.masking",
     "register_backend": "harness.backends", "Backend": "harness.backends.base", "BackendOptions": "harness.backends.base",
     "register_strategy": "harness.strategies.registry", "get_strategy": "harness.strategies.registry",
     "Strategy": "harness.strategies.types", "StrategyContext": "harness.strategies.types",
@@ -52,7 +53,8 @@ _RENAMED = {"register_family": "register", "load_samples": "select_samples"}
 
 __all__ = [  # the public API (a literal list, so linters and editors see it)
     "__version__", "Ask", "Backend", "BackendOptions", "Family", "Generation", "GenerationSettings", "HarnessError",
-    "Loglikelihood", "LoglikelihoodResult", "Metric", "MetricValue", "ModelSession", "Request", "Results", "Sample",
+    "Loglikelihood", "LoglikelihoodResult", "MaskedQuestion", "Masking", "Metric", "MetricValue", "ModelSession", "Request",
+    "Results", "Sample",
     "ScoredSample", "Strategy", "StrategyContext", "StrategyOutcome", "Task", "Verdict", "binary", "bounded",
     "evaluate", "fraction", "get_strategy", "get_task", "include_plugins", "item_kind", "list_strategies", "list_tasks",
     "load_run", "load_samples", "mean_with_ci", "open_session", "pass_at_k", "register_backend", "register_family",
@@ -75,6 +77,7 @@ if TYPE_CHECKING:  # static types for editors and mypy; at run time names load o
     from harness.backends import register_backend
     from harness.backends.base import Backend, BackendOptions
     from harness.core.errors import HarnessError
+    from harness.core.masking import MaskedQuestion, Masking
     from harness.core.metric_spec import Metric, binary, bounded, fraction, statistic, unbounded
     from harness.core.registry import Family, Task, get_task
     from harness.core.registry import register as register_family

@@ -33,6 +33,7 @@ FIXTURE_DATA = {
     "counterbench-original": (FIX / "counterbench/original_format.jsonl", {}),
     "counterbench-original-cot": (FIX / "counterbench/original_format.jsonl", {}),
     "counterbench-original-coin": (FIX / "counterbench/original_format.jsonl", {}),
+    "gsm8k": (FIX / "mathword/gsm8k.jsonl", {}),
 }
 LR2BENCH_FIXTURE_LEVELS = {"crossword": "5_5", "acrostic": "easy", "logic": "4_4", "cryptogram": "easy",
                            "sudoku": "4_4_easy", "drop": "easy"}

@@ -1,7 +1,8 @@
 """Seeded Sudoku puzzles with exactly one solution, for any n^2 x n^2 (or box_rows x box_cols) size.
 
 A random complete grid is drawn by a shuffled search, then clues are removed in a random order,
-each removal kept only if the solver (stopping at two solutions) still finds exactly one solution,
+each removal kept only if the puzzle keeps exactly one solution (no solution puts another value in
+the emptied cell: solver.solvable_without),
 until the requested number of clues is left. Difficulty is the number of clues. Everything is drawn
 from the ``random.Random`` handed in, so one rng state gives one byte-identical puzzle.
 
@@ -14,7 +15,7 @@ import random
 
 from harness.core.types import Sample
 from tasks.sudoku.config import SudokuConfig
-from tasks.sudoku.solver import Grid, SudokuShape, has_unique_solution, random_complete_grid
+from tasks.sudoku.solver import Grid, SudokuShape, random_complete_grid, solvable_without
 
 MAX_ATTEMPTS = 20  # fresh complete grids to try before giving up on a too-low clue count
 
@@ -56,7 +57,7 @@ def _remove_clues(rng: random.Random, solution: Grid, shape: SudokuShape, n_clue
             break
         kept = puzzle[r][c]
         puzzle[r][c] = 0
-        if has_unique_solution(puzzle, shape):
+        if not solvable_without(puzzle, shape, r, c, kept):  # still unique (the puzzle was before)
             clues -= 1
         else:
             puzzle[r][c] = kept
