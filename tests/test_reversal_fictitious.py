@@ -95,6 +95,24 @@ def test_loader_on_the_original_files(task, reference_dir):
     assert len(reverse) == 600 and all("randomized_target" in s for s in reverse)
 
 
+
+def test_the_original_p2d_controls_differ_from_their_pair_only_in_the_name(reference_dir):
+    """The rule the generator follows (issue 26), read from the authors' files: a reversed P2D probe and
+    its randomized control share the prompt, and each completion is a bare two-word name, so a pair
+    differs in the name and nothing else (no punctuation of its own on either side)."""
+    folder = reference_dir / ORIGINAL
+    real, control = ([json.loads(line) for line in (folder / f"p2d_reverse_prompts_test{suffix}.jsonl").open()]
+                     for suffix in ("", "_randomized"))
+    assert len(real) == len(control) == 300
+    for a, b in zip(real, control):
+        assert a["prompt"] == b["prompt"]
+        for completion in (a["completion"], b["completion"]):
+            words = completion.split()
+            assert completion == " " + " ".join(words) and len(words) == 2 and all(w.isalpha() for w in words), completion
+    # their control name was drawn from all names, its own included: 13 pairs compare a name with itself
+    # (the generator draws another fact's: test_generated_randomized_controls_use_another_fact)
+    assert sum(a["completion"] == b["completion"] for a, b in zip(real, control)) == 13
+
 # ----------------------------------------------------------------------------------- generator
 
 def test_generated_layout_has_the_original_shape(task):
