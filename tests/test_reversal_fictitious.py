@@ -331,3 +331,22 @@ def test_loglik_primary_is_the_log_prob_it_measures_and_controls_are_apart():
     assert by_label["reversal-fictitious-loglik[direction=randomized]"]["control_logprob"].value == -7.0
     assert by_label["reversal-fictitious-loglik"]["logprob_gap"].ci_method == "t"  # unbounded: Student t
     assert get_task("reversal-fictitious").primary_metric == "accuracy"
+
+
+def test_the_likelihood_figure_plots_the_table_metrics_under_their_own_names(monkeypatch):
+    """A figure and a table never disagree (issue 26): the likelihood figure's series are the declared
+    `logprob` / `logprob_randomized` (it called them "correct name" / "randomized name", though a
+    reversed D2P target is a description), with the means of those per-sample scores."""
+    import tasks.reversal.plots as plots
+    from tasks.reversal.metrics import FICTITIOUS_METRICS
+
+    drawn: dict = {}
+    monkeypatch.setattr(plots, "bar_chart", lambda series, labels, **kw: drawn.update(series) or "<svg/>")
+    lines = [{"task": "reversal-fictitious-loglik", "sample": {"split": split},
+              "scores": {"logprob": correct, "logprob_randomized": control, "logprob_gap": correct - control}}
+             for split, correct, control in [("p2d_reverse_prompts_test", -2.0, -5.0), ("p2d_reverse_prompts_test", -4.0, -5.0),
+                                             ("d2p_reverse_prompts_test", -6.0, -6.5)]]
+    assert plots.fictitious_plots([], lines)
+    assert set(drawn) == {"logprob", "logprob_randomized"} <= {m.name for m in FICTITIOUS_METRICS}
+    assert [bar.value for bar in drawn["logprob"]] == [-3.0, -6.0]
+    assert [bar.value for bar in drawn["logprob_randomized"]] == [-5.0, -6.5]
