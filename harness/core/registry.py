@@ -9,7 +9,7 @@ through folders given with ``--include`` (harness.core.plugins). Family modules 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,10 @@ class Family:
                   studies that compare sequential search with parallel sampling.
     trace_markers strings that end an answer in a completion (e.g. "</answer>"): where a partial
                   completion may already hold a complete answer (trace analysis)
+    behaviour_markers (completion_text) -> {behaviour: [character offsets]}: where the family's own
+                  trace format marks a reasoning behaviour the keyword detector cannot read (Countdown's
+                  Stream-of-Search lines: "28,24 unequal: No Solution" is verification, a "Moving to Node"
+                  that is not to the node just generated is backtracking); added to the detector's counts
     export        (cfg, out_dir, seed, source) -> list[Path]: writes the files a protocol needs
                   before probing (fine-tuning data); None = the family has nothing to export
     primary_metric_for (cfg) -> str: the primary metric of a configuration, where a variant measures
@@ -82,6 +86,7 @@ class Family:
     examples: Callable[[Any], list[Sample]] | None = None
     search_prompt_settings: Mapping[str, Any] | None = None
     trace_markers: tuple[str, ...] = ()
+    behaviour_markers: Callable[[str], Mapping[str, Sequence[int]]] | None = None
     export: Callable[..., list[Any]] | None = None
     metrics: tuple[Metric, ...] = ()
     metrics_for: Callable[[Any], tuple[Metric, ...]] | None = None
