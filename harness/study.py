@@ -7,7 +7,8 @@ command line   did_you_mean, add_model_options, add_task_options, add_generation
                backend_options_from_args, parse_settings, RESULTS_DIR_DEFAULT
 study folder   write_json, write_samples (atomic), slug (a folder-safe id), provenance() (command,
                versions, git commit), model_identity (the cache namespace of a model and its options)
-traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours
+traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours,
+               scorecard_line (the keyword detector's measured recall, for wherever its counts are shown)
 reports        render (a Jinja2 template with autoescaping, from the engine's templates or a study's own
                folder), markup (trusted HTML such as an SVG figure), visible_bidi, write_page (atomic),
                run_facts
@@ -33,7 +34,7 @@ from harness.core.errors import did_you_mean
 from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
 from harness.core.registry import config_as_dict, families
 from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
-from harness.report.behaviours import summarize_behaviours
+from harness.report.behaviours import scorecard_line, summarize_behaviours
 from harness.report.html import write_page
 from harness.report.run_summary import run_facts
 from harness.report.templating import markup, render, visible_bidi
@@ -62,5 +63,5 @@ def embedded_model_dir() -> Path:
 __all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "did_you_mean", "add_model_options", "add_output_options",
            "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
            "embedded_model_dir", "families", "first_correct_position", "git_commit", "model_identity", "package_versions",
-           "markup", "parse_settings", "provenance", "render", "run_facts", "visible_bidi", "write_page", "slug", "summarize_behaviours",
+           "markup", "parse_settings", "provenance", "render", "run_facts", "scorecard_line", "visible_bidi", "write_page", "slug", "summarize_behaviours",
            "tokens_at_position", "write_json", "write_samples"]

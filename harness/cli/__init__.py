@@ -23,7 +23,7 @@ EXIT_USAGE = 2
 EXIT_SAMPLE_ERRORS = 3
 
 # the engine's own commands, in the order `harness --help` lists them
-COMMAND_MODULES = ("list_tasks", "run", "generate", "score", "export", "export_lmeval", "report", "leaderboard", "view")
+COMMAND_MODULES = ("list_tasks", "run", "generate", "score", "behaviours", "export", "export_lmeval", "report", "leaderboard", "view")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.core.errors import HarnessError, did_you_mean
 from harness.core.metric_spec import ENGINE_METRICS, Metric, check_unique, find_metric, undeclared
-from harness.core.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
+from harness.core.types import JudgeProblem, Loglikelihood, Request, Sample, ScoredSample, Verdict
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class Family:
     canonical_answer (cfg, sample, answer) -> JSON-able: the form of an extracted answer that votes
                   compare (maj@k, self-consistency): two answers with one canonical form are one
                   answer (Countdown: "(1+2)*3" and "(1 + 2) * 3"); default: the answer as extracted
+    judge_problem (cfg, sample) -> harness.JudgeProblem: the problem as a behaviour judge reads it
+                  (`harness behaviours --judge`): a description in words for any judge prompt, and the
+                  fields a paper's prompts insert (Countdown: numbers and target for Gandhi et al.'s);
+                  None = the judge is shown the last user message the model saw
     default_strategy (cfg) -> str | None: the strategy a configuration answers with (a registered
                   name, e.g. one the family registers for a mode whose samples need several requests);
                   None = one request per sample. `--strategy` overrides it.
@@ -93,6 +97,7 @@ class Family:
     primary_metric_for: Callable[[Any], str] | None = None
     gold: Callable[[Sample], Any] | None = None
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
+    judge_problem: Callable[[Any, Sample], JudgeProblem] | None = None
     default_strategy: Callable[[Any], str | None] | None = None
     canonical_answer: Callable[[Any, Sample, Any], Any] | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

@@ -8,6 +8,7 @@ A family turns a sample into one `Request`; a backend turns requests into `Gener
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -135,3 +136,19 @@ class ScoredSample:
     @property
     def unparseable(self) -> int:
         return sum(1 for verdict in self.verdicts if verdict.answer is None)
+
+
+@dataclass(frozen=True)
+class JudgeProblem:
+    """A problem as a behaviour judge reads it (a family's ``judge_problem`` hook).
+
+    description  the problem in words for prompts of any family: what the model was asked, with its
+                 givens and its goal (the Countdown numbers and target, the Sudoku grid, the
+                 CounterBench rules and question)
+    fields       named values a paper's own judge prompts insert where they apply: Gandhi et al.'s
+                 Countdown prompts need ``numbers`` (a list of ints) and ``target`` (an int); empty
+                 when no paper's prompts fit the family (the project's own prompts are used then)
+    """
+
+    description: str
+    fields: Mapping[str, Any] = field(default_factory=dict)

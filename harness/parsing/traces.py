@@ -1,18 +1,23 @@
-"""Rule-based detector of the reasoning behaviours Gandhi et al. 2025 ("Cognitive Behaviors that
+"""The keyword detector of the reasoning behaviours Gandhi et al. 2025 ("Cognitive Behaviors that
 Enable Self-Improving Reasoners") name: verification, backtracking, subgoal setting and backward
-chaining; plus where in a completion the first correct answer appears.
+chaining; where in a completion the first correct answer appears; and the thinking-efficiency
+readings of one completion (thought switches, Thinkless-style think/short mode).
 
-Gandhi et al. classify traces with an LLM; here every behaviour is a short, documented list of
-regular expressions (BEHAVIOUR_PATTERNS), so counts are cheap, deterministic and auditable: a
-reader can see exactly why a sentence counted. The cost is recall: paraphrases the patterns do not
-list are missed, and a pattern can fire on a sentence that only *mentions* a behaviour. Read the
-counts as comparable indicators across models and strategies, not as ground truth.
+Gandhi et al. count behaviours with an LLM judge (`harness behaviours RUN --judge MODEL` runs their
+prompts); here every behaviour is a short, documented list of regular expressions
+(BEHAVIOUR_PATTERNS), so counts are cheap, deterministic and auditable: a reader can see exactly why
+a sentence counted. The cost is recall. Measured on a labelled set written after the patterns were
+frozen (behaviour_labels.json, "held_out"; harness.report.behaviours.detector_scorecard and
+docs/behaviours.md), the detector finds a third to a half of the sentences that show a behaviour,
+with few false positives: read its counts as a lower-bound indicator for comparing models and
+strategies, never as the paper's numbers. A family whose traces have a format of their own (Countdown's
+Stream-of-Search lines) adds markers through its ``behaviour_markers`` hook.
 
 Counting unit: a *sentence* (text split at . ! ? and newlines). A behaviour's count is the number
 of sentences in which at least one of its patterns matches, so "let me verify ... verify again" in
-one sentence counts once. All patterns are linear-time (no nested quantifiers); any text is safe.
-This module knows no family and no backend: callers pass text and, for the first-correct position,
-the family's own scorer as a callable.
+one sentence counts once. All patterns are linear-time (no nested quantifiers, bounded gaps); any
+text is safe. This module knows no family and no backend: callers pass text and, for the
+first-correct position, the family's own scorer as a callable.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 _I = re.IGNORECASE | re.MULTILINE
 _WE = r"\b(?:let me|let's|let us|i'll|i will|i should|we should|we'll|we can|i can|now)"
@@ -210,3 +216,96 @@ def tokens_at_position(text: str, position: int, completion_tokens: int, count_t
     if not text:
         return 0
     return round(completion_tokens * position / len(text))
+
+
+# ---- thinking efficiency of one completion ------------------------------------------------------
+
+# Words that open a new line of thought (the transition keywords ThinkBench and Retro-Search segment
+# traces at, and "Thoughts Are All Over the Place" penalises): a sentence holding one is a switch.
+THOUGHT_SWITCH_PATTERNS: tuple[str, ...] = (
+    r"\balternatively\b",
+    r"(?:^|[\s\"'(])wait\b",
+    r"\blet me (?:reconsider|rethink|re-?examine)\b",
+    r"\bon second thought\b|\bhold on\b",
+    r"\b(?:another|a different) (?:approach|way|idea|method)\b",
+)
+_SWITCH = re.compile("|".join(f"(?:{p})" for p in THOUGHT_SWITCH_PATTERNS), _I)
+# Thinkless (Fang et al. 2025) models open a completion with a control token choosing the mode.
+THINK_MODE_TOKENS: Mapping[str, str] = {"think": "<think>", "short": "<short>"}
+
+
+def thought_switches(text: str) -> int:
+    """Sentences holding a thought-switch keyword ("alternatively", "wait", "let me reconsider", ...)."""
+    if not isinstance(text, str):
+        return 0
+    clipped = text[:MAX_TRACE_CHARS]
+    starts = [match.start() for match in _SWITCH.finditer(clipped)]
+    if not starts:
+        return 0
+    ends = [match.end() for match in _SENTENCE_END.finditer(clipped)]
+    return len({bisect.bisect_right(ends, start) for start in starts})
+
+
+def thinking_mode(text: str, tokens: Mapping[str, str] = THINK_MODE_TOKENS) -> str | None:
+    """The mode a think/no-think model chose: the name of the control token the completion opens with
+    ("think" for "<think>", "short" for "<short>"), None when it opens with neither."""
+    if not isinstance(text, str):
+        return None
+    head = text[:200].lstrip()
+    return next((mode for mode, token in tokens.items() if token and head.startswith(token)), None)
+
+
+@dataclass(frozen=True)
+class ThinkingEfficiency:
+    """How one completion spent its tokens. ``first_correct_tokens`` is None when no prefix verifies;
+    then the tokens after it and the share before it are None too."""
+
+    tokens: int
+    first_correct_tokens: int | None
+    thought_switches: int
+    mode: str | None
+
+    @property
+    def tokens_after_first_correct(self) -> int | None:
+        return None if self.first_correct_tokens is None else max(0, self.tokens - self.first_correct_tokens)
+
+    @property
+    def share_before_first_correct(self) -> float | None:
+        if self.first_correct_tokens is None or self.tokens <= 0:
+            return None
+        return min(1.0, self.first_correct_tokens / self.tokens)
+
+    def to_json(self) -> dict[str, object]:
+        return {"tokens": self.tokens, "first_correct_tokens": self.first_correct_tokens,
+                "tokens_after_first_correct": self.tokens_after_first_correct,
+                "share_before_first_correct": self.share_before_first_correct,
+                "thought_switches": self.thought_switches, "mode": self.mode}
+
+
+def thinking_efficiency(text: str, completion_tokens: int, is_correct: Callable[[str], bool],
+                        markers: Sequence[str] = (), count_tokens: Callable[[str], int] | None = None) -> ThinkingEfficiency:
+    """The efficiency readings of one completion (the family's verifier as ``is_correct``, its answer
+    ``markers``): tokens to the first correct answer, switches, mode."""
+    text = text if isinstance(text, str) else ""
+    position = first_correct_position(text, is_correct, markers)
+    first = None if position is None else tokens_at_position(text, position, completion_tokens, count_tokens)
+    return ThinkingEfficiency(int(completion_tokens), first, thought_switches(text), thinking_mode(text))
+
+
+# ---- the labelled set the detector is measured on ---------------------------------------------
+
+LABELS_FILE = "behaviour_labels.json"
+LABEL_SETS = ("held_out", "development")
+
+
+def labelled_examples(set_name: str = "held_out") -> list[dict[str, object]]:
+    """The labelled items of one set of behaviour_labels.json ({id, family, text, labels}): "held_out"
+    (written after the patterns were frozen: the figures to quote) or "development" (seen while the
+    patterns were drafted: optimistic)."""
+    import json
+    from pathlib import Path
+
+    if set_name not in LABEL_SETS:
+        raise ValueError(f"unknown labelled set '{set_name}'; sets: {', '.join(LABEL_SETS)}")
+    document = json.loads((Path(__file__).with_name(LABELS_FILE)).read_text(encoding="utf-8"))
+    return list(document["sets"][set_name])

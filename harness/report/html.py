@@ -5,8 +5,10 @@ The header, the metrics tables and the figures are static HTML rendered from
 templates/report.html (autoescaped: harness/report/templating.py), so every number on the page is
 the number in metrics.json and manifest.json; the sample browser is the only script, and it reads
 the compressed blob built by harness/report/sample_data.py. Families contribute through declared
-hooks only (``plots``, ``gold``, ``group_keys``, ``trace_markers``); this module knows no family by
-name. The functions here prepare plain values for the templates; none of them writes markup.
+hooks only (``plots``, ``gold``, ``group_keys``, ``trace_markers``, ``behaviour_markers``); this module
+knows no family by name. The "Reasoning traces" section (keyword detector counts with its measured
+recall, and any behaviour judge's results) comes from harness/report/judge_page.py. The functions
+here prepare plain values for the templates; none of them writes markup.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def render_report(run_dir: Path) -> str:
     )
     return render("report.html", title="report: " + run_dir.name, blob=encode_blob(data), run_name=run_dir.name,
                   **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir)), engine_counts=ENGINE_COUNTS,
-                  figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT)
+                  figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT,
+                  traces=traces_section(run_dir, lines, families))
 
 
 # -- families and their hooks ------------------------------------------------------------------
@@ -123,13 +126,34 @@ def _gold(family: Any, line: Mapping[str, Any]) -> Any:
         return None
 
 
+def _reads_traces(family: Any) -> bool:
+    """Families whose completions are searches worth reading for behaviours (they declare answer
+    markers inside traces, or trace-format markers)."""
+    return family is not None and bool(family.trace_markers or family.behaviour_markers)
+
+
 def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
-    """Reasoning behaviours per response, for search families (those declaring trace markers)."""
-    if family is None or not family.trace_markers or "responses" not in line:
+    """Reasoning behaviours per response (keyword detector), for search families."""
+    if not _reads_traces(family) or "responses" not in line:
         return None
     from harness.parsing.traces import count_behaviours
 
-    return [count_behaviours(text or "") for text in line.get("responses") or []]
+    return [count_behaviours(text or "", family.behaviour_markers) for text in line.get("responses") or []]
+
+
+def traces_section(run_dir: Path, lines: Sequence[tuple[int, Mapping[str, Any]]], families: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The keyword detector's counts per search task, and every behaviour judge run on the folder."""
+    from harness.report.behaviours import summarize_behaviours
+    from harness.report.judge_page import load_judges, traces_context
+
+    per_task: dict[str, list[dict[str, int]]] = {}
+    for _, line in lines:
+        task = str(line.get("task", ""))
+        counts = _behaviours(families.get(task), line)
+        if counts is not None and not line.get("error"):
+            per_task.setdefault(task, []).extend(counts)
+    detector = [(task, len(counts), summarize_behaviours(counts)) for task, counts in per_task.items() if counts]
+    return traces_context(detector, load_judges(run_dir))
 
 
 # -- header ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import MetricValue, Sample, ScoredSample, Verdict, mean_with_ci, sampling_metrics
-from harness.study import BEHAVIOURS, summarize_behaviours
+from harness.study import BEHAVIOURS, scorecard_line, summarize_behaviours
 
 SEQUENTIAL, PARALLEL = "sequential", "parallel"
 
@@ -256,7 +256,7 @@ def format_study_table(rows: Sequence[dict[str, Any]], behaviours: Sequence[dict
              *(f"{b['metrics'][name].value:.2f} ({_pct(b['metrics'][name + '_any'].value)})" for name in BEHAVIOURS)]
             for b in overall
         ]
-        out += "\n\nreasoning behaviours per completion (rule-based, harness/parsing/traces.py):\n" + _fixed(b_header, b_lines)
+        out += f"\n\nreasoning behaviours per completion ({scorecard_line()}):\n" + _fixed(b_header, b_lines)
     return out
 
 

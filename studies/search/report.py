@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.study import markup, render, run_facts, visible_bidi, write_page
+from harness.study import markup, render, run_facts, scorecard_line, visible_bidi, write_page
 from studies.search.plots import figure_to_svg
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -40,7 +40,7 @@ def study_report_html(study_dir: Path, manifest: Mapping[str, Any], rows: Sequen
                   task=str(manifest.get("task", "")), model=facts["model"], fact_cells=[(k, str(v)) for k, v in cells],
                   skipped=[str(s) for s in manifest.get("skipped_points") or []], svg=markup(visible_bidi(figure_to_svg(figure))),
                   points=[(_label(r), r["metrics"], r) for r in rows], point_metrics=[*POINT_METRICS, *extra], point_columns=POINT_COLUMNS,
-                  behaviours=[(_label(r), r["metrics"], {}) for r in behaviours],
+                  behaviours=[(_label(r), r["metrics"], {}) for r in behaviours], detector=scorecard_line(),
                   behaviour_names=list(dict.fromkeys(m for r in behaviours for m in r["metrics"])))
 
 

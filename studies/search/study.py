@@ -174,7 +174,7 @@ def read_attempt(task: Task, sample: Sample, key: AttemptKey, result: Generation
     attempt.finish_reason = result.finish_reasons[0] if result.finish_reasons else "stop"
     attempt.verdict = verdict
     attempt.correct = verdict.scores.get(primary) == 1.0
-    attempt.behaviours = count_behaviours(text)
+    attempt.behaviours = count_behaviours(text, task.family.behaviour_markers)
     position = first_correct_position(
         text, lambda prefix: score(task.config, sample, prefix).scores.get(primary) == 1.0,
         markers=task.family.trace_markers)
@@ -267,13 +267,16 @@ def _write_outputs(study_dir: Path, spec: StudySpec, budgets, parallel_n, sequen
     tmp = study_dir / "search_study.md.tmp"
     tmp.write_text(header + "\n```\n" + table + "\n```\n" + notes + "\n", encoding="utf-8")
     tmp.replace(study_dir / "search_study.md")
-    write_samples(study_dir / "attempts.jsonl", [
+    task_for = {SEQUENTIAL: sequential_task, PARALLEL: parallel_task}
+    by_id = {str(s["id"]): s for s in samples}
+    write_samples(study_dir / "attempts.jsonl", [  # task, id, sample, response: what `harness behaviours` reads
         {
-            "id": a.sample_id, "strategy": a.strategy, "cap": a.cap, "replicate": a.replicate,
+            "task": task_for[a.strategy].name, "id": a.sample_id, "label": f"{a.strategy} cap={a.cap} #{a.replicate}",
+            "strategy": a.strategy, "cap": a.cap, "replicate": a.replicate,
             "completion_tokens": a.completion_tokens, "finish_reason": a.finish_reason, "correct": a.correct,
             "answer": a.verdict.answer if a.verdict else None, "scores": a.verdict.scores if a.verdict else None,
             "behaviours": a.behaviours, "first_correct_tokens": a.first_correct_tokens, "error": a.error,
-            "response": a.text,
+            "response": a.text, "sample": by_id.get(a.sample_id),
         }
         for a in attempts.values()
     ])

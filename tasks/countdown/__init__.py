@@ -7,7 +7,7 @@ from tasks.countdown.loader import load_countdown
 from tasks.countdown.plots import countdown_plots
 from tasks.countdown.prompts import build_countdown_request
 from tasks.countdown.scoring import COUNTDOWN_METRICS, score_countdown_response
-from tasks.countdown.traces import stream_of_search_markers
+from tasks.countdown.traces import countdown_judge_problem, stream_of_search_markers
 
 FAMILY = register(
     Family(
@@ -22,7 +22,8 @@ FAMILY = register(
         load=load_countdown,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("</answer>",),  # where an answer can be complete inside a longer completion
-        behaviour_markers=stream_of_search_markers,  # "No Solution", "Moving to Node", "Goal Reached" lines
+        behaviour_markers=stream_of_search_markers,
+        judge_problem=countdown_judge_problem,  # numbers and target, as Gandhi et al.'s judge prompts insert them  # "No Solution", "Moving to Node", "Goal Reached" lines
         gold=lambda sample: sample["target"],
         plots=countdown_plots,
         variants={

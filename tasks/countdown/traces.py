@@ -13,11 +13,14 @@ the lines the authors' DFS and BFS solvers write, which models trained on those 
 
 The keyword detector (harness.parsing.traces) finds none of these: they carry no words like "check" or
 "backtrack". This hook (Family.behaviour_markers) reads them line by line, in linear time.
+Also here: how a behaviour judge is shown a Countdown problem (Family.judge_problem).
 """
 
 from __future__ import annotations
 
 import re
+
+from harness.core.types import JudgeProblem, Sample
 
 _CHECKED = re.compile(r"\s*-?[\d.]+\s*,\s*-?[\d.]+\s+(?:unequal: No Solution|equal: Goal Reached)")
 _DEAD_END = re.compile(r"\s*-?[\d.]+\s*,\s*-?[\d.]+\s+unequal: No Solution")
@@ -45,3 +48,13 @@ def stream_of_search_markers(text: str) -> dict[str, list[int]]:
             previous = line
         offset += len(line)
     return marks
+
+
+def countdown_judge_problem(cfg: object, sample: Sample) -> JudgeProblem:
+    """The problem for a behaviour judge: the numbers and target Gandhi et al.'s prompts insert (the
+    numbers as the Python list they print), and the same in words for any other prompt."""
+    numbers = list(sample["nums"])
+    target = int(sample["target"])
+    description = (f"Countdown: using the numbers {numbers}, each exactly once, and the operations +, -, *, /,"
+                   f" write an expression equal to {target}.")
+    return JudgeProblem(description=description, fields={"numbers": numbers, "target": target})
