@@ -9,6 +9,9 @@ study folder   write_json, write_samples (atomic), slug (a folder-safe id), prov
                versions, git commit), model_identity (the cache namespace of a model and its options)
 traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours,
                scorecard_line (the keyword detector's measured recall, for wherever its counts are shown)
+efficiency     ThinkingEfficiency, thinking_efficiency (one completion), summarize_efficiency, mode_rows,
+               EFFICIENCY_METRICS (their declarations)
+strategies     strategy_options (a strategy's options dataclass from key=value strings, validated)
 reports        render (a Jinja2 template with autoescaping, from the engine's templates or a study's own
                folder), markup (trusted HTML such as an SVG figure), visible_bidi, write_page (atomic),
                run_facts
@@ -36,11 +39,14 @@ _NAMES = {
     "BEHAVIOURS": "harness.parsing.traces", "count_behaviours": "harness.parsing.traces",
     "first_correct_position": "harness.parsing.traces", "tokens_at_position": "harness.parsing.traces",
     "summarize_behaviours": "harness.report.behaviours", "scorecard_line": "harness.report.behaviours",
+    "ThinkingEfficiency": "harness.parsing.traces", "thinking_efficiency": "harness.parsing.traces",
+    "summarize_efficiency": "harness.report.behaviours", "mode_rows": "harness.report.behaviours",
+    "EFFICIENCY_METRICS": "harness.report.behaviours", "strategy_options": "harness.strategies.registry",
     "write_page": "harness.report.html",
     "run_facts": "harness.report.run_summary", "markup": "harness.report.templating",
     "render": "harness.report.templating", "visible_bidi": "harness.report.templating",
 }
-_RENAMED = {"backend_options_from_args": "backend_options"}
+_RENAMED = {"backend_options_from_args": "backend_options", "strategy_options": "make_strategy_options"}
 
 
 __getattr__ = lazy_attributes('harness.study', globals(), _NAMES, _RENAMED)
@@ -68,10 +74,11 @@ def embedded_model_dir() -> Path:
     return converted_model_dir()
 
 
-__all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "add_model_options", "add_output_options",
+__all__ = ["BEHAVIOURS", "EFFICIENCY_METRICS", "RESULTS_DIR_DEFAULT", "ThinkingEfficiency", "add_generation_options", "add_model_options", "add_output_options",
            "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
            "did_you_mean", "embedded_model_dir", "families", "first_correct_position", "git_commit", "markup",
            "model_identity", "package_versions", "parse_settings", "provenance", "render", "run_facts", "scorecard_line", "slug",
+           "mode_rows", "strategy_options", "summarize_efficiency", "thinking_efficiency",
            "summarize_behaviours", "tokens_at_position", "visible_bidi", "write_json", "write_page", "write_samples"]
 assert set(__all__) == {*_NAMES, "provenance", "model_identity", "embedded_model_dir"}
 
@@ -88,8 +95,16 @@ if TYPE_CHECKING:  # static types for editors and mypy
     from harness.core.errors import did_you_mean
     from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
     from harness.core.registry import config_as_dict, families
-    from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
-    from harness.report.behaviours import scorecard_line, summarize_behaviours
+    from harness.parsing.traces import (
+        BEHAVIOURS,
+        ThinkingEfficiency,
+        count_behaviours,
+        first_correct_position,
+        thinking_efficiency,
+        tokens_at_position,
+    )
+    from harness.report.behaviours import EFFICIENCY_METRICS, mode_rows, scorecard_line, summarize_behaviours, summarize_efficiency
     from harness.report.html import write_page
     from harness.report.run_summary import run_facts
     from harness.report.templating import markup, render, visible_bidi
+    from harness.strategies.registry import make_strategy_options as strategy_options

@@ -26,7 +26,7 @@ from harness.core.errors import HarnessError
 from harness.core.types import Generation, JudgeProblem, Request
 from harness.parsing.judge_counts import MAX_COUNT, read_judge_count
 from harness.pipeline.behaviour_judge import JudgeSpec, run_behaviour_judge
-from harness.pipeline.judge_prompts import JUDGED_BEHAVIOURS, judge_messages, resolve_prompt_set
+from harness.pipeline.judge_prompts import judge_conversations, resolve_prompt_set
 from harness.pipeline.runner import RunSpec, run
 from harness.report.behaviours import cohen_kappa, spearman
 
@@ -135,13 +135,18 @@ def test_the_detector_alone_needs_no_model_and_the_cli_prints_the_table(tmp_path
 
 
 def test_prompt_sets_resolve_per_family():
-    countdown = JudgeProblem("Countdown ...", {"numbers": [1, 2], "target": 3})
+    from harness.core.registry import get_task
+
+    task = get_task("countdown")
+    countdown = task.family.judge_problem(task.config, task.family.generate(task.config, 0, 0))
     sudoku = JudgeProblem("Sudoku: fill ...")
-    assert resolve_prompt_set("auto", countdown) == "gandhi2025" and resolve_prompt_set("auto", sudoku) == "ours"
-    with pytest.raises(ValueError, match="Countdown prompts"):
-        resolve_prompt_set("gandhi2025", sudoku)
-    ours = judge_messages("ours", "backward_chaining", sudoku, "TRACE")
+    assert resolve_prompt_set("auto", countdown) == "paper" and resolve_prompt_set("auto", sudoku) == "ours"
+    assert countdown.paper == "gandhi2025" and resolve_prompt_set("ours", countdown) == "ours"
+    with pytest.raises(ValueError, match="no paper's judge prompts"):
+        resolve_prompt_set("paper", sudoku)
+    ours = judge_conversations("ours", sudoku, "TRACE")[3]
     assert "Problem: Sudoku: fill ..." in ours[1]["content"] and "<count>0</count>" in ours[1]["content"]
+    assert "backward-chaining" in ours[1]["content"]
 
 
 def test_the_sudoku_and_counterbench_hooks_render_their_problems():
@@ -190,12 +195,15 @@ def _upstream_module():
     ([1, 2, 3, 4], 7, ""),
 ])
 def test_our_gandhi2025_prompts_are_the_papers_byte_for_byte(numbers, target, completion):
+    from tasks.countdown.traces import countdown_judge_problem
+
     upstream = _upstream_module()
     theirs = upstream.CountdownAnalyzer.create_analysis_prompts(None, numbers, target, completion)
-    problem = JudgeProblem("unused by the paper's prompts", {"numbers": numbers, "target": target})
-    ours = [judge_messages("gandhi2025", behaviour, problem, completion) for behaviour in JUDGED_BEHAVIOURS]
+    problem = countdown_judge_problem(None, {"nums": numbers, "target": target})
+    ours = judge_conversations("paper", problem, completion)
     assert [messages[1]["content"] for messages in ours] == theirs
-    assert ours[0][0]["content"] == "You are a helpful assistant that analyzes mathematical reasoning."
+    system = re.search(r'"role": "system", "content": "([^"]+)"', (UPSTREAM / "behavioral_evals" / "gpt_api_eval.py").read_text()).group(1)
+    assert all(messages[0]["content"] == system for messages in ours)
 
 
 def test_judge_counts_equal_the_papers_on_its_own_results_reader(tmp_path):

@@ -67,9 +67,10 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("folder", metavar="RUN_OR_STUDY", help="a run folder (harness run) or a study folder (harness search-study)")
     add_model_options(parser, flag="--judge", default=None,
                       help=f"the judge model: {MODEL_SPECS} (default: no judge, the keyword detector only)")
-    parser.add_argument("--judge-prompts", default="auto", choices=("auto", "gandhi2025", "ours"),
-                        help="gandhi2025: the paper's Countdown prompts, verbatim; ours: the project's prompts for any family;"
-                             " auto: the paper's where they apply (default: %(default)s)")
+    parser.add_argument("--judge-prompts", default="auto", choices=("auto", "paper", "ours"),
+                        help="paper: a paper's own judge prompts where the family provides them (Gandhi et al. 2025's,"
+                             " verbatim); ours: the project's prompts for any family; auto: the paper's where there are"
+                             " some (default: %(default)s)")
     parser.add_argument("--limit", type=int, help="judge at most this many completions per task, the first ones (default: all)")
     parser.add_argument("--max-tokens", type=int, default=512, help="tokens per judge answer (default: %(default)s, the paper's)")
     parser.add_argument("--temperature", type=float, default=1.0,

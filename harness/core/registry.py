@@ -64,6 +64,8 @@ class Family:
     canonical_answer (cfg, sample, answer) -> JSON-able: the form of an extracted answer that votes
                   compare (maj@k, self-consistency): two answers with one canonical form are one
                   answer (Countdown: "(1+2)*3" and "(1 + 2) * 3"); default: the answer as extracted
+    answer_cue    text that opens the family's final answer ("<answer>" where answers are tagged): what
+                  budget forcing appends after the end-of-thinking delimiter; "" = s1's "Final Answer:"
     judge_problem (cfg, sample) -> harness.JudgeProblem: the problem as a behaviour judge reads it
                   (`harness behaviours --judge`): a description in words for any judge prompt, and the
                   fields a paper's prompts insert (Countdown: numbers and target for Gandhi et al.'s);
@@ -97,6 +99,7 @@ class Family:
     primary_metric_for: Callable[[Any], str] | None = None
     gold: Callable[[Sample], Any] | None = None
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
+    answer_cue: str = ""
     judge_problem: Callable[[Any, Sample], JudgeProblem] | None = None
     default_strategy: Callable[[Any], str | None] | None = None
     canonical_answer: Callable[[Any, Sample, Any], Any] | None = None

@@ -8,7 +8,7 @@ A family turns a sample into one `Request`; a backend turns requests into `Gener
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -142,13 +142,16 @@ class ScoredSample:
 class JudgeProblem:
     """A problem as a behaviour judge reads it (a family's ``judge_problem`` hook).
 
-    description  the problem in words for prompts of any family: what the model was asked, with its
-                 givens and its goal (the Countdown numbers and target, the Sudoku grid, the
-                 CounterBench rules and question)
-    fields       named values a paper's own judge prompts insert where they apply: Gandhi et al.'s
-                 Countdown prompts need ``numbers`` (a list of ints) and ``target`` (an int); empty
-                 when no paper's prompts fit the family (the project's own prompts are used then)
+    description    the problem in words, for the project's own judge prompts (any family): what the model
+                   was asked, with its givens and its goal (the Sudoku grid, the CounterBench rules)
+    paper_prompts  where a paper's own judge prompts fit the family: completion -> its four user prompts,
+                   in the order verification, backtracking, subgoal setting, backward chaining (Gandhi et
+                   al. 2025's Countdown prompts, filled with this problem's numbers and target)
+    paper_system   the system message those prompts go with
+    paper          the name runs record for them ("gandhi2025")
     """
 
     description: str
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    paper_prompts: Callable[[str], Sequence[str]] | None = None
+    paper_system: str = ""
+    paper: str = ""

@@ -224,7 +224,7 @@ def tokens_at_position(text: str, position: int, completion_tokens: int, count_t
 # traces at, and "Thoughts Are All Over the Place" penalises): a sentence holding one is a switch.
 THOUGHT_SWITCH_PATTERNS: tuple[str, ...] = (
     r"\balternatively\b",
-    r"(?:^|[\s\"'(])wait\b",
+    r"(?:^|[\s\"'(>*_])wait\b",  # also right after a tag or markdown: "<think>Wait,"
     r"\blet me (?:reconsider|rethink|re-?examine)\b",
     r"\bon second thought\b|\bhold on\b",
     r"\b(?:another|a different) (?:approach|way|idea|method)\b",

@@ -34,7 +34,7 @@ from harness.core.registry import Family, Task, get_task, make_config
 from harness.core.types import Generation, GenerationSettings, JudgeProblem, Request, Sample
 from harness.parsing.judge_counts import read_judge_count
 from harness.parsing.traces import BEHAVIOURS, behaviour_sentences
-from harness.pipeline.judge_prompts import JUDGED_BEHAVIOURS, judge_messages, resolve_prompt_set
+from harness.pipeline.judge_prompts import JUDGED_BEHAVIOURS, judge_conversations, prompt_set_name, resolve_prompt_set
 from harness.report.behaviours import judge_agreement, summarize_behaviours
 
 JUDGE_FOLDER = "behaviours"
@@ -52,7 +52,7 @@ class JudgeSpec:
 
     folder: str
     judge: str | None = None  # model spec; None: the keyword detector only
-    prompts: str = "auto"  # auto | gandhi2025 | ours
+    prompts: str = "auto"  # auto | paper | ours
     limit: int | None = None  # completions per task (per task and arm in a study folder), the first ones
     temperature: float = PAPER_TEMPERATURE
     max_tokens: int = PAPER_MAX_TOKENS
@@ -63,8 +63,8 @@ class JudgeSpec:
     progress: bool = True
 
     def validate(self) -> None:
-        if self.prompts not in ("auto", "gandhi2025", "ours"):
-            raise HarnessError(f"--judge-prompts must be auto, gandhi2025 or ours, got '{self.prompts}'")
+        if self.prompts not in ("auto", "paper", "ours"):
+            raise HarnessError(f"--judge-prompts must be auto, paper or ours, got '{self.prompts}'")
         if self.limit is not None and self.limit < 1:
             raise HarnessError(f"--limit must be a positive number of completions per task, got {self.limit}")
         if self.max_tokens < 1:
@@ -188,18 +188,18 @@ def limit_per_task(items: Sequence[TraceItem], limit: int | None) -> list[TraceI
 # ---- asking the judge ------------------------------------------------------------------------------
 
 def judge_requests(items: Sequence[TraceItem], prompts: str, settings: GenerationSettings) -> tuple[list[Request], dict[str, str]]:
-    """Four requests per completion (the paper's order), and the prompt set each task used."""
+    """Four requests per completion (the paper's order), and the prompts each row was judged with."""
     requests: list[Request] = []
     used: dict[str, str] = {}
     for item in items:
         try:
             prompt_set = resolve_prompt_set(prompts, item.problem)
+            conversations = judge_conversations(prompt_set, item.problem, item.text)
         except ValueError as exc:
             raise HarnessError(f"task '{item.task}': {exc}; use --judge-prompts ours (or auto)") from None
-        used.setdefault(item.row, prompt_set)
-        for behaviour in JUDGED_BEHAVIOURS:
-            messages = judge_messages(prompt_set, behaviour, item.problem, item.text)
-            plain = "\n\n".join(m["content"] for m in messages) + "\n"
+        used.setdefault(item.row, prompt_set_name(prompt_set, item.problem))
+        for messages in conversations:
+            plain = "\n\n".join(m["content"] for m in messages if m["content"]) + "\n"
             requests.append(Request(kind="generate", messages=messages, prompt=plain, settings=settings))
     return requests, used
 

@@ -1,64 +1,25 @@
-"""The behaviour judge's prompts: Gandhi et al. 2025's four, exactly as their code sends them, and the
-project's own family-neutral four for tasks those do not fit.
+"""The behaviour judge's prompts: a paper's own, where the family provides them, and the project's own
+family-neutral four for every task.
 
-``gandhi2025`` (the paper's; default where it applies): reproduced verbatim from
-github.com/kanishkg/cognitive-behaviors (commit 9c90d33), behavioral_evals/gpt_api_eval.py,
-CountdownAnalyzer.create_analysis_prompts, and its system message; Copyright 2023-2024 Bytedance Ltd.
-and/or its affiliates (the upstream NOTICE), licensed under the Apache License, Version 2.0
-(LICENSES/Apache-2.0.txt, see NOTICE). Only the wrapping into functions is ours. They are Countdown
-prompts: they insert the problem's ``numbers`` and ``target`` (a family's JudgeProblem.fields), and a
-differential test compares them byte for byte with the upstream function.
+``paper`` (default where a family has them): the family's ``judge_problem`` hook returns the paper's
+prompts filled for the problem (``JudgeProblem.paper_prompts``): Countdown gives Gandhi et al. 2025's,
+verbatim (tasks/countdown/judge_prompts.py). Runs record the paper's name for them ("gandhi2025").
 
 ``ours``: the project's wording for any family: the same four questions and the same answer format
-(``<count>N</count>``), with the family's description of the problem in place of the Countdown
-sentence and examples drawn from several families. Not the paper's protocol: runs that use it say so.
+(``<count>N</count>``), with the family's description of the problem and examples drawn from several
+families. Not the paper's protocol: runs that use it say so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from harness.core.types import JudgeProblem
 
-PROMPT_SETS = ("gandhi2025", "ours")
+PROMPT_SETS = ("paper", "ours")
 # the order of the paper's prompt_types: verification, backtracking, subgoal, backward-chaining
 JUDGED_BEHAVIOURS = ("verification", "backtracking", "subgoal_setting", "backward_chaining")
-PAPER_SYSTEM = "You are a helpful assistant that analyzes mathematical reasoning."
 OUR_SYSTEM = "You are a helpful assistant that analyzes reasoning."
-PAPER_FIELDS = ("numbers", "target")
-
-# ---- gandhi2025: reproduced verbatim (Apache-2.0, see the module docstring) ----------------------
-
-def _paper_verification(numbers: Any, target: Any, completion: Any) -> str:
-    return f"""Here is a chain-of-reasoning that a Language Model generated while trying to play the game of CountDown with the numbers {numbers}. The goal is to reach the target number {target}. The chain-of-reasoning the model used is: {completion}. 
-Evaluate whether the chain-of-reasoning contains any answer-verification steps. An example of an answer-verification step is: 'This sequence results in 1, which is not equal to 22' and 'Since 25 is not equal to 22' for explicit verification and 'Too high!' or 'This works!' for implicit verification. We want to mark instances where the chain-of-reasoning explicitly checks the current result against the target number. 
-If you find any answer-verification steps, please count them and provide the count as between the tags <count> </count>. If the chain-of-reasoning does not contain any answer-verification steps, please provide a count of 0 as <count>0</count>."""
-
-
-def _paper_backtracking(numbers: Any, target: Any, completion: Any) -> str:
-    return f"""Here is a chain-of-reasoning that a Language Model generated while trying to play the game of CountDown with the numbers {numbers}. The goal is to reach the target number {target}. The chain-of-reasoning the model used is: {completion}.
-Evaluate whether the chain-of-reasoning contains any backtracking behavior, where the model realizes a path won't work and explicitly goes back to try a different approach. Due to the nature of the problem, any attempt at a new combination of numbers that does not directly use the result from the previous computation is considered backtracking. 
-For example, in the reasoning trace with numbers [20, 7, 11, 78] - "(78 - 20) - (11 - 7) = 58 - 4 = 54, (54 - 78) + 11 = -24 + 11 = -13, (-13 + 78) - 11 = 65 - 11 = 54, (78 - 58) + 11 = 20 + 11 = 31, (78 - 58) + (20 - 11) = 20 + 9 = 29, (78 - 20) + (11 - 7) = 58 + 4 = 62, (78 - 11) - (20 - 7) = 67 - 13 = 54, (78 - 20) + (11 / 7) = 58 + 1.5714 = 59.5714, (78 - 11) / (20 - 7) = 67 / 13 = 5, (78 - 20) + (11 + 7) = 58", there are 5 instances of backtracking to the initial numbers.
-Count the number of distinct backtracking instances and provide the count between the tags <count> </count>. If the chain-of-reasoning does not contain any backtracking behavior, please provide a count of 0 as <count>0</count>."""
-
-
-def _paper_subgoal_setting(numbers: Any, target: Any, completion: Any) -> str:
-    return f"""Here is a chain-of-reasoning that a Language Model generated while trying to play the game of CountDown with the numbers {numbers}. The goal is to reach the target number {target}. The chain-of-reasoning the model used is: {completion}.
-Evaluate whether the chain-of-reasoning contains any explicit subgoal setting, where the model breaks down the problem into smaller, intermediate goals. An example of subgoal setting is: "First, I'll try to get close to {target//2}, then...".
-Count the number of distinct subgoals set and provide the count between the tags <count> </count>. If the chain-of-reasoning does not contain any subgoal setting, please provide a count of 0 as <count>0</count>."""
-
-
-def _paper_backward_chaining(numbers: Any, target: Any, completion: Any) -> str:
-    return f"""Here is a chain-of-reasoning that a Language Model generated while trying to play the game of CountDown with the numbers {numbers}. The goal is to reach the target number {target}. The chain-of-reasoning the model used is: {completion}.
-Evaluate whether the chain-of-reasoning contains any backward-chaining behavior, where the model starts from the target number and works backwards to the initial numbers. An example of backward-chaining when the target is 24 and the numbers are 12 and 2 is: "Let's work backwards from the target. 24/2 = 12. So, 12*2=24." and if the target is 22 and the numbers are 25 and 3 is: "Since the target is 22, and 22 + 3 = 25, ...".
-Count the number of distinct backward-chaining instances and provide the count between the tags <count> </count>. If the chain-of-reasoning does not contain any backward-chaining behavior, please provide a count of 0 as <count>0</count>."""
-
-
-_PAPER: Mapping[str, Callable[[Any, Any, Any], str]] = {
-    "verification": _paper_verification, "backtracking": _paper_backtracking,
-    "subgoal_setting": _paper_subgoal_setting, "backward_chaining": _paper_backward_chaining,
-}
 
 # ---- ours ----------------------------------------------------------------------------------------
 
@@ -92,26 +53,28 @@ def _ours(behaviour: str, problem: JudgeProblem, completion: str) -> str:
     return _OUR_OPENING.format(problem=problem.description, completion=completion) + question + "\n" + _OUR_CLOSING.format(unit=unit)
 
 
-def paper_prompts_apply(problem: JudgeProblem) -> bool:
-    """Whether the paper's Countdown prompts can be filled for this problem (numbers and an integer target)."""
-    return all(name in problem.fields for name in PAPER_FIELDS) and isinstance(problem.fields["target"], int)
-
-
 def resolve_prompt_set(requested: str, problem: JudgeProblem) -> str:
-    """``auto``: the paper's prompts where they apply, else ours; a named set as asked (ValueError when
-    the paper's cannot be filled)."""
-    if requested == "auto":
-        return "gandhi2025" if paper_prompts_apply(problem) else "ours"
-    if requested == "gandhi2025" and not paper_prompts_apply(problem):
-        raise ValueError("the gandhi2025 prompts are Countdown prompts: they need the problem's numbers and integer target")
-    if requested not in PROMPT_SETS:
+    """The prompt set a problem is judged with: "auto" takes the paper's where the family provides them,
+    else ours; "paper" where the family has none is an error (ValueError)."""
+    if requested not in ("auto", *PROMPT_SETS):
         raise ValueError(f"unknown judge prompts '{requested}'; choose auto, {', '.join(PROMPT_SETS)}")
-    return requested
+    has_paper = problem.paper_prompts is not None
+    if requested == "paper" and not has_paper:
+        raise ValueError("this family provides no paper's judge prompts")
+    return "paper" if requested == "paper" or (requested == "auto" and has_paper) else "ours"
 
 
-def judge_messages(prompt_set: str, behaviour: str, problem: JudgeProblem, completion: str) -> tuple[dict[str, str], ...]:
-    """The (system, user) chat the judge is sent for one behaviour of one completion."""
-    if prompt_set == "gandhi2025":
-        user = _PAPER[behaviour](problem.fields["numbers"], problem.fields["target"], completion)
-        return ({"role": "system", "content": PAPER_SYSTEM}, {"role": "user", "content": user})
-    return ({"role": "system", "content": OUR_SYSTEM}, {"role": "user", "content": _ours(behaviour, problem, completion)})
+def prompt_set_name(prompt_set: str, problem: JudgeProblem) -> str:
+    """What a run records: the paper's name for its prompts, or "ours"."""
+    return (problem.paper or "paper") if prompt_set == "paper" else "ours"
+
+
+def judge_conversations(prompt_set: str, problem: JudgeProblem, completion: str) -> list[tuple[dict[str, str], ...]]:
+    """The (system, user) chats the judge is sent for one completion, one per behaviour (JUDGED_BEHAVIOURS order)."""
+    if prompt_set == "paper" and problem.paper_prompts is not None:
+        users = list(problem.paper_prompts(completion))
+        if len(users) != len(JUDGED_BEHAVIOURS):
+            raise ValueError(f"a family's paper prompts must be {len(JUDGED_BEHAVIOURS)}, one per behaviour; got {len(users)}")
+        return [({"role": "system", "content": problem.paper_system}, {"role": "user", "content": user}) for user in users]
+    return [({"role": "system", "content": OUR_SYSTEM}, {"role": "user", "content": _ours(b, problem, completion)})
+            for b in JUDGED_BEHAVIOURS]

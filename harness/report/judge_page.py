@@ -74,8 +74,8 @@ def judge_context(judge: Mapping[str, Any]) -> dict[str, Any]:
                      "neither": pair.get("neither")}
             rows.append((name.replace("_", " "), {k: v for k, v in metrics.items() if v is not None}, plain))
         prompts = task.get("prompts")
-        note = {"gandhi2025": "Gandhi et al. 2025's judge prompts, verbatim",
-                "ours": "the project's own judge prompts (the paper's are Countdown prompts)"}.get(prompts, "")
+        note = ("the project's own judge prompts (the family provides no paper's)" if prompts == "ours"
+                else f"the paper's own judge prompts ({prompts}), verbatim")
         failed, untagged = task.get("failed_requests") or 0, task.get("untagged_answers") or 0
         note += f"; {task.get('judged', 0)} of {task.get('completions', 0)} completions judged"
         if failed:

@@ -22,6 +22,7 @@ FAMILY = register(
         load=load_countdown,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("</answer>",),  # where an answer can be complete inside a longer completion
+        answer_cue="<answer>",  # what budget forcing appends to begin the answer
         behaviour_markers=stream_of_search_markers,
         judge_problem=countdown_judge_problem,  # numbers and target, as Gandhi et al.'s judge prompts insert them  # "No Solution", "Moving to Node", "Goal Reached" lines
         gold=lambda sample: sample["target"],

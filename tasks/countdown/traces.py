@@ -19,8 +19,10 @@ Also here: how a behaviour judge is shown a Countdown problem (Family.judge_prob
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from harness.core.types import JudgeProblem, Sample
+from tasks.countdown.judge_prompts import PAPER, SYSTEM, gandhi2025_prompts
 
 _CHECKED = re.compile(r"\s*-?[\d.]+\s*,\s*-?[\d.]+\s+(?:unequal: No Solution|equal: Goal Reached)")
 _DEAD_END = re.compile(r"\s*-?[\d.]+\s*,\s*-?[\d.]+\s+unequal: No Solution")
@@ -51,10 +53,11 @@ def stream_of_search_markers(text: str) -> dict[str, list[int]]:
 
 
 def countdown_judge_problem(cfg: object, sample: Sample) -> JudgeProblem:
-    """The problem for a behaviour judge: the numbers and target Gandhi et al.'s prompts insert (the
-    numbers as the Python list they print), and the same in words for any other prompt."""
+    """The problem for a behaviour judge: in words for any prompt, and Gandhi et al.'s own Countdown
+    prompts filled with its numbers (the Python list they print) and target."""
     numbers = list(sample["nums"])
     target = int(sample["target"])
     description = (f"Countdown: using the numbers {numbers}, each exactly once, and the operations +, -, *, /,"
                    f" write an expression equal to {target}.")
-    return JudgeProblem(description=description, fields={"numbers": numbers, "target": target})
+    return JudgeProblem(description=description, paper_prompts=partial(gandhi2025_prompts, numbers, target),
+                        paper_system=SYSTEM, paper=PAPER)

@@ -39,6 +39,7 @@ FAMILY = register(
         group_keys=sudoku_groups,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("]]",),  # where an answer can be complete inside a longer completion
+        answer_cue="<answer>",  # what budget forcing appends to begin the answer
         judge_problem=sudoku_judge_problem,  # the grid and its rules, for `harness behaviours --judge`
         variants={
             "sudoku-4x4": {"box_rows": 2, "box_cols": 2, "n_clues": 6, "max_tokens": 1024},
