@@ -8,7 +8,7 @@ command line   did_you_mean, add_model_options, add_task_options, add_generation
                code, 130 or 143, for a command stopped by Ctrl-C or SIGTERM)
 study folder   write_json, write_samples (atomic), slug (a folder-safe id), provenance() (command,
                versions, git commit), model_identity (the cache namespace of a model and its options)
-traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours,
+traces         BEHAVIOURS, count_behaviours, model_written (a strategy's own words blanked), first_correct_position, tokens_at_position, summarize_behaviours,
                scorecard_line (the keyword detector's measured recall, for wherever its counts are shown)
 efficiency     ThinkingEfficiency, thinking_efficiency (one completion), summarize_efficiency, mode_rows,
                EFFICIENCY_METRICS (their declarations)
@@ -38,6 +38,7 @@ _NAMES = {
     "slug": "harness.core.files", "write_json": "harness.core.files", "write_samples": "harness.core.files",
     "config_as_dict": "harness.core.registry", "families": "harness.core.registry",
     "BEHAVIOURS": "harness.parsing.traces", "count_behaviours": "harness.parsing.traces",
+    "model_written": "harness.parsing.traces",
     "first_correct_position": "harness.parsing.traces", "tokens_at_position": "harness.parsing.traces",
     "summarize_behaviours": "harness.report.behaviours", "scorecard_line": "harness.report.behaviours",
     "ThinkingEfficiency": "harness.parsing.traces", "thinking_efficiency": "harness.parsing.traces",
@@ -78,7 +79,7 @@ def embedded_model_dir() -> Path:
 __all__ = ["BEHAVIOURS", "EFFICIENCY_METRICS", "RESULTS_DIR_DEFAULT", "ThinkingEfficiency", "add_generation_options", "add_model_options", "add_output_options",
            "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
            "did_you_mean", "embedded_model_dir", "families", "first_correct_position", "git_commit", "markup",
-           "model_identity", "package_versions", "parse_settings", "provenance", "render", "run_facts", "scorecard_line", "slug",
+           "model_identity", "model_written", "package_versions", "parse_settings", "provenance", "render", "run_facts", "scorecard_line", "slug",
            "mode_rows", "stopped", "strategy_options", "summarize_efficiency", "thinking_efficiency",
            "summarize_behaviours", "tokens_at_position", "visible_bidi", "write_json", "write_page", "write_samples"]
 assert set(__all__) == {*_NAMES, "provenance", "model_identity", "embedded_model_dir"}
@@ -102,6 +103,7 @@ if TYPE_CHECKING:  # static types for editors and mypy
         ThinkingEfficiency,
         count_behaviours,
         first_correct_position,
+        model_written,
         thinking_efficiency,
         tokens_at_position,
     )

@@ -15,6 +15,7 @@ from harness.report.behaviours import detector_scorecard, scorecard_line, scorec
 from tasks.countdown.traces import stream_of_search_markers
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "behaviours.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 # The examples in Gandhi et al.'s judge prompts: the development examples the patterns were extended for.
 PAPER_EXAMPLES = [
@@ -109,6 +110,9 @@ def test_the_docs_show_the_scorecard_the_code_computes():
         block = re.search(rf"<!-- scorecard: {name} -->\n(.*?)\n<!-- end scorecard -->", docs, re.S)
         assert block is not None, f"docs/behaviours.md lost its {name} table"
         assert block.group(1) == scorecard_markdown(name), f"re-paste harness.report.behaviours.scorecard_markdown('{name}')"
+    readme = README.read_text(encoding="utf-8")  # the README quotes the held-out table, the figures to quote
+    block = re.search(r"<!-- scorecard: held_out -->\n(.*?)\n<!-- end scorecard -->", readme, re.S)
+    assert block is not None and block.group(1) == scorecard_markdown("held_out"), "re-paste the held-out table into README.md"
 
 
 def test_the_scorecard_is_honest_about_low_recall():

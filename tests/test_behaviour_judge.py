@@ -114,6 +114,10 @@ def test_the_judge_runs_on_a_run_folder_and_reports_its_agreement(tmp_path):
     with (out / "counts.csv").open() as handle:
         [row] = list(csv.DictReader(handle))
     assert row["avg_verifications"] == "0.5" and row["completions"] == "4"
+    info = json.loads((out / "summary.json").read_text())["metric_info"]  # every number declared: kind, direction
+    assert info["judge"]["verification"]["kind"] == "bounded" and info["judge"]["backtracking_any"]["kind"] == "binary"
+    assert "judge" in info["judge"]["verification"]["description"] and "keyword" in info["detector"]["verification"]["description"]
+    assert info["agreement"]["kappa"]["higher_is_better"] is True
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert 'data-judge="' in report and "Reasoning traces" in report and "sentences the detector counted" in report
     assert "keyword detector: recall" in report

@@ -14,6 +14,7 @@ import pytest
 from harness.backends.base import Backend
 from harness.core.errors import HarnessError
 from harness.core.types import Generation, Request
+from harness.parsing.traces import model_written, thought_switches
 from harness.pipeline.runner import RunSpec, run
 from harness.strategies.budget import END_OF_THINKING, answer_cue, end_of_thinking
 from harness.strategies.registry import get_strategy, make_strategy_options
@@ -73,6 +74,8 @@ def test_forced_cuts_thinking_at_the_budget_and_appends_the_delimiter_and_the_cu
     assert all(line["scores"]["thinking_tokens"] == 4.0 for line in lines)
     assert all(line["completion_tokens"] == 4 + line["trace"][1]["completion_tokens"] for line in lines)  # both rounds
     assert [step["label"] for step in lines[0]["trace"]] == ["think", "answer"]
+    [[start, end]] = lines[0]["strategy_info"]["inserted"]
+    assert lines[0]["responses"][0][start:end] == "</think>\n<answer> "
     # a budget the model never reaches: its own completion stands (here its wrong answer)
     roomy = _run(tmp_path, "forced", {"budget": "64"}, Thinker(think_words=10), out="roomy")
     assert roomy.rows[0]["metrics"]["forced"].value == 0.0 and roomy.rows[0]["metrics"]["accuracy"].value == 0.0
@@ -91,6 +94,12 @@ def test_extend_answers_early_stops_with_wait(tmp_path):
     assert [r.settings.max_tokens for r in backend.asked[::2]] == [100, 97, 94, 64]  # the budget shrinks as it thinks
     line = json.loads((outcome.run_dir / "samples.jsonl").read_text().splitlines()[0])
     assert line["scores"]["waits"] == 2.0 and line["scores"]["thinking_tokens"] == 9.0 and line["scores"]["accuracy"] == 1.0
+    # the strategy's own words are marked, so the detector and thought switches skip them
+    response, spans = line["responses"][0], line["strategy_info"]["inserted"]
+    assert [response[a:b] for a, b in spans] == ["Wait", "Wait", "</think>\n<answer> "]
+    assert thought_switches(response) == 1 and thought_switches(model_written(response, spans)) == 0  # one sentence
+    assert model_written(response, spans).split() == response.replace("Wait", "").replace("</think>\n<answer>", "").split()
+    assert model_written(response, [["x", 1], [5], None]) == response and len(model_written(response, [[-3, 10**6]])) == len(response)
     # the budget runs out before the waits do: thinking stops there, as forced
     short = Thinker(think_words=3)
     capped = _run(tmp_path, "extend", {"budget": "5", "max_waits": "4"}, short, out="capped")

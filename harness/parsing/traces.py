@@ -161,6 +161,21 @@ def _format_offsets(text: str, format_markers: FormatMarkers | None) -> dict[str
         return {}
 
 
+def model_written(text: str, inserted: object = ()) -> str:
+    """``text`` with the spans a strategy appended blanked to spaces, offsets kept: budget forcing's
+    "Wait", end-of-thinking delimiter and answer cue (StrategyOutcome.info["inserted"], [start, end)
+    pairs) are the strategy's words, and must count as none of the model's behaviours or thought
+    switches. Anything malformed in ``inserted`` is ignored."""
+    if not isinstance(text, str) or not isinstance(inserted, (list, tuple)) or not inserted:
+        return text if isinstance(text, str) else ""
+    chars = list(text)
+    for span in inserted:
+        if isinstance(span, (list, tuple)) and len(span) == 2 and all(isinstance(i, int) for i in span):
+            start, end = max(0, span[0]), min(len(chars), span[1])
+            chars[start:end] = " " * max(0, end - start)
+    return "".join(chars)
+
+
 def count_behaviours(text: str, format_markers: FormatMarkers | None = None) -> dict[str, int]:
     """{behaviour: number of sentences showing it} for one completion; total on any string."""
     return {name: len(spans) for name, spans in behaviour_sentences(text, format_markers).items()}
@@ -283,13 +298,15 @@ class ThinkingEfficiency:
 
 
 def thinking_efficiency(text: str, completion_tokens: int, is_correct: Callable[[str], bool],
-                        markers: Sequence[str] = (), count_tokens: Callable[[str], int] | None = None) -> ThinkingEfficiency:
+                        markers: Sequence[str] = (), count_tokens: Callable[[str], int] | None = None,
+                        inserted: object = ()) -> ThinkingEfficiency:
     """The efficiency readings of one completion (the family's verifier as ``is_correct``, its answer
-    ``markers``): tokens to the first correct answer, switches, mode."""
+    ``markers``): tokens to the first correct answer, switches (in what the model wrote: ``inserted``
+    spans, a strategy's own words, are left out; see model_written), mode."""
     text = text if isinstance(text, str) else ""
     position = first_correct_position(text, is_correct, markers)
     first = None if position is None else tokens_at_position(text, position, completion_tokens, count_tokens)
-    return ThinkingEfficiency(int(completion_tokens), first, thought_switches(text), thinking_mode(text))
+    return ThinkingEfficiency(int(completion_tokens), first, thought_switches(model_written(text, inserted)), thinking_mode(text))
 
 
 # ---- the labelled set the detector is measured on ---------------------------------------------

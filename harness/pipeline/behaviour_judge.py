@@ -33,7 +33,7 @@ from harness.core.files import command_line, git_commit, package_versions, slug,
 from harness.core.registry import Family, Task, get_task, make_config
 from harness.core.types import Generation, GenerationSettings, JudgeProblem, Request, Sample
 from harness.parsing.judge_counts import read_judge_count
-from harness.parsing.traces import BEHAVIOURS, behaviour_sentences
+from harness.parsing.traces import BEHAVIOURS, behaviour_sentences, model_written
 from harness.pipeline.judge_prompts import JUDGED_BEHAVIOURS, judge_conversations, prompt_set_name, resolve_prompt_set
 from harness.report.behaviours import judge_agreement, summarize_behaviours
 
@@ -85,6 +85,7 @@ class TraceItem:
     family: Family
     correct: bool | None = None
     group: str = ""  # what summaries are per: the task (a run), or the task and the study's arm
+    inserted: Any = ()  # [start, end) spans a strategy appended (budget forcing): not the model's words
 
     @property
     def row(self) -> str:
@@ -151,8 +152,9 @@ def _run_traces(folder: Path) -> Iterable[TraceItem]:
         for index, text in enumerate(responses):
             score = (per_completion[index] if index < len(per_completion) else None) or {}
             primary = score.get(task.primary_metric)
+            inserted = (line.get("strategy_info") or {}).get("inserted") if index == 0 and isinstance(line.get("strategy_info"), dict) else ()
             yield TraceItem(name, str(line.get("id")), f"#{index + 1}", str(text or ""), problem, task.family,
-                            None if primary is None else primary == 1.0)
+                            None if primary is None else primary == 1.0, inserted=inserted or ())
 
 
 def _study_traces(folder: Path) -> Iterable[TraceItem]:
@@ -170,7 +172,7 @@ def _study_traces(folder: Path) -> Iterable[TraceItem]:
         correct = line.get("correct")
         group = f"{name} [{line['strategy']}]" if line.get("strategy") else name
         yield TraceItem(name, str(line.get("id")), label, str(line.get("response") or ""), problem_for(task, line["sample"]),
-                        task.family, None if correct is None else bool(correct), group)
+                        task.family, None if correct is None else bool(correct), group, line.get("inserted") or ())
 
 
 def limit_per_task(items: Sequence[TraceItem], limit: int | None) -> list[TraceItem]:
@@ -223,7 +225,7 @@ class JudgedItem:
 
 
 def detect(item: TraceItem) -> JudgedItem:
-    spans = behaviour_sentences(item.text, item.family.behaviour_markers)
+    spans = behaviour_sentences(model_written(item.text, item.inserted), item.family.behaviour_markers)
     sentences = {name: [" ".join(item.text[a:b].split())[:300] for a, b in found[:DISAGREEMENTS_SHOWN]] for name, found in spans.items()}
     return JudgedItem(item, {name: len(found) for name, found in spans.items()}, sentences)
 
@@ -352,6 +354,7 @@ def run_behaviour_judge(spec: JudgeSpec, backend_factory: Callable[[str, Backend
         "source": {"folder": str(folder), "kind": kind}, "limit": spec.limit,
         "requests": {"judge_calls": len(requests), "from_cache": session.hits, "sent_to_backend": session.calls},
         "tasks": [summary_to_json(s) for s in summaries],
+        "metric_info": judge_metric_info(),
         "started_at": started.isoformat(), "finished_at": datetime.now(timezone.utc).isoformat(),
         "command": command_line(), "versions": package_versions(), "git_commit": git_commit(),
     })
@@ -359,6 +362,16 @@ def run_behaviour_judge(spec: JudgeSpec, backend_factory: Callable[[str, Backend
 
     write_judge_pages(folder, kind, out_dir)
     return JudgeOutcome(folder, out_dir, kind, summaries, session.calls, session.hits)
+
+
+def judge_metric_info() -> dict[str, dict[str, dict[str, object]]]:
+    """What each number of a task's summary means (kind, range, direction): the detector's and the
+    judge's behaviour statistics, and their agreement."""
+    from harness.report.behaviours import AGREEMENT_METRICS, BEHAVIOUR_METRICS, JUDGE_BEHAVIOUR_METRICS
+
+    return {"detector": {m.name: m.to_json() for m in BEHAVIOUR_METRICS},
+            "judge": {m.name: m.to_json() for m in JUDGE_BEHAVIOUR_METRICS},
+            "agreement": {m.name: m.to_json() for m in AGREEMENT_METRICS}}
 
 
 def summary_to_json(summary: Mapping[str, Any]) -> dict[str, Any]:

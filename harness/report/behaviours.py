@@ -45,6 +45,17 @@ BEHAVIOUR_METRICS: tuple[Metric, ...] = tuple(
 )
 
 
+JUDGE_BEHAVIOUR_METRICS: tuple[Metric, ...] = tuple(
+    metric
+    for name in BEHAVIOURS
+    for metric in (
+        bounded(name, f"{_words(name)} counted by the judge per completion (the paper's <count>N</count>; missing -> 0)",
+                0.0, None, higher_is_better=None),
+        binary(f"{name}_any", f"completions where the judge counted at least one {_words(name)}", higher_is_better=None),
+    )
+)
+
+
 def summarize_behaviours(per_completion_counts: Iterable[Mapping[str, int]]) -> dict[str, MetricValue]:
     """Across completions: mean count of each behaviour and the share of completions showing it
     (e.g. "backtracking" and "backtracking_any"), each with a 95% CI."""

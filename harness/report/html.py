@@ -145,9 +145,12 @@ def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | 
     """Reasoning behaviours per response (keyword detector), for search families."""
     if not _reads_traces(family) or "responses" not in line:
         return None
-    from harness.parsing.traces import count_behaviours
+    from harness.parsing.traces import count_behaviours, model_written
 
-    return [count_behaviours(text or "", family.behaviour_markers) for text in line.get("responses") or []]
+    info = line.get("strategy_info") if isinstance(line.get("strategy_info"), dict) else {}
+    inserted = info.get("inserted") or ()  # a strategy's own words (budget forcing) in the first response
+    return [count_behaviours(model_written(text or "", inserted if index == 0 else ()), family.behaviour_markers)
+            for index, text in enumerate(line.get("responses") or [])]
 
 
 def traces_section(run_dir: Path, lines: Sequence[tuple[int, Mapping[str, Any]]], families: Mapping[str, Any]) -> dict[str, Any] | None:

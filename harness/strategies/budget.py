@@ -8,6 +8,10 @@
             within ``budget`` thinking tokens in all); then the delimiter and the answer cue, and at most
             ``answer_tokens`` to answer.
 
+The text either strategy appends (delimiter, cue, "Wait") is listed in the outcome's ``info["inserted"]``
+as [start, end) character spans of the final text, so readers of the trace (the behaviour detector,
+thought switches) can tell the strategy's words from the model's.
+
 Both continue a partial assistant turn (the request's ``assistant_prefill`` grows by what the model
 wrote and what was appended), so they need the "prefill" capability: local models, hf:, vllm:, lm-eval
 and completions endpoints can; a chat API is refused in one line before anything is asked. Each
@@ -107,7 +111,8 @@ def _answer_phase(ctx: StrategyContext, thought: str, delimiter: str, cue: str, 
     appended = delimiter + cue
     [answer] = yield Ask(continue_turn(ctx.request, thought + appended, options.answer_tokens), label="answer")
     text, reason, _ = _first(answer)
-    return StrategyOutcome(texts=[thought + appended + text], finish_reasons=[reason])
+    return StrategyOutcome(texts=[thought + appended + text], finish_reasons=[reason],
+                           info={"inserted": [[len(thought), len(thought) + len(appended)]]})
 
 
 def forced(ctx: StrategyContext, sample: Sample) -> StrategyProgram:
@@ -128,17 +133,21 @@ def extend(ctx: StrategyContext, sample: Sample) -> StrategyProgram:
     delimiter = end_of_thinking(ctx.model, options.delimiter)
     stops = (*ctx.request.settings.stop, delimiter)
     thought, used, waits = "", 0, 0
+    inserted: list[list[int]] = []  # [start, end) of each appended "Wait": the strategy's words, not the model's
     while True:
         [result] = yield Ask(continue_turn(ctx.request, thought, options.budget - used, stop=stops), label=f"think {waits}")
         text, reason, tokens = _first(result)
         thought, used = thought + text, used + tokens
         if reason == "length" or used >= options.budget or waits >= options.max_waits:
             break
-        thought += f" {options.wait}" if thought and not thought[-1].isspace() else options.wait
+        if thought and not thought[-1].isspace():
+            thought += " "
+        inserted.append([len(thought), len(thought) + len(options.wait)])
+        thought += options.wait
         waits += 1
     outcome = yield from _answer_phase(ctx, thought, delimiter, answer_cue(ctx.task.family, options.answer_cue), options)
     outcome.scores = {"thinking_tokens": float(used), "forced": float(used >= options.budget), "waits": float(waits)}
-    outcome.info = {"waits": waits}
+    outcome.info = {"waits": waits, "inserted": inserted + outcome.info["inserted"]}
     return outcome
 
 

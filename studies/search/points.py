@@ -73,6 +73,7 @@ class Attempt:
     first_correct_tokens: int | None = None  # None: no prefix of the text verifies
     efficiency: ThinkingEfficiency | None = None
     strategy_scores: dict[str, float] = field(default_factory=dict)  # forced / extend: thinking_tokens, forced, waits
+    inserted: list[list[int]] = field(default_factory=list)  # [start, end) spans budget forcing appended to text
     error: str | None = None
 
     @property

@@ -52,6 +52,7 @@ from harness.study import (
     config_as_dict,
     count_behaviours,
     model_identity,
+    model_written,
     provenance,
     slug,
     strategy_options,
@@ -233,11 +234,12 @@ def read_attempt(task: Task, sample: Sample, key: AttemptKey, record: Any) -> At
     attempt.finish_reason = (outcome.finish_reasons or ["stop"])[0]
     attempt.verdict = verdict
     attempt.correct = verdict.scores.get(primary) == 1.0
-    attempt.behaviours = count_behaviours(text, task.family.behaviour_markers)
+    attempt.inserted = list((outcome.info or {}).get("inserted") or [])  # budget forcing's own words ("Wait", delimiter, cue)
+    attempt.behaviours = count_behaviours(model_written(text, attempt.inserted), task.family.behaviour_markers)
     attempt.strategy_scores = dict(outcome.scores)
     attempt.efficiency = thinking_efficiency(text, attempt.completion_tokens,
                                              lambda prefix: score(task.config, sample, prefix).scores.get(primary) == 1.0,
-                                             markers=task.family.trace_markers)
+                                             markers=task.family.trace_markers, inserted=attempt.inserted)
     attempt.first_correct_tokens = attempt.efficiency.first_correct_tokens
     return attempt
 
@@ -343,6 +345,7 @@ def _write_outputs(study_dir: Path, spec: StudySpec, budgets, parallel_n, sequen
             "answer": a.verdict.answer if a.verdict else None, "scores": a.verdict.scores if a.verdict else None,
             "behaviours": a.behaviours, "first_correct_tokens": a.first_correct_tokens,
             "efficiency": a.efficiency.to_json() if a.efficiency else None, "strategy_scores": a.strategy_scores or None,
+            "inserted": a.inserted or None,
             "error": a.error,
             "response": a.text, "sample": by_id.get(a.sample_id),
         }
