@@ -163,7 +163,8 @@ class VLLMBackend(Backend):
 
     # ---- prompts -------------------------------------------------------------------------------
     def render(self, request: Request) -> str:
-        """The exact text the model sees (the same rule as the hf backend)."""
+        """The exact text the model sees (the same rule as the hf backend; a log-likelihood request
+        with messages is scored after the chat template, as the assistant's answer)."""
         if request.messages is not None and self.supports_chat:
             return self.tokenizer.apply_chat_template(
                 [dict(m) for m in request.messages], tokenize=False, add_generation_prompt=True)
@@ -209,7 +210,7 @@ class VLLMBackend(Backend):
         pairs: list[tuple[int, int, list[int], list[int]]] = []
         wanted: dict[int, int] = {}
         for i, request in enumerate(requests):
-            encoded = [(j, encode_pair(self.tokenizer, request.prompt, c))
+            encoded = [(j, encode_pair(self.tokenizer, self.render(request), c))
                        for j, c in enumerate(request.continuations) if c]
             longest = max((len(c) + len(t) for _, (c, t) in encoded), default=0)
             if longest > self.max_model_len:

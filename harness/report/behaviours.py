@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from harness.core.metric_spec import Metric, binary, bounded, fraction, statistic
+from harness.core.metric_spec import Metric, binary, bounded, fraction, metric_named, statistic
 from harness.parsing.traces import BEHAVIOURS, ThinkingEfficiency, count_behaviours, labelled_examples
 from harness.report.intervals import bootstrap_paired_interval, wilson_interval
-from harness.report.metrics import MetricValue, mean_with_ci
+from harness.report.metrics import MetricValue, metric_mean
 
 DETECTOR_NAME = "keyword detector"
 
@@ -63,8 +63,8 @@ def summarize_behaviours(per_completion_counts: Iterable[Mapping[str, int]]) -> 
     out: dict[str, MetricValue] = {}
     for name in BEHAVIOURS:
         values = [float(row.get(name, 0)) for row in rows]
-        out[name] = mean_with_ci(values, "bounded")
-        out[f"{name}_any"] = mean_with_ci([float(v > 0) for v in values], "binary")
+        out[name] = metric_mean(values, metric_named(BEHAVIOUR_METRICS, name))
+        out[f"{name}_any"] = metric_mean([float(v > 0) for v in values], metric_named(BEHAVIOUR_METRICS, f"{name}_any"))
     return out
 
 
@@ -248,21 +248,27 @@ EFFICIENCY_METRICS: tuple[Metric, ...] = (
 )
 
 
+def _efficiency_mean(values: Sequence[float], name: str) -> MetricValue:
+    return metric_mean(values, metric_named(EFFICIENCY_METRICS, name))
+
+
 def summarize_efficiency(readings: Sequence[ThinkingEfficiency], correct: Sequence[bool]) -> dict[str, MetricValue]:
-    """Means with 95% CIs over completions; the think-mode numbers only when some completion chose a mode."""
+    """Means with 95% CIs over completions, each as its declaration says (EFFICIENCY_METRICS); the
+    think-mode numbers only when some completion chose a mode."""
     reached = [r for r in readings if r.first_correct_tokens is not None]
     out = {
-        "first_correct_tokens": mean_with_ci([float(r.first_correct_tokens or 0) for r in reached], "bounded"),
-        "tokens_after_first_correct": mean_with_ci([float(r.tokens_after_first_correct or 0) for r in reached], "bounded"),
-        "share_before_first_correct": mean_with_ci([float(r.share_before_first_correct) for r in reached
-                                                    if r.share_before_first_correct is not None], "bounded"),
-        "thought_switches": mean_with_ci([float(r.thought_switches) for r in readings], "bounded"),
+        "first_correct_tokens": _efficiency_mean([float(r.first_correct_tokens or 0) for r in reached], "first_correct_tokens"),
+        "tokens_after_first_correct": _efficiency_mean([float(r.tokens_after_first_correct or 0) for r in reached],
+                                                       "tokens_after_first_correct"),
+        "share_before_first_correct": _efficiency_mean([float(r.share_before_first_correct) for r in reached
+                                                        if r.share_before_first_correct is not None], "share_before_first_correct"),
+        "thought_switches": _efficiency_mean([float(r.thought_switches) for r in readings], "thought_switches"),
     }
     moded = [(r.mode, ok) for r, ok in zip(readings, correct) if r.mode is not None]
     if moded:
-        out["think_mode_rate"] = mean_with_ci([float(mode == "think") for mode, _ in moded], "binary")
+        out["think_mode_rate"] = _efficiency_mean([float(mode == "think") for mode, _ in moded], "think_mode_rate")
         for mode in ("think", "short"):
-            out[f"accuracy_{mode}"] = mean_with_ci([float(ok) for m, ok in moded if m == mode], "binary")
+            out[f"accuracy_{mode}"] = _efficiency_mean([float(ok) for m, ok in moded if m == mode], f"accuracy_{mode}")
     return out
 
 
@@ -277,9 +283,9 @@ def mode_rows(readings: Sequence[ThinkingEfficiency], correct: Sequence[bool], d
     for level in sorted(groups):
         members = groups[level]
         row: dict[str, Any] = {"difficulty": level, "completions": len(members),
-                               "think_mode_rate": mean_with_ci([float(m == "think") for m, _ in members], "binary")}
+                               "think_mode_rate": _efficiency_mean([float(m == "think") for m, _ in members], "think_mode_rate")}
         for mode in ("think", "short"):
             row[f"{mode}_completions"] = sum(m == mode for m, _ in members)
-            row[f"accuracy_{mode}"] = mean_with_ci([float(ok) for m, ok in members if m == mode], "binary")
+            row[f"accuracy_{mode}"] = _efficiency_mean([float(ok) for m, ok in members if m == mode], f"accuracy_{mode}")
         rows.append(row)
     return rows

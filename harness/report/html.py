@@ -147,8 +147,8 @@ def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | 
         return None
     from harness.parsing.traces import count_behaviours, model_written
 
-    info = line.get("strategy_info") if isinstance(line.get("strategy_info"), dict) else {}
-    inserted = info.get("inserted") or ()  # a strategy's own words (budget forcing) in the first response
+    info = line.get("strategy_info")
+    inserted = (info.get("inserted") if isinstance(info, dict) else None) or ()  # a strategy's own words (budget forcing) in the first response
     return [count_behaviours(model_written(text or "", inserted if index == 0 else ()), family.behaviour_markers)
             for index, text in enumerate(line.get("responses") or [])]
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import MetricValue, Sample, ScoredSample, Verdict, binary, bounded, mean_with_ci, sampling_metrics
+from harness import MetricValue, Sample, ScoredSample, Verdict, binary, bounded, mean_with_ci, metric_mean, sampling_metrics
 from harness.study import (
     BEHAVIOURS,
     EFFICIENCY_METRICS,
@@ -92,6 +92,10 @@ POINT_METRICS = (
     bounded("waits", "times an early stop was answered with 'Wait' per completion (extend)", 0.0, None, higher_is_better=None),
     *(m for m in EFFICIENCY_METRICS if m.name != "first_correct_tokens"),
 )
+
+
+def _declared(name: str) -> Any:
+    return next(m for m in POINT_METRICS if m.name == name)
 
 
 def metric_info(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, object]]:
@@ -207,9 +211,9 @@ def efficiency_metrics(attempts: Sequence[Attempt]) -> dict[str, MetricValue]:
     forced = [a.strategy_scores["forced"] for a in attempts if "forced" in a.strategy_scores]
     waits = [a.strategy_scores["waits"] for a in attempts if "waits" in a.strategy_scores]
     if forced:
-        out["forced"] = mean_with_ci(forced, "binary")
+        out["forced"] = metric_mean(forced, _declared("forced"))
     if waits:
-        out["waits"] = mean_with_ci(waits, "bounded")
+        out["waits"] = metric_mean(waits, _declared("waits"))
     return out
 
 

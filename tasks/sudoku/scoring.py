@@ -75,3 +75,11 @@ def sudoku_judge_problem(cfg: SudokuConfig, sample: Sample) -> JudgeProblem:
         f"Sudoku: fill the empty cells (0) of this {shape.side}x{shape.side} grid so that every row, every column and"
         f" every {shape.box_rows}x{shape.box_cols} box holds each number from 1 to {shape.side} exactly once,"
         f" keeping the given numbers:\n{format_grid(sample['puzzle'])}"))
+
+
+def sudoku_canonical_answer(cfg: SudokuConfig, sample: Sample, answer: object) -> object:
+    """What maj@k votes on: the extracted grid as integers, however it was written (JSON rows, quoted
+    digits, a text grid): the verifier reads nothing else."""
+    if isinstance(answer, list) and all(isinstance(row, list) for row in answer):
+        return [[int(cell) for cell in row] for row in answer]
+    return answer

@@ -176,9 +176,17 @@ def render_task_yaml(name: str) -> str:
     return lines[0] + "\n".join(lines[1:]) + "\n"
 
 
+def answered_by_strategy(task: Task) -> bool:
+    """Whether the task's configuration answers with a strategy (several requests per sample, e.g.
+    prontoqa-lambada): lm-eval sends one request per document, so such a task has no YAML."""
+    return task.family.default_strategy is not None and task.family.default_strategy(task.config) is not None
+
+
 def expected_files() -> dict[Path, str]:
-    """{path relative to the tasks folder: YAML text} for every registered task."""
-    return {yaml_relative_path(get_task(name)): render_task_yaml(name) for name in task_names()}
+    """{path relative to the tasks folder: YAML text} for every registered task answered with one
+    request per sample."""
+    tasks = [get_task(name) for name in task_names()]
+    return {yaml_relative_path(task): render_task_yaml(task.name) for task in tasks if not answered_by_strategy(task)}
 
 
 def export_all(root: Path) -> list[Path]:
