@@ -42,7 +42,7 @@ _PUBLIC = {
     "Metric": "harness.core.metric_spec", "binary": "harness.core.metric_spec", "fraction": "harness.core.metric_spec",
     "bounded": "harness.core.metric_spec", "unbounded": "harness.core.metric_spec", "statistic": "harness.core.metric_spec",
     "MetricValue": "harness.report.metrics", "mean_with_ci": "harness.report.metrics", "pass_at_k": "harness.report.metrics",
-    "item_kind": "harness.report.metrics",
+    "item_kind": "harness.report.metrics", "metric_mean": "harness.report.metrics",
     "sampling_metrics": "harness.report.metrics", "wilson_interval": "harness.report.intervals",
     # records
     "Request": "harness.core.types", "GenerationSettings": "harness.core.types", "Generation": "harness.core.types",
@@ -57,7 +57,7 @@ __all__ = [  # the public API (a literal list, so linters and editors see it)
     "Results", "Sample",
     "ScoredSample", "Strategy", "StrategyContext", "StrategyOutcome", "Task", "Verdict", "binary", "bounded",
     "evaluate", "fraction", "get_strategy", "get_task", "include_plugins", "item_kind", "list_strategies", "list_tasks",
-    "load_run", "load_samples", "mean_with_ci", "open_session", "pass_at_k", "register_backend", "register_family",
+    "load_run", "load_samples", "mean_with_ci", "metric_mean", "open_session", "pass_at_k", "register_backend", "register_family",
     "register_strategy", "run_strategy", "sampling_metrics", "score", "statistic", "unbounded", "wilson_interval",
 ]
 
@@ -95,7 +95,7 @@ if TYPE_CHECKING:  # static types for editors and mypy; at run time names load o
     from harness.pipeline.samples import select_samples as load_samples
     from harness.pipeline.session import open_session
     from harness.report.intervals import wilson_interval
-    from harness.report.metrics import MetricValue, item_kind, mean_with_ci, pass_at_k, sampling_metrics
+    from harness.report.metrics import MetricValue, item_kind, mean_with_ci, metric_mean, pass_at_k, sampling_metrics
     from harness.strategies.driver import run_strategy
     from harness.strategies.registry import get_strategy, register_strategy
     from harness.strategies.types import Ask, Strategy, StrategyContext, StrategyOutcome

@@ -52,6 +52,19 @@ def test_differential_against_upstream_compute_score():
     assert {0, 0.1, 1} <= set(theirs)  # the cases reach all three outcomes
 
 
+def test_tinyzero_accuracy_is_upstream_compute_score_equal_to_one():
+    """`tinyzero_accuracy` (the papers' verdict) against TinyZero's own code, answer by answer, through
+    the family's scorer (its prefix + the response); `accuracy` (the task rule) differs on some."""
+    cases = generate_cases(1000, seed=0)
+    theirs = upstream_scores(cases)
+    verdicts = [score_countdown_response(CountdownConfig(n_numbers=max(2, len(c["nums"])), template=c["template"]),
+                                         {"nums": c["nums"], "target": c["target"]}, c["response"]) for c in cases]
+    wrong = [(c["response"][-80:], t) for c, t, v in zip(cases, theirs, verdicts)
+             if v.scores["tinyzero_accuracy"] != float(t == 1)]
+    assert not wrong, f"{len(wrong)} of {len(cases)} differ, e.g. {wrong[:3]}"
+    assert sum(v.scores["accuracy"] != float(t == 1) for t, v in zip(theirs, verdicts)) == 73  # tasks/countdown/README.md
+
+
 def test_cases_cover_the_rules():
     cases = generate_cases(1000, seed=0)
     rewards = [tinyzero_reward(c["text"], c["target"], c["nums"]) for c in cases]
@@ -224,3 +237,46 @@ def test_readme_table_of_differences(ending, template, accuracy, tinyzero):
     verdict = score_countdown_response(CountdownConfig(template=template), {"nums": [1, 2, 3], "target": 9},
                                        "<think>I try.</think>\n" + ending)
     assert (verdict.scores["accuracy"], verdict.scores["tinyzero_reward"]) == (accuracy, tinyzero)
+    assert verdict.scores["tinyzero_accuracy"] == float(tinyzero == 1.0)
+
+
+def test_the_figure_plots_the_table_metrics_under_their_own_names(monkeypatch):
+    """issue 26: the figure drew `reward` (0.53) under the label "TinyZero reward" while the table's
+    `tinyzero_reward` was 0.275. Every bar series is now a declared metric, with the table's values."""
+    import tasks.countdown.plots as plots
+    from harness.report.metrics import mean_with_ci
+    from tasks.countdown.scoring import COUNTDOWN_METRICS
+
+    drawn = {}
+    monkeypatch.setattr(plots, "bar_chart", lambda series, labels, **kw: drawn.update(series) or "<svg/>")
+    endings = ["<answer>(1 + 2) * 3</answer>\n", "<answer>1 + 2 + 3</answer>", "<answer>3 ** 2 * 1</answer>", "no block"]
+    lines = []
+    for ending in endings:
+        sample = {"nums": [1, 2, 3], "target": 9}
+        verdict = score_countdown_response(CountdownConfig(template="base"), sample, "<think>x</think>\n" + ending)
+        lines.append({"sample": sample, "scores": verdict.scores, "answers": [verdict.answer]})
+    assert plots.countdown_plots([], lines)
+    declared = {m.name for m in COUNTDOWN_METRICS}
+    assert drawn and set(drawn) <= declared, set(drawn)
+    for name, bars in drawn.items():
+        assert bars[0].value == mean_with_ci([line["scores"][name] for line in lines], "binary").value, name
+    assert "tinyzero_accuracy" in drawn
+
+
+def test_the_readme_quotes_gandhi_et_al_as_their_csvs_say(reference_dir):
+    """The reference points in tasks/countdown/README.md are read from the authors' released CSVs
+    (condition base_ppo): the best checkpoint's accuracy and step, and the last checkpoint's (issue 26:
+    61.3% / 35.4% are best checkpoints, not the runs' ends)."""
+    import csv
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "tasks" / "countdown" / "README.md").read_text().split())
+    results = reference_dir / "upstream" / "cognitive_behaviors" / "results"
+    if not results.is_dir():
+        pytest.skip(f"Gandhi et al.'s results not found at {results}")
+    for model, csv_name in (("Qwen", "qwen_results.csv"), ("Llama", "llama_results.csv")):
+        rows = [r for r in csv.DictReader((results / csv_name).open()) if r["condition"] == "base_ppo"]
+        best = max(rows, key=lambda r: float(r["accuracy"]))
+        last = max(rows, key=lambda r: int(r["step"]))
+        assert f"{100 * float(best['accuracy']):.1f}%" in readme and f"{model} at step {best['step']}" in readme
+        assert f"{100 * float(last['accuracy']):.1f}% ({model}, step {last['step']})" in readme

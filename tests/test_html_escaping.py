@@ -121,13 +121,14 @@ def test_report_html_escapes_every_value(results):
 
 
 def test_leaderboard_html_escapes_every_value_and_links_stay_paths(results, tmp_path):
-    trap = make_run(results.parent / "board-results" / "javascript:alert(1);void(0)", ["countdown"], 2)
-    out = tmp_path / "board.csv"
+    trap = make_run(tmp_path / "javascript:alert(1);void(0)", ["countdown"], 2)
+    out = tmp_path / "board.csv"  # beside the run folder: its link starts with the folder's name, as in results/
     assert main(["leaderboard", str(results), str(trap), "--out", str(out)]) == 0
     page = out.with_suffix(".html").read_text(encoding="utf-8")
     assert_escaped(page, ("task", "model"), scripts=1)
     hrefs = [value for value in _hrefs(page)]
     assert hrefs and all(href.startswith(("./", "../")) for href in hrefs), hrefs
+    assert "./javascript%3Aalert%281%29%3Bvoid%280%29/report.html" in hrefs
     assert not any(":" in href for href in hrefs)  # never a scheme: javascript: is percent-encoded
     assert any("javascript%3Aalert%281%29%3Bvoid%280%29/report.html" in href for href in hrefs)
 

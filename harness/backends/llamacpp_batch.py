@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import fit_max_tokens, prompt_fills_context
-from harness.backends.cpu_generation import finished_generation, free_cores, has_stop
+from harness.backends.cpu_generation import choose_threads, finished_generation, has_stop
 from harness.core.errors import HarnessError
 from harness.core.types import Generation, GenerationSettings
 
 CHUNK = 512  # prompt tokens per prefill call (llama.cpp's micro-batch)
-WEIGHTS = ("bf16", "f32", "f16", "q4_1")  # bf16: fast where the CPU has bf16 dot products (AVX512-BF16)
+WEIGHTS = ("bf16", "f32", "f16", "q4_1")  # the default follows the CPU: cpu_generation.preferred_weights
 _CONTEXT_STEP = 1024  # rows' context is sized up to the next multiple of this
 
 
@@ -99,10 +99,11 @@ class LlamaCppBatchGenerator:
         _quiet()
         llama_cpp.llama_backend_init()
         self.lib = llama_cpp
+        self.gguf = gguf
         self.tokenizer = tokenizer
         self.eos_ids = sorted(eos_ids)
         self.filler = self.eos_ids[0] if self.eos_ids else 0  # the throwaway token of idle rows
-        self.threads = threads or free_cores()
+        self.threads, self.threads_reason = (threads, "--threads") if threads else choose_threads()
         params = llama_cpp.llama_model_default_params()
         params.n_gpu_layers = 0
         self.model = llama_cpp.llama_model_load_from_file(str(gguf).encode(), params)

@@ -70,9 +70,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     local.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present, else cpu)")
     local.add_argument("--dtype", help="hf:, vllm:, lmeval: weights as float32, bfloat16 or float16 (default: float32 on CPU,"
                                        " the model's own on CUDA); local ignores it: its weights are --backend-option"
-                                       " weights=bf16|f32|f16|q4_1 (default bf16)")
-    local.add_argument("--threads", type=int, help="CPU threads for local models (default: for local, the cores"
-                                                   " other processes leave free when the model loads; llamacpp:, all cores; hf:, torch's choice)")
+                                       " weights=bf16|f32|f16|q4_1 (default: bf16 on a CPU with bf16 dot products, else f16)")
+    local.add_argument("--threads", type=int, help="CPU threads for local models (default: for local and llamacpp:, all"
+                                                   " cores unless the box is clearly saturated, then half; hf:, torch's choice)")
     api = parser.add_argument_group("API backends (openai:<model>)")
     api.add_argument("--base-url", action="append", metavar="URL",
                      help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, else OpenAI);"
