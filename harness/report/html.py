@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.data import iter_jsonl
-from harness.report.outcomes import OUTCOMES, RIGHT_AT
+from harness.report.outcomes import OUTCOMES, RIGHT_AT, sample_outcome
 from harness.report.run_summary import run_facts, task_settings
-from harness.report.sample_data import build_sample_data, encode_blob
+from harness.report.sample_data import build_sample_data, encode_blob, select_for_page
 
 REPORT_NAME = "report.html"
 PAGE_HINT = "the run's own files are intact; `harness view` shows its report without writing it, or copy the folder to writable storage"
@@ -80,8 +80,9 @@ def render_report(run_dir: Path) -> str:
     families = _families_of(manifest, rows)
     task_names = list(dict.fromkeys([r["task"] for r in rows] + [str(line.get("task", "")) for _, line in lines]))
     primaries = {r["task"]: r["primary_metric"] for r in rows}
+    shown, selection = select_for_page(lines, lambda line: sample_outcome(line, primaries.get(str(line.get("task", "")), "")))
     data = build_sample_data(
-        lines, task_names, primaries,
+        shown, task_names, primaries,
         groups_of=lambda task, line: _groups(families.get(task), line),
         gold_of=lambda task, line: _gold(families.get(task), line),
         behaviours_of=lambda task, line: _behaviours(families.get(task), line),
@@ -89,7 +90,8 @@ def render_report(run_dir: Path) -> str:
     return render("report.html", title="report: " + run_dir.name, blob=encode_blob(data), run_name=run_dir.name,
                   **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir), lines, families),
                   engine_counts=ENGINE_COUNTS,
-                  figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT)
+                  figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT,
+                  selection=selection)
 
 
 # -- families and their hooks ------------------------------------------------------------------
