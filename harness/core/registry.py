@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.core.errors import HarnessError, did_you_mean
 from harness.core.metric_spec import ENGINE_METRICS, Metric, check_unique, find_metric, undeclared
+from harness.core.step_traces import StepTraces
 from harness.core.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
 
 
@@ -63,6 +64,9 @@ class Family:
     default_strategy (cfg) -> str | None: the strategy a configuration answers with (a registered
                   name, e.g. one the family registers for a mode whose samples need several requests);
                   None = one request per sample. `--strategy` overrides it.
+    step_traces   harness.core.step_traces.StepTraces: how the samples' step-by-step reasoning traces
+                  are read, continued by a model and judged, for studies that cut a trace at a step
+                  (the backtracking study); None = the samples hold no such traces
     """
 
     name: str
@@ -90,6 +94,7 @@ class Family:
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
     default_strategy: Callable[[Any], str | None] | None = None
     canonical_answer: Callable[[Any, Sample, Any], Any] | None = None
+    step_traces: StepTraces | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

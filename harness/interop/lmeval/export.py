@@ -176,9 +176,21 @@ def render_task_yaml(name: str) -> str:
     return lines[0] + "\n".join(lines[1:]) + "\n"
 
 
+def exportable_task_names() -> list[str]:
+    """The registered tasks lm-eval can run: one request per sample. A task its family answers with
+    a strategy (several requests per sample, e.g. one question per step) has no YAML: lm-eval asks
+    one request per document."""
+    out = []
+    for name in task_names():
+        family = (task := get_task(name)).family
+        if family.default_strategy is None or family.default_strategy(task.config) is None:
+            out.append(name)
+    return out
+
+
 def expected_files() -> dict[Path, str]:
-    """{path relative to the tasks folder: YAML text} for every registered task."""
-    return {yaml_relative_path(get_task(name)): render_task_yaml(name) for name in task_names()}
+    """{path relative to the tasks folder: YAML text} for every task lm-eval can run."""
+    return {yaml_relative_path(get_task(name)): render_task_yaml(name) for name in exportable_task_names()}
 
 
 def export_all(root: Path) -> list[Path]:
