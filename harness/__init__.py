@@ -17,8 +17,9 @@ first use, and torch, transformers, openai and lm_eval only inside the backends 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness.core.lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -62,13 +63,7 @@ __all__ = [  # the public API (a literal list, so linters and editors see it)
 assert set(__all__) == {"__version__", *_PUBLIC}
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes('harness', globals(), _PUBLIC, _RENAMED)
 
 
 def __dir__() -> list[str]:

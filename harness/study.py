@@ -18,29 +18,36 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.cli.options import (
-    RESULTS_DIR_DEFAULT,
-    add_generation_options,
-    add_model_options,
-    add_output_options,
-    add_task_options,
-    parse_settings,
-)
-from harness.cli.options import backend_options as backend_options_from_args
-from harness.core.errors import did_you_mean
-from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
-from harness.core.registry import config_as_dict, families
-from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
-from harness.report.behaviours import summarize_behaviours
-from harness.report.html import write_page
-from harness.report.run_summary import run_facts
-from harness.report.templating import markup, render, visible_bidi
+from harness.core.lazy import lazy_attributes
+
+# public name -> module that defines it, imported on first use: a study's subcommand module imports
+# its option helpers at `harness --help` time, which must not pull in report templates or versions
+_NAMES = {
+    "RESULTS_DIR_DEFAULT": "harness.cli.options", "add_generation_options": "harness.cli.options",
+    "add_model_options": "harness.cli.options", "add_output_options": "harness.cli.options",
+    "add_task_options": "harness.cli.options", "parse_settings": "harness.cli.options",
+    "backend_options_from_args": "harness.cli.options", "did_you_mean": "harness.core.errors",
+    "command_line": "harness.core.files", "git_commit": "harness.core.files", "package_versions": "harness.core.files",
+    "slug": "harness.core.files", "write_json": "harness.core.files", "write_samples": "harness.core.files",
+    "config_as_dict": "harness.core.registry", "families": "harness.core.registry",
+    "BEHAVIOURS": "harness.parsing.traces", "count_behaviours": "harness.parsing.traces",
+    "first_correct_position": "harness.parsing.traces", "tokens_at_position": "harness.parsing.traces",
+    "summarize_behaviours": "harness.report.behaviours", "write_page": "harness.report.html",
+    "run_facts": "harness.report.run_summary", "markup": "harness.report.templating",
+    "render": "harness.report.templating", "visible_bidi": "harness.report.templating",
+}
+_RENAMED = {"backend_options_from_args": "backend_options"}
+
+
+__getattr__ = lazy_attributes('harness.study', globals(), _NAMES, _RENAMED)
 
 
 def provenance() -> dict[str, Any]:
     """What a study's manifest records about how it was made: the command, versions, git commit."""
+    from harness.core.files import command_line, git_commit, package_versions
+
     return {"command": command_line(), "versions": package_versions(), "git_commit": git_commit()}
 
 
@@ -59,8 +66,28 @@ def embedded_model_dir() -> Path:
     return converted_model_dir()
 
 
-__all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "did_you_mean", "add_model_options", "add_output_options",
+__all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "add_model_options", "add_output_options",
            "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
-           "embedded_model_dir", "families", "first_correct_position", "git_commit", "model_identity", "package_versions",
-           "markup", "parse_settings", "provenance", "render", "run_facts", "visible_bidi", "write_page", "slug", "summarize_behaviours",
-           "tokens_at_position", "write_json", "write_samples"]
+           "did_you_mean", "embedded_model_dir", "families", "first_correct_position", "git_commit", "markup",
+           "model_identity", "package_versions", "parse_settings", "provenance", "render", "run_facts", "slug",
+           "summarize_behaviours", "tokens_at_position", "visible_bidi", "write_json", "write_page", "write_samples"]
+assert set(__all__) == {*_NAMES, "provenance", "model_identity", "embedded_model_dir"}
+
+if TYPE_CHECKING:  # static types for editors and mypy
+    from harness.cli.options import (
+        RESULTS_DIR_DEFAULT,
+        add_generation_options,
+        add_model_options,
+        add_output_options,
+        add_task_options,
+        parse_settings,
+    )
+    from harness.cli.options import backend_options as backend_options_from_args
+    from harness.core.errors import did_you_mean
+    from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
+    from harness.core.registry import config_as_dict, families
+    from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
+    from harness.report.behaviours import summarize_behaviours
+    from harness.report.html import write_page
+    from harness.report.run_summary import run_facts
+    from harness.report.templating import markup, render, visible_bidi

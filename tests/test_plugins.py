@@ -14,48 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.plugin_examples import FAMILY_CODE
+
 REPO = Path(__file__).resolve().parents[1]
-
-FAMILY_CODE = '''
-"""A toy-sized but real family: say the sum of two numbers."""
-import random
-from dataclasses import dataclass
-
-from harness.core.registry import Family, register
-from harness.core.types import GenerationSettings, Request, Verdict
-
-
-@dataclass(frozen=True)
-class SumConfig:
-    max_number: int = 9
-
-    def validate(self):
-        if self.max_number < 1:
-            raise ValueError("max_number must be >= 1")
-
-
-def generate(cfg, seed, index):
-    rng = random.Random(f"plussum/{seed}/{index}")
-    a, b = rng.randint(0, cfg.max_number), rng.randint(0, cfg.max_number)
-    return {"id": f"sum-{seed}-{index}", "a": a, "b": b, "gold": a + b}
-
-
-def build_request(cfg, sample):
-    question = f"What is {sample['a']} + {sample['b']}? Answer with the number only."
-    return Request(kind="generate", messages=({"role": "user", "content": question},), prompt=question,
-                   settings=GenerationSettings(max_tokens=8, temperature=0.0, n=1))
-
-
-def score(cfg, sample, text):
-    digits = "".join(ch for ch in text.strip().split("\\n")[0] if ch.isdigit())
-    return Verdict(answer=digits or None, scores={"accuracy": float(digits == str(sample["gold"]))})
-
-
-register(Family(name="plussum", description="sum of two numbers (a plugin)", config=SumConfig,
-                build_request=build_request, primary_metric="accuracy", score=score, generate=generate,
-                variants={"plussum-big": {"max_number": 999}}))
-'''
-
 
 def harness(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env_cmd = [sys.executable, "-m", "harness", *args]

@@ -13,7 +13,6 @@ import platform
 import re
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,8 @@ def file_sha256(path: Path) -> str:
 
 
 def package_versions() -> dict[str, str]:
+    from importlib import metadata  # imported here: it costs more than all of `harness list` may
+
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
