@@ -17,6 +17,7 @@ from tasks.mistake_finding.config import MistakeFindingConfig
 from tasks.mistake_finding.generator import generate_mistake_trace
 from tasks.mistake_finding.loader import default_source, load_mistake_traces
 from tasks.mistake_finding.our_prompts import examples
+from tasks.mistake_finding.plots import mistake_finding_plots
 from tasks.mistake_finding.requests import build_mistake_request
 from tasks.mistake_finding.scoring import MISTAKE_METRICS, gold_location, score_location, source_task_group
 from tasks.mistake_finding.step_traces import STEP_TRACES
@@ -45,6 +46,7 @@ FAMILY = register(
         default_source=default_source,
         group_keys=source_task_group,
         gold=gold_location,
+        plots=mistake_finding_plots,
         examples=example_samples,
         default_strategy=lambda cfg: "first-no" if cfg.mode != "trace" else None,
         step_traces=STEP_TRACES,
