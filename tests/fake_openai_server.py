@@ -15,6 +15,11 @@ answer function so a share of prompts get a lone UTF-16 surrogate (sent as the v
 ``surrogateescape`` characters U+DC80..U+DCFF, which the server puts on the wire as the bytes
 0x80..0xFF: a client that keeps the body as ``surrogateescape`` text gets them back exactly).
 
+``echo_headers=True`` plays a careless server or proxy that echoes the request's ``Authorization``
+header wherever it writes text: in every error message (HTTP errors, an error inside a 200), in an
+HTML page's title, in every finish reason and at the end of every answer (what the key-scrubbing
+tests look for in every file a run writes).
+
 Tokens are whitespace-delimited words (a leading space belongs to the word after it); a word's
 log-probability is ``fake_logprob(word)``, so tests can compute the expected likelihoods by hand.
 
@@ -152,6 +157,7 @@ class FakeOpenAIServer:
         record_events: bool = False,
         reject_fn: Callable[[str], bool] | None = None,
         model: str = "fake-model",
+        echo_headers: bool = False,
     ) -> None:
         self.latency_s = latency_s
         self.latency_fn = latency_fn
@@ -166,6 +172,7 @@ class FakeOpenAIServer:
         self.record_events = record_events
         self.reject_fn = reject_fn  # prompts it rejects get a 400 that echoes the Authorization header
         self.model = model
+        self.echo_headers = echo_headers
         self.stats = ServerStats()
         self._faults_served: Counter = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -272,6 +279,13 @@ class FakeOpenAIServer:
                 stats.faults[fault] += 1
                 return await self._inject(fault, request, body, prompt, chat)
             payload = self._payload(body, prompt, chat)
+            if self.echo_headers:
+                for choice in payload["choices"]:
+                    choice["finish_reason"] = f"stop (served for {self.echoed(request)})"
+                    if isinstance((choice.get("message") or {}).get("content"), str):
+                        choice["message"]["content"] += f"\n[request {self.echoed(request)}]"
+                    elif isinstance(choice.get("text"), str):
+                        choice["text"] += f"\n[request {self.echoed(request)}]"
             stats.answered[key] += 1
             stats.prompts_answered[prompt] += 1
             return _json(payload)
@@ -290,6 +304,10 @@ class FakeOpenAIServer:
         self._faults_served[key] += 1
         kind_index = int(_unit(f"{mix.seed}/kind/{key}/{attempt}") * len(mix.kinds))
         return mix.kinds[min(kind_index, len(mix.kinds) - 1)]
+
+    def echoed(self, request: web.Request) -> str:
+        """What an echoing server repeats of the request ("" unless echo_headers)."""
+        return f"Authorization: {request.headers.get('Authorization')}" if self.echo_headers else ""
 
     async def _inject(self, fault: str, request: web.Request, body: dict, prompt: str,
                       chat: bool) -> web.StreamResponse:
@@ -372,16 +390,16 @@ class FakeOpenAIServer:
 
 # ---- one handler per fault kind (add a kind: one function here, one name in FAULT_KINDS) ---------
 async def _rate_limit(server, request, body, prompt, chat):
-    return _error(429, "Rate limit reached; slow down.", "rate_limit_exceeded",
+    return _error(429, f"Rate limit reached; slow down. {server.echoed(request)}", "rate_limit_exceeded",
                   headers={"Retry-After": f"{server.faults.retry_after_s:g}"})
 
 
 async def _server_error(server, request, body, prompt, chat):
-    return _error(500, "The server had an error while processing your request.", "server_error")
+    return _error(500, f"The server had an error while processing your request. {server.echoed(request)}", "server_error")
 
 
 async def _unavailable(server, request, body, prompt, chat):
-    return _error(503, "The engine is currently overloaded, please try again later", "overloaded",
+    return _error(503, f"The engine is currently overloaded, please try again later {server.echoed(request)}", "overloaded",
                   headers={"Retry-After": f"{server.faults.retry_after_s:g}"})
 
 
@@ -396,7 +414,7 @@ async def _reset_mid_body(server, request, body, prompt, chat):
 
 async def _timeout(server, request, body, prompt, chat):
     await asyncio.sleep(server.faults.hang_s)
-    return _error(504, "gateway timeout", "timeout")
+    return _error(504, f"gateway timeout {server.echoed(request)}", "timeout")
 
 
 async def _stall_mid_body(server, request, body, prompt, chat):
@@ -409,17 +427,18 @@ async def _malformed(server, request, body, prompt, chat):  # truncated JSON
 
 
 async def _not_json(server, request, body, prompt, chat):
-    return web.Response(body=b"upstream connect error or disconnect/reset before headers", status=200,
-                        content_type="application/json")
+    return web.Response(body=f"upstream connect error or disconnect/reset before headers {server.echoed(request)}".encode(),
+                        status=200, content_type="application/json")
 
 
 async def _html(server, request, body, prompt, chat):  # a proxy's or captive portal's page
-    return web.Response(body=b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
-                             b"<body><h1>Bad Gateway</h1></body></html>", status=200, content_type="text/html")
+    title = f"502 {server.echoed(request)}" if server.echo_headers else "502 Bad Gateway"
+    return web.Response(body=f"<!DOCTYPE html><html><head><title>{title}</title></head>"
+                             "<body><h1>Bad Gateway</h1></body></html>".encode(), status=200, content_type="text/html")
 
 
 async def _error_in_200(server, request, body, prompt, chat):
-    return _json({"error": {"message": "CUDA out of memory; request aborted", "type": "internal_error",
+    return _json({"error": {"message": f"CUDA out of memory; request aborted {server.echoed(request)}", "type": "internal_error",
                             "code": 500}})
 
 

@@ -20,7 +20,7 @@ from harness.backends.openai.parsing import (
 )
 from harness.backends.openai.ratelimit import RateLimiter, TokenBucket
 from harness.backends.openai.retry import RetryPolicy, is_retryable_status, parse_retry_after
-from harness.backends.openai.settings import redact
+from harness.core.redaction import redact, scrub_result
 
 
 def test_backoff_grows_with_full_jitter_and_respects_retry_after():
@@ -128,5 +128,22 @@ def test_echo_loglikelihood_counts_a_token_straddling_the_boundary():
 
 def test_redaction():
     text = "Incorrect API key provided: sk-proj-abcdef123456 for https://user:pw@host/v1 (mine: SECRETVALUE)"
-    clean = redact(text, "SECRETVALUE")
+    clean = redact(text, ["SECRETVALUE"])
     assert "abcdef123456" not in clean and "SECRETVALUE" not in clean and "pw@" not in clean
+    echoed = ("headers: {'Authorization': 'Bearer plainkey77', 'api-key': 'x9y8z7w6'} at http://KEYONLY@10.0.0.1/v1;"
+              " Basic dXNlcjpwYXNzMTIz; token limit 2048, max_tokens=5, basic questions")
+    clean = redact(echoed)  # no secret named: the shapes alone
+    assert not any(s in clean for s in ("plainkey77", "x9y8z7w6", "KEYONLY", "dXNlcjpwYXNzMTIz")), clean
+    assert "token limit 2048, max_tokens=5, basic questions" in clean  # ordinary words survive
+
+
+def test_model_text_loses_only_the_exact_secret():
+    from harness.core.types import Generation
+
+    result = Generation(texts=["the key-value pair; sk-model-written-text; MYSECRET99"], finish_reasons=["Bearer MYSECRET99"],
+                        reasoning=["MYSECRET99"], error=None)
+    clean = scrub_result(result, ["MYSECRET99"])
+    assert clean.texts == ["the key-value pair; sk-model-written-text; ***"] and clean.reasoning == ["***"]
+    assert clean.finish_reasons == ["Bearer ***"]
+    untouched = Generation(texts=["fine"], finish_reasons=["stop"])
+    assert scrub_result(untouched, ["MYSECRET99"]) is untouched

@@ -127,3 +127,33 @@ def test_a_binary_file_given_as_data_is_named_not_a_traceback(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith(f"harness: error: {data}:1: ") and len(err.splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["blob.jsonl"]
+
+
+def test_a_generated_file_of_another_task_is_one_line_naming_file_line_field_and_task(tmp_path, capsys):
+    """`harness generate sudoku-4x4 ... && harness run countdown --data s.jsonl` was a KeyError traceback."""
+    sudoku = tmp_path / "s.jsonl"
+    assert main(["generate", "sudoku-4x4", "--n", "3", "--out", str(sudoku)]) == 0
+    capsys.readouterr()
+    for argv in (["run", "countdown", "--data", str(sudoku), "--limit", "2", "--results-dir", str(tmp_path)],
+                 ["generate", "countdown", "--data", str(sudoku), "--out", str(tmp_path / "c.jsonl")]):
+        assert main(argv) == 2
+        error = capsys.readouterr().err.strip()
+        assert error.count("\n") == 0
+        assert error.startswith(f"harness: error: {sudoku}:1: not a sample of 'countdown' (missing field 'nums')")
+        assert "written by 'harness generate sudoku-4x4'" in error
+    assert not (tmp_path / "c.jsonl").exists()
+
+
+def test_a_generated_file_of_a_sibling_variant_is_still_read(tmp_path):
+    three = tmp_path / "c3.jsonl"
+    assert main(["generate", "countdown-3", "--n", "2", "--out", str(three)]) == 0
+    assert main(["generate", "countdown", "--data", str(three), "--out", str(tmp_path / "c.jsonl")]) == 0
+    assert len((tmp_path / "c.jsonl").read_text().splitlines()) == 2
+
+
+def test_an_original_file_of_another_family_says_which_family_it_looks_like(tmp_path, capsys):
+    raw = write_lines(tmp_path / "raw.jsonl", [{"puzzle": [[0, 1], [1, 0]], "solution": [[2, 1], [1, 2]]}])
+    assert main(["run", "countdown", "--data", raw, "--limit", "1", "--results-dir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (f"harness: error: {raw}:1: not a Countdown record (missing field 'nums'); needs integer 'target'"
+                     f" and a list 'nums' ({raw} looks like sudoku data: run it with a sudoku task)")

@@ -8,8 +8,6 @@ relative paths, whatever a folder is called."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
@@ -18,8 +16,8 @@ import pytest
 
 from harness.cli import main
 from harness.report.html import render_report
-from harness.report.view import serve_in_thread
 from tests.report_fixtures import make_run, page_data, recommit
+from tests.view_helpers import get, serving
 
 TAG = "<script>\"'&"
 RLO = "\u202e"
@@ -148,36 +146,22 @@ def _hrefs(page: str) -> list[str]:
     return links.hrefs
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read().decode("utf-8")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8")
-
-
 def test_view_pages_escape_every_value(results):
-    server, thread = serve_in_thread(results)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     a, b = quote(f"run-a{TAG}"), quote(f"run-b{TAG}")
-    try:
-        status, index = _get(base + "/")
+    with serving(results) as base:
+        status, index = get(base + "/")
         assert status == 200
         assert_escaped(index, ("task", "model", "kind"), scripts=1)
         assert f"run-a{TAG}".replace("&", "&amp;").replace("<", "&lt;") not in index  # folder names escaped too
-        status, report = _get(f"{base}/runs/{a}/")
+        status, report = get(f"{base}/runs/{a}/")
         assert status == 200
         assert_escaped(report, ("task", "group", "setting", "model", "metric"), scripts=2)
-        status, compare = _get(f"{base}/compare?a={a}&b={b}")
+        status, compare = get(f"{base}/compare?a={a}&b={b}")
         assert status == 200 and 'data-count="pairs">' in compare
         assert_escaped(compare, ("task",), scripts=1)
-        status, message = _get(f"{base}/runs/{quote(hostile('nope'))}/")
+        status, message = get(f"{base}/runs/{quote(hostile('nope'))}/")
         assert status == 400
         assert_escaped(message, ("nope",), scripts=1)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_search_study_report_escapes_every_value(tmp_path):

@@ -6,7 +6,7 @@ on the same fp32 weights: same greedy text, token counts and finish reasons."""
 import pytest
 
 from harness.backends import BackendOptions, make_backend
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, is_permanent_error
 from harness.core.types import GenerationSettings, Request
 
 pytestmark = pytest.mark.model
@@ -173,8 +173,25 @@ def test_llamacpp_reports_an_over_long_prompt_and_serves_the_rest(engines):
     backend = engines["llamacpp"]
     too_long = Request(kind="generate", prompt="word " * 9000, settings=GenerationSettings(max_tokens=8))
     results = dict(backend.generate([too_long, chat("Hi", max_tokens=8)]))
-    assert results[0].finish_reasons == ["error"] and "exceeds the model's context of 8192 tokens" in results[0].error
+    assert results[0].finish_reasons == ["error"] and "fills the model's context of 8192 tokens" in results[0].error
+    assert is_permanent_error(results[0].error)  # a re-run cannot fix it: no re-run advice
     assert results[1].error is None and results[1].texts[0]
+
+
+def test_llamacpp_fits_max_tokens_to_the_context_left_after_the_prompt(engines):
+    """LR²Bench asks 32 768 new tokens; SmolLM2 holds 8 192 in all: each prompt gets what is left."""
+    backend = engines["llamacpp"]
+    engine = backend._engine
+    real = engine.n_ctx_train
+    engine.n_ctx_train = 40  # a small context, so the fitted limit is reached quickly
+    try:
+        fitted, = dict(backend.generate([counting(max_tokens=32768)])).values()
+        short, = dict(backend.generate([counting(max_tokens=8)])).values()
+    finally:
+        engine.n_ctx_train = real
+    assert fitted.error is None and fitted.max_tokens == 40 - fitted.prompt_tokens
+    assert fitted.completion_tokens == [fitted.max_tokens] and fitted.finish_reasons == ["length"]
+    assert short.max_tokens is None  # asked less than the context leaves: as asked, nothing recorded
 
 
 def test_llamacpp_weights_can_be_the_shipped_q4_1_file():

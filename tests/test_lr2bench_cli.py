@@ -51,7 +51,7 @@ def test_score_gold_predictions_on_own_fixtures(capsys, tmp_path, fixtures_dir):
     rows = metric_rows(tmp_path / "scored")
     assert {"", "task=crossword", "level=crossword/5_5", "task=drop", "level=drop/easy"} <= set(rows)
     assert_all_perfect(rows)
-    assert "lr2bench[task=sudoku]" in out and "lr2bench[level=sudoku/4_4_easy]" in out
+    assert "\n  task=sudoku " in out and "\n  level=sudoku/4_4_easy " in out  # group rows, indented under the task
 
 
 def test_generate_then_score_gold_gives_the_maximum(capsys, tmp_path):

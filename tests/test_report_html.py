@@ -160,8 +160,8 @@ def test_each_family_figure_is_drawn_from_a_real_run(tmp_path, fixtures_dir):
     titles = {
         "sudoku": ["Sudoku: accuracy by difficulty"],
         "lr2bench": ["lr2bench-generated: metrics per level", "lr2bench-generated: metrics per task"],
-        "reversal-incontext": ["Reversal curse: accuracy by direction"],
-        "reversal-fictitious": ["Likelihood test on the reverse prompts"],
+        "reversal-incontext": ["Reversal curse: accuracy by direction (reversal-incontext)"],
+        "reversal-fictitious": ["Likelihood test on the reverse prompts (reversal-fictitious-loglik)"],
         "reversal-celebrity": ["Reversal curse (celebrities): forward vs reverse"],
     }
     for family, run_dir in runs.items():

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -15,6 +13,7 @@ from harness.cli import main
 from harness.report.compare import compare_runs
 from harness.report.view import serve_in_thread
 from tests.report_fixtures import make_run
+from tests.view_helpers import get, serving
 
 ALWAYS_WRONG = lambda task, i, sample: "wrong"  # noqa: E731
 EVEN_RIGHT = lambda task, i, sample: "right" if i % 2 == 0 else "wrong"  # noqa: E731
@@ -54,33 +53,25 @@ def test_compare_counts_flips_and_the_paired_difference(results):
     assert c.difference.ci_low < c.difference.value < c.difference.ci_high
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=20) as response:
-            return response.status, response.read().decode("utf-8")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8")
-
-
 def test_view_serves_index_reports_and_compare(results):
     server, thread = serve_in_thread(results)
     try:
         host, port = server.server_address[:2]
         assert host == "127.0.0.1"
         base = f"http://127.0.0.1:{port}"
-        status, index = _get(base + "/")
+        status, index = get(base + "/")
         assert status == 200 and all(name in index for name in ("run-a", "run-b", "all-errors", "hf:broken"))
-        status, report = _get(base + "/runs/run-a/")
+        status, report = get(base + "/runs/run-a/")
         assert status == 200 and 'id="sample-data"' in report
-        status, metrics = _get(base + "/runs/run-a/metrics.json")
+        status, metrics = get(base + "/runs/run-a/metrics.json")
         assert status == 200 and json.loads(metrics)["rows"][0]["task"] == "countdown"
-        status, page = _get(base + "/compare?a=run-a&b=run-b")
+        status, page = get(base + "/compare?a=run-a&b=run-b")
         assert status == 200 and 'data-count="gained">5<' in page and 'data-count="lost">4<' in page
-        assert _get(base + "/runs/nope/")[0] == 400
-        assert _get(base + "/runs/run-a/..%2F..%2Fetc%2Fpasswd")[0] == 400
-        assert _get(base + "/runs/run-a/cache.sqlite")[0] == 400
-        assert _get(base + "/compare?a=run-a&b=all-errors")[0] == 400  # no shared task: said so
-        assert _get(base + "/elsewhere")[0] == 404
+        assert get(base + "/runs/nope/")[0] == 400
+        assert get(base + "/runs/run-a/..%2F..%2Fetc%2Fpasswd")[0] == 400
+        assert get(base + "/runs/run-a/cache.sqlite")[0] == 400
+        assert get(base + "/compare?a=run-a&b=all-errors")[0] == 400  # no shared task: said so
+        assert get(base + "/elsewhere")[0] == 404
     finally:
         server.shutdown()
         server.server_close()
@@ -89,14 +80,9 @@ def test_view_serves_index_reports_and_compare(results):
 
 def test_view_rebuilds_a_missing_report(results):
     (results / "run-b" / "report.html").unlink()
-    server, thread = serve_in_thread(results)
-    try:
-        status, report = _get(f"http://127.0.0.1:{server.server_address[1]}/runs/run-b/report.html")
-        assert status == 200 and (results / "run-b" / "report.html").is_file()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(results) as base:
+        status, report = get(f"{base}/runs/run-b/report.html")
+    assert status == 200 and (results / "run-b" / "report.html").is_file()
 
 
 def test_view_lists_and_serves_study_folders(tmp_path):
@@ -104,17 +90,11 @@ def test_view_lists_and_serves_study_folders(tmp_path):
     study.mkdir()
     (study / "report.html").write_text("<!DOCTYPE html><title>study</title>")
     (study / "manifest.json").write_text(json.dumps({"kind": "search-study", "task": "sudoku-4x4", "model": "local"}))
-    server, thread = serve_in_thread(tmp_path)
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        status, index = _get(base + "/")
+    with serving(tmp_path) as base:
+        status, index = get(base + "/")
         assert status == 200 and "/studies/search-study-x/" in index and "search-study sudoku-4x4 local" in index
-        assert _get(base + "/studies/search-study-x/") == (200, "<!DOCTYPE html><title>study</title>")
-        assert _get(base + "/studies/nope/")[0] == 400
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+        assert get(base + "/studies/search-study-x/") == (200, "<!DOCTYPE html><title>study</title>")
+        assert get(base + "/studies/nope/")[0] == 400
 
 
 def test_view_bad_folder_is_one_line_error(tmp_path, capsys):

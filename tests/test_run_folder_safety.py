@@ -112,10 +112,10 @@ def test_a_second_run_into_a_locked_folder_stops_at_once_naming_the_pid(tmp_path
     holder = RunFolderLock(tmp_path / "run")
     holder.acquire()
     try:
-        asked = FakeCountdownBackend()
+        loaded: list[FakeCountdownBackend] = []
         with pytest.raises(HarnessError, match=rf"run is being written by pid {os.getpid()}; wait"):
-            run(spec(tmp_path), backend_factory=lambda m, o: asked)
-        assert asked.asked == []  # it learned before asking anything
+            run(spec(tmp_path), backend_factory=lambda m, o: loaded.append(FakeCountdownBackend()) or loaded[-1])
+        assert loaded == []  # refused before the model was even loaded (a real one takes seconds)
     finally:
         holder.release()
     assert not (tmp_path / "run").exists()  # the holder created it and committed nothing

@@ -10,7 +10,7 @@ from harness.core.errors import HarnessError
 from harness.core.registry import get_task
 from tasks.sudoku.extraction import extract_sudoku_grid
 from tasks.sudoku.loader import load_sudoku
-from tasks.sudoku.scoring import gold_response, score_sudoku_response
+from tasks.sudoku.scoring import gold_response, score_sudoku_response, why_sudoku_unparseable
 from tasks.sudoku.solver import SudokuShape
 from tasks.sudoku.verifier import cell_accuracy, is_valid_solution, sudoku_violations
 
@@ -129,10 +129,16 @@ def test_score_gold_and_wrong_answers(task):
     assert partial.scores["solved"] == 0.0 and partial.scores["cell_accuracy"] == pytest.approx(9 / 10)
 
 
-def test_wrong_size_grid_is_an_answer_but_scores_zero(task):
-    verdict = score_sudoku_response(task.config, SAMPLE, "<answer>[[1, 2], [2, 1]]</answer>")
-    assert verdict.answer == [[1, 2], [2, 1]]
-    assert verdict.scores.items() >= {"solved": 0.0, "cell_accuracy": 0.0}.items()
+def test_a_grid_of_the_wrong_shape_is_unparseable_and_says_why(task):
+    text = "<answer>[[1, 2], [2, 1]]</answer>"
+    verdict = score_sudoku_response(task.config, SAMPLE, text)
+    assert verdict.answer is None and verdict.scores.items() >= {"solved": 0.0, "cell_accuracy": 0.0}.items()
+    assert why_sudoku_unparseable(task.config, SAMPLE, text) == "grid has 2 rows, expected 4"
+    ragged = "<answer>[[1, 2, 3, 4], [3, 4, 1], [2, 1, 4, 3], [4, 3, 2, 1]]</answer>"
+    assert why_sudoku_unparseable(task.config, SAMPLE, ragged) == "row 2 has 3 numbers, expected 4"
+    assert why_sudoku_unparseable(task.config, SAMPLE, "no idea") == (
+        "the response (no <answer> block) holds no 4x4 grid: no [[...]] list of rows and no 4 lines of 4 numbers")
+    assert why_sudoku_unparseable(task.config, SAMPLE, "<answer> </answer>") == "the <answer> block is empty"
 
 
 def test_generated_samples_and_prompts_are_deterministic():

@@ -47,9 +47,11 @@ def has_stop(text: str, stop: tuple[str, ...]) -> bool:
 
 
 def finished_generation(tokenizer: Any, eos_ids: Sequence[int], prompt: Sequence[int],
-                        ends: Sequence[tuple[list[int], bool]], settings: GenerationSettings) -> Generation:
+                        ends: Sequence[tuple[list[int], bool]], settings: GenerationSettings,
+                        max_tokens: int | None = None) -> Generation:
     """A Generation from each completion's tokens and whether it ended itself (end-of-sequence token
-    or stop string): the end token is counted but left out of the text, stop strings are trimmed."""
+    or stop string): the end token is counted but left out of the text, stop strings are trimmed.
+    ``max_tokens``: the limit applied, when fitted below the request's (recorded on the Generation)."""
     from harness.backends.hf import trim_at_stop
 
     texts, reasons, counts = [], [], []
@@ -60,4 +62,6 @@ def finished_generation(tokenizer: Any, eos_ids: Sequence[int], prompt: Sequence
         texts.append(text)
         reasons.append("stop" if hit_eos or hit_stop or ended else "length")
         counts.append(len(row_tokens))
-    return Generation(texts=texts, finish_reasons=reasons, prompt_tokens=len(prompt), completion_tokens=counts)
+    fitted = max_tokens if max_tokens is not None and max_tokens < settings.max_tokens else None
+    return Generation(texts=texts, finish_reasons=reasons, prompt_tokens=len(prompt), completion_tokens=counts,
+                      max_tokens=fitted)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import Backend, BackendOptions
+from harness.backends.base import Backend, BackendOptions, fit_max_tokens, prompt_fills_context
 from harness.core.errors import HarnessError
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 
@@ -98,10 +98,21 @@ class HFBackend(Backend):
             for start in range(0, len(indices), size):
                 batch = indices[start : start + size]
                 texts = [self.render(requests[i]) for i in batch]
-                for i, generation in zip(batch, self._generate_batch(texts, settings)):
-                    yield i, generation
+                lengths = [len(self.tokenizer(text, add_special_tokens=False).input_ids) for text in texts]
+                limits = [fit_max_tokens(settings.max_tokens, n, self.max_length) for n in lengths]
+                for i, n, limit in zip(batch, lengths, limits):
+                    if limit == 0:
+                        yield i, Generation(texts=[""] * settings.n, finish_reasons=["error"] * settings.n, prompt_tokens=n,
+                                            completion_tokens=[0] * settings.n, error=prompt_fills_context(n, self.max_length))
+                fitting = [(i, text, limit) for i, text, limit in zip(batch, texts, limits) if limit > 0]
+                if fitting:
+                    generations = self._generate_batch([t for _, t, _ in fitting], settings, [lim for _, _, lim in fitting])
+                    for (i, _, _), generation in zip(fitting, generations):
+                        yield i, generation
 
-    def _generate_batch(self, prompts: list[str], settings) -> list[Generation]:
+    def _generate_batch(self, prompts: list[str], settings, limits: list[int]) -> list[Generation]:
+        """One padded batch; each prompt keeps at most its own limit (the request's max_tokens, or
+        what the context leaves after it), so a text never depends on its neighbours' lengths."""
         import torch
 
         tok = self.tokenizer
@@ -109,7 +120,7 @@ class HFBackend(Backend):
         encoded = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
         prompt_lengths = encoded.attention_mask.sum(dim=1).tolist()
         kwargs: dict[str, Any] = {
-            "max_new_tokens": settings.max_tokens,
+            "max_new_tokens": max(limits),
             "num_return_sequences": settings.n,
             "pad_token_id": tok.pad_token_id,
         }
@@ -128,6 +139,7 @@ class HFBackend(Backend):
         for p, _ in enumerate(prompts):
             texts, reasons, counts = [], [], []
             for row in new_tokens[p * settings.n : (p + 1) * settings.n].tolist():
+                row = row[: limits[p]]
                 length = len(row)
                 hit_eos = False
                 for position, token in enumerate(row):
@@ -139,9 +151,9 @@ class HFBackend(Backend):
                 texts.append(text)
                 reasons.append("stop" if hit_eos or hit_stop else "length")
                 counts.append(length)
-            results.append(
-                Generation(texts=texts, finish_reasons=reasons, prompt_tokens=int(prompt_lengths[p]), completion_tokens=counts)
-            )
+            fitted = limits[p] if limits[p] < settings.max_tokens else None
+            results.append(Generation(texts=texts, finish_reasons=reasons, prompt_tokens=int(prompt_lengths[p]),
+                                      completion_tokens=counts, max_tokens=fitted))
         return results
 
     # -- log-likelihood ------------------------------------------------------------------------

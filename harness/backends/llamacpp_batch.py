@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.backends.base import fit_max_tokens, prompt_fills_context
 from harness.backends.cpu_generation import finished_generation, free_cores, has_stop
 from harness.core.errors import HarnessError
 from harness.core.types import Generation, GenerationSettings
@@ -153,13 +154,13 @@ class LlamaCppBatchGenerator:
         """(prompt index, Generation) for every prompt, in the order they finish; at most
         ``batch_size`` rows decode at once (a prompt with n completions takes n rows)."""
         tokenized = [self.tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
+        limits = [fit_max_tokens(settings.max_tokens, len(tokens), self.n_ctx_train) for tokens in tokenized]
         waiting: list[tuple[int, int]] = []
         for index, tokens in enumerate(tokenized):
-            if len(tokens) + settings.max_tokens > self.n_ctx_train:
-                message = (f"prompt of {len(tokens)} tokens plus max_tokens {settings.max_tokens} exceeds the"
-                           f" model's context of {self.n_ctx_train} tokens; lower --max-tokens or shorten the prompt")
+            if limits[index] == 0:
                 yield index, Generation(texts=[""] * settings.n, finish_reasons=["error"] * settings.n,
-                                        prompt_tokens=len(tokens), completion_tokens=[0] * settings.n, error=message)
+                                        prompt_tokens=len(tokens), completion_tokens=[0] * settings.n,
+                                        error=prompt_fills_context(len(tokens), self.n_ctx_train))
             elif not tokens:
                 yield index, Generation(texts=[""] * settings.n, finish_reasons=["error"] * settings.n,
                                         completion_tokens=[0] * settings.n, error="empty prompt: nothing to continue")
@@ -169,7 +170,7 @@ class LlamaCppBatchGenerator:
             return
         # llama.cpp holds at most llama_max_parallel_sequences() rows (256), a step at most CHUNK tokens
         rows = max(2, min(batch_size, len(waiting), CHUNK, self.lib.llama_max_parallel_sequences()))
-        longest = max(len(tokenized[i]) for i, _ in waiting) + settings.max_tokens
+        longest = max(len(tokenized[i]) + limits[i] for i, _ in waiting)
         context = self._context_for(rows, min(self.n_ctx_train, -(-longest // _CONTEXT_STEP) * _CONTEXT_STEP))
         memory = self.lib.llama_get_memory(context)
         slots: list[_Row | None] = [None] * rows
@@ -184,14 +185,14 @@ class LlamaCppBatchGenerator:
             done[row.k] = (row.tokens, ended)
             if len(done) == settings.n:
                 yield row.prompt, finished_generation(self.tokenizer, self.eos_ids, tokenized[row.prompt],
-                                                      [done[k] for k in range(settings.n)], settings)
+                                                      [done[k] for k in range(settings.n)], settings, limits[row.prompt])
 
         def take(slot: int, row: _Row, logits_index: int) -> Iterator[tuple[int, Generation]]:
             token = self._pick(context, logits_index, settings, row.rng)
             row.tokens.append(token)
             hit_eos = token in self.eos_ids
             hit_stop = bool(stop) and not hit_eos and has_stop(self.tokenizer.decode(row.tokens), stop)
-            if hit_eos or hit_stop or len(row.tokens) >= settings.max_tokens:
+            if hit_eos or hit_stop or len(row.tokens) >= limits[row.prompt]:
                 yield from finish(slot, row, hit_eos or hit_stop)
 
         while waiting or any(slots):

@@ -1,4 +1,4 @@
-"""`harness leaderboard`: one row per model x task from any number of run folders (CSV + HTML)."""
+"""`harness leaderboard`: one row per model x task x settings from any number of run folders (CSV + HTML)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def add_command(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("leaderboard", help="one row per model x task from run folders")
+    parser = sub.add_parser("leaderboard", help="one row per model x task x settings from run folders")
     parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run folders, or folders holding them (e.g. results)")
     parser.add_argument("--out", default="leaderboard.csv", help="CSV file to write (default: %(default)s)")
     parser.set_defaults(func=cmd_leaderboard)

@@ -68,9 +68,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     local = parser.add_argument_group("local models (local, hf:, llamacpp:, lmeval:, vllm:)")
     local.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default: %(default)s)")
     local.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present, else cpu)")
-    local.add_argument("--dtype", help="float32, bfloat16, float16 (default: float32 on CPU, the model's own on CUDA)")
-    local.add_argument("--threads", type=int, help="CPU threads for local models; 1 is much faster on a busy machine"
-                                                   " (default: torch's choice)")
+    local.add_argument("--dtype", help="hf:, vllm:, lmeval: weights as float32, bfloat16 or float16 (default: float32 on CPU,"
+                                       " the model's own on CUDA); local ignores it: its weights are --backend-option"
+                                       " weights=bf16|f32|f16|q4_1 (default bf16)")
+    local.add_argument("--threads", type=int, help="CPU threads for local models (default: for local, the cores"
+                                                   " other processes leave free when the model loads; llamacpp:, all cores; hf:, torch's choice)")
     api = parser.add_argument_group("API backends (openai:<model>)")
     api.add_argument("--base-url", action="append", metavar="URL",
                      help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, else OpenAI);"

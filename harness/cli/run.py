@@ -17,7 +17,7 @@ from harness.cli.options import (
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.cli import EXIT_SAMPLE_ERRORS
+    from harness.cli import EXIT_SAMPLE_ERRORS, stopped
     from harness.pipeline.runner import GenerationOverrides, RunSpec, failure_summary, run
     from harness.report.tables import format_table
 
@@ -31,9 +31,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     try:
         outcome = run(spec, notify=lambda line: print(line, file=sys.stderr))
-    except KeyboardInterrupt:
-        print("\ninterrupted: every answer received so far is cached; re-run the same command to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return stopped(exc, "every answer received so far is cached; re-run the same command to resume")
     for name, reason in outcome.skipped.items():
         print(f"skipped {name}: {reason}", file=sys.stderr)
     print(format_table(outcome.rows, info=outcome.metric_info))

@@ -13,9 +13,11 @@ import platform
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness.core.errors import storage_error
 from harness.core.jsontext import dumps
 
 PACKAGES = ("reasoning-harness", "torch", "transformers", "lm_eval", "datasets", "openai", "pandas", "numpy", "llama_cpp_python")
@@ -24,18 +26,29 @@ def tmp_path_for(path: Path) -> Path:
     return path.with_name(f"{path.name}.tmp{os.getpid()}")
 
 
-def write_json(path: Path, data: Any) -> None:
+def commit_file(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` through a temporary name, then rename: all or nothing. A failed write (disk
+    full, read-only storage) leaves no temporary file and ends in one StorageError naming the file."""
     tmp = tmp_path_for(path)
-    tmp.write_text(dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise storage_error(exc, path=path) or exc from None
+
+
+def write_json(path: Path, data: Any) -> None:
+    commit_file(path, lambda tmp: tmp.write_text(dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8"))
 
 
 def write_samples(path: Path, lines: list[dict[str, Any]]) -> None:
-    tmp = tmp_path_for(path)
-    with tmp.open("w", encoding="utf-8") as handle:
-        for line in lines:
-            handle.write(dumps(line, default=str) + "\n")
-    os.replace(tmp, path)
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(dumps(line, default=str) + "\n")
+
+    commit_file(path, write)
 
 
 def file_sha256(path: Path) -> str:

@@ -58,6 +58,11 @@ class Family:
     plots         (rows, sample_lines) -> list[harness.report.plots.Plot]: the figures the family's paper
                   shows, built from the metrics rows (metrics.json, MetricValue inside) and samples.jsonl
                   lines of this family's tasks in one run; drawn into report.html
+    why_unparseable (cfg, sample, completion_text) -> str: why no answer could be read from a completion
+                  ("no <answer> block"), for the report and the per-task failure summary; called only
+                  for completions whose verdict has no answer. Total: any text gets a short reason
+    report_note   one sentence report.html shows under the family's tables: how to read them (e.g.
+                  probes meaningful only on a model fine-tuned on their facts)
     canonical_answer (cfg, sample, answer) -> JSON-able: the form of an extracted answer that votes
                   compare (maj@k, self-consistency): two answers with one canonical form are one
                   answer (Countdown: "(1+2)*3" and "(1 + 2) * 3"); default: the answer as extracted
@@ -92,6 +97,8 @@ class Family:
     primary_metric_for: Callable[[Any], str] | None = None
     gold: Callable[[Sample], Any] | None = None
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
+    why_unparseable: Callable[[Any, Sample, str], str] | None = None
+    report_note: str | None = None
     default_strategy: Callable[[Any], str | None] | None = None
     canonical_answer: Callable[[Any, Sample, Any], Any] | None = None
     step_traces: StepTraces | None = None

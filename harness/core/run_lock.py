@@ -16,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, storage_error
 from harness.core.files import command_line
 
 try:
@@ -52,11 +52,26 @@ class RunFolderLock:
         self._handle: int | None = None
         self._created = False
 
+    def check_free(self) -> None:
+        """Stop now, before a model loads, when another live run holds the folder (acquire() then
+        takes the lock for real: a run that starts in between is still refused there)."""
+        holder = lock_holder(self.run_dir)
+        if holder is not None:
+            raise self._busy(holder)
+
+    def _busy(self, holder: str) -> HarnessError:
+        return HarnessError(f"{self.run_dir} is being written by pid {holder}; wait for that run to finish"
+                            " (its answers are cached for this one), or give this run another --out")
+
     def acquire(self) -> None:
         self._created = not self.run_dir.exists()
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         path = self.run_dir / LOCK_NAME
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            self._created = False
+            raise storage_error(exc, "give --out (or --results-dir) on writable storage, or free space there") or exc from None
         if fcntl is not None:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -65,8 +80,7 @@ class RunFolderLock:
                 holder = first_line.decode("ascii", "replace").strip() or "another process"
                 os.close(handle)
                 self._created = False
-                raise HarnessError(f"{self.run_dir} is being written by pid {holder}; wait for that run to finish"
-                                   " (its answers are cached for this one), or give this run another --out") from None
+                raise self._busy(holder) from None
         os.ftruncate(handle, 0)
         os.write(handle, f"{os.getpid()}\n{json.dumps(command_line())}\n".encode())
         self._handle = handle
@@ -75,7 +89,10 @@ class RunFolderLock:
         if self._handle is None:
             return
         if self._created and not (self.run_dir / self.commit_file).exists():
-            leftovers = [p for p in self.run_dir.iterdir() if p.name != LOCK_NAME and ".tmp" not in p.name]
+            try:
+                leftovers = [p for p in self.run_dir.iterdir() if p.name != LOCK_NAME and ".tmp" not in p.name]
+            except OSError:  # the folder is gone already (deleted during the run)
+                leftovers = [self.run_dir]
             if not leftovers:  # nothing was ever committed here: leave no empty folder behind
                 shutil.rmtree(self.run_dir, ignore_errors=True)
         os.close(self._handle)  # closing drops the flock

@@ -79,6 +79,7 @@ class Generation:
     completion_tokens: list[int] = field(default_factory=list)
     reasoning: list[str | None] | None = None  # reasoning_content of reasoning models, kept apart
     error: str | None = None  # set when the backend gave up on this request (the run goes on)
+    max_tokens: int | None = None  # the new-token limit applied, when the backend fitted the request's to its context
 
     @property
     def truncated(self) -> list[bool]:
@@ -127,6 +128,7 @@ class ScoredSample:
     prompt_tokens: int = 0
     truncated: int = 0  # completions cut off by the token limit
     error: str | None = None
+    unparsed_reasons: list[str] = field(default_factory=list)  # why, per completion with no answer (family hook)
 
     @property
     def id(self) -> str:

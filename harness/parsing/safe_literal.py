@@ -6,7 +6,8 @@ the same result as ``eval`` for plain literals (str, int, float, bool, None, and
 dicts and sets of them, with unary minus/plus on numbers) and refuses everything else: names, calls,
 attributes, operators, comprehensions, f-strings. It never executes anything (``ast.parse`` only
 builds a tree; the walk below admits literal nodes only), and it bounds the input size, the nesting
-depth, the number of nodes and the size of integers, so any string gets an answer quickly.
+depth, the cost of parsing (priced from the text first: harness/parsing/work_budget.py), the number of
+nodes and the size of integers, so any string gets an answer quickly.
 
 Families share it; it knows no task. ``to_json_safe`` turns a parsed value into something
 ``json.dumps`` accepts (tuples and sets become lists, odd dict keys become strings).
@@ -21,6 +22,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from harness.parsing.work_budget import DEFAULT_WORK_BUDGET, parse_cost
+
 
 class LiteralError(ValueError):
     """The text is not a literal within the limits (the message says why)."""
@@ -32,6 +35,7 @@ class LiteralLimits:
     max_depth: int = 32  # nesting of brackets
     max_nodes: int = 200_000  # literal elements in total
     max_int_bits: int = 256  # integers beyond about 77 digits are refused
+    max_work: int = DEFAULT_WORK_BUDGET  # parsing, priced from the text before it is parsed (work_budget.py)
 
 
 DEFAULT_LIMITS = LiteralLimits()
@@ -50,6 +54,8 @@ def parse_literal(text: str, limits: LiteralLimits = DEFAULT_LIMITS) -> Any:
     depth = bracket_depth(source)
     if depth > limits.max_depth:
         raise LiteralError(f"literal nested too deeply ({depth} > {limits.max_depth})")
+    if parse_cost(source) > limits.max_work:
+        raise LiteralError(f"literal too costly to parse ({parse_cost(source):,} > {limits.max_work:,} work units)")
     try:
         with warnings.catch_warnings():  # "invalid escape sequence" and the like: not our output's business
             warnings.simplefilter("ignore")

@@ -93,6 +93,7 @@ def execute(requests: Sequence[Request], label: str, backend: LazyBackend, cache
         return results, hits
     bar = _progress(len(missing), label, progress)
     mine, theirs = cache.claim(missing)
+    started, asked, tokens = time.monotonic(), 0, 0
 
     def ask(claimed: list[str]) -> None:
         by_kind: dict[str, list[int]] = {}
@@ -107,8 +108,11 @@ def execute(requests: Sequence[Request], label: str, backend: LazyBackend, cache
                 )
             call = model.generate if kind == "generate" else model.loglikelihood
             for position, result in call([requests[i] for i in indices]):
+                nonlocal asked, tokens
                 index = indices[position]
                 backend.calls += 1
+                asked += 1
+                tokens += result.prompt_tokens + sum(getattr(result, "completion_tokens", None) or [])
                 if result.error is None:
                     cache.put(keys[index], result)  # also drops our claim
                 else:
@@ -123,6 +127,7 @@ def execute(requests: Sequence[Request], label: str, backend: LazyBackend, cache
     finally:
         bar.close()
         cache.release(missing)
+        cache.record_cost(cache_name, label, asked, tokens, time.monotonic() - started)
     for i, result in enumerate(results):
         if result is None:  # a backend that dropped a request: record it, never lose it silently
             results[i] = Generation(texts=[], finish_reasons=["error"], error="backend returned no result")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.backends.base import BackendOptions, answer_identity
+from harness.backends.base import BackendOptions, answer_identity, strip_url_credentials
 from harness.core.errors import HarnessError
 from harness.core.files import slug
 from harness.core.registry import Task, get_task
@@ -140,6 +140,36 @@ def backend_cache_name(spec: RunSpec) -> str:
     """The cache namespace of a model: the spec plus every option that can change its answers
     (harness.backends.base.answer_identity); transport-only options are left out."""
     return json.dumps(answer_identity(spec.model, spec.backend_options), sort_keys=True)
+
+
+def task_config_record(task: Task, overrides: GenerationOverrides | None = None) -> dict[str, Any]:
+    """For the manifest: a task's whole config, what differs from the task's own defaults (a
+    variant's settings are its defaults: lr2bench-generated is source=generated as published), and
+    the generation overrides of the command (what the report and leaderboard show as its settings)."""
+    from harness.core.registry import config_as_dict
+
+    try:
+        defaults = config_as_dict(get_task(task.name).config)
+    except HarnessError:  # a task made outside the registry
+        defaults = config_as_dict(type(task.config)())
+    config = config_as_dict(task.config)
+    return {
+        "family": task.family.name,
+        "config": config,
+        "differs_from_family_defaults": {k: v for k, v in config.items() if defaults.get(k) != v},
+        "generation_overrides": {k: v for k, v in dataclasses.asdict(overrides or GenerationOverrides()).items() if v is not None},
+    }
+
+
+def command_settings(spec: RunSpec) -> dict[str, Any]:
+    """Every setting of a `harness run` (the RunSpec), for the manifest; API keys are never part of it."""
+    options = dataclasses.asdict(spec.backend_options)
+    if options.get("base_url"):
+        options["base_url"] = strip_url_credentials(options["base_url"])
+    return {"tasks": list(spec.tasks), "model": spec.model, "seed": spec.seed, "limit": spec.limit, "data": spec.data,
+            "set": dict(spec.settings), "generation_overrides": dataclasses.asdict(spec.overrides),
+            "backend_options": options, "out": spec.out, "results_dir": spec.results_dir, "cache": spec.cache_path,
+            "skip_unavailable": spec.skip_unavailable}
 
 
 def default_run_id(spec: RunSpec) -> str:

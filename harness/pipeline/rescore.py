@@ -3,6 +3,8 @@ family's own scorer and no model, writing the same run-folder files as `harness 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +16,7 @@ from harness.core.files import command_line, git_commit, package_versions, slug
 from harness.core.registry import get_task
 from harness.core.run_lock import RunFolderLock
 from harness.core.types import Generation
+from harness.pipeline.plan import task_config_record
 from harness.pipeline.runner import sample_line
 from harness.pipeline.samples import select_samples
 from harness.pipeline.scoring import score_result
@@ -63,6 +66,14 @@ def unknown_ids_message(task_name: str, data: str | None, seed: int, n_samples: 
             " 'harness generate' used, or --data FILE with the samples file it wrote")
 
 
+def scored_run_id(settings: dict[str, Any]) -> str:
+    """The folder of a scoring: task and predictions file by name, and a digest of every setting,
+    so `--set scoring=strict` never overwrites the default-scored folder."""
+    keyed = {k: v for k, v in settings.items() if k not in ("out", "results_dir")}
+    digest = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:8]
+    return slug(f"{settings['task']}__scored__{Path(settings['predictions']).stem}") + f"__{digest}"
+
+
 def score_predictions(task_name: str, data: str | None, predictions_path: str | Path | Iterable[Mapping[str, Any]], out: str | None,
                       settings: dict[str, str] | None = None, results_dir: str = "results",
                       seed: int = 0, limit: int | None = None) -> tuple[Path, list[dict[str, Any]], int]:
@@ -95,15 +106,20 @@ def score_predictions(task_name: str, data: str | None, predictions_path: str | 
                            f" matches a sample of '{task_name}'")
     rows = task_rows(task, records)
     source_name = Path(predictions_path).name if isinstance(predictions_path, (str, Path)) else "python"
-    run_dir = Path(out) if out else Path(results_dir) / (slug(f"{task_name}__scored__{Path(source_name).stem}"))
+    settings_record = {"task": task_name, "data": data, "predictions": source_name if source_name == "python" else str(predictions_path),
+                       "seed": seed, "limit": limit, "set": dict(settings or {}), "out": out, "results_dir": results_dir}
+    run_dir = Path(out) if out else Path(results_dir) / scored_run_id(settings_record)
     model = next((p.get("model") for p in predictions.values() if p.get("model")), f"predictions:{source_name}")
     lock = RunFolderLock(run_dir)
     lock.acquire()
     try:
+        first_request = task.family.build_request(task.config, samples[0])
         commit_run_folder(run_dir, lines, rows, {
             "model": model, "backend": {"name": "predictions", "file": source_name if source_name == "python" else str(predictions_path)},
-            "tasks": {task_name: {"family": task.family.name, "n_samples": len(records)}},
-            "data": data, "command": command_line(), "started_at": started.isoformat(),
+            "tasks": {task_name: {**task_config_record(task), "n_samples": len(records),
+                                  "request_settings": first_request.settings.__dict__}},
+            "seed": seed, "limit": limit, "data": data, "settings": settings_record,
+            "command": command_line(), "started_at": started.isoformat(),
             "finished_at": datetime.now(timezone.utc).isoformat(), "versions": package_versions(), "git_commit": git_commit(),
         }, {task_name: metric_info(task, rows)})
         from harness.report.html import try_write_report

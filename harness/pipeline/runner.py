@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,13 +24,24 @@ from typing import Any
 
 from harness.backends import BackendOptions, check_backend_options, check_backend_spec, make_backend
 from harness.backends.base import Backend
+from harness.core.errors import counted, is_permanent_error
 from harness.core.files import command_line, git_commit, package_versions
-from harness.core.registry import Task, config_as_dict
+from harness.core.registry import Task
 from harness.core.run_lock import RunFolderLock
 from harness.core.types import Generation, LoglikelihoodResult, Request, Sample, ScoredSample
 from harness.pipeline.execute import ModelSession, resume_line
-from harness.pipeline.plan import GenerationOverrides, PlannedTask, RunSpec, default_run_id, plan_tasks
+from harness.pipeline.plan import (
+    GenerationOverrides,
+    PlannedTask,
+    RunSpec,
+    command_settings,
+    default_run_id,
+    plan_tasks,
+    task_config_record,
+)
+from harness.pipeline.preview import preview_lines
 from harness.pipeline.scoring import score_result, score_strategy_record
+from harness.report.failures import failure_cause
 from harness.report.run_folder import commit_run_folder
 from harness.report.tables import metric_info as task_metric_info
 from harness.report.tables import task_rows
@@ -64,6 +74,8 @@ def sample_line(task: Task, sample: Sample, request: Request, result: Any, recor
         "completion_tokens": record.completion_tokens,
         "error": record.error,
     }
+    if record.unparsed_reasons:
+        line["unparsed_reasons"] = record.unparsed_reasons
     if isinstance(result, Generation):
         line["responses"] = result.texts
         line["finish_reasons"] = result.finish_reasons
@@ -130,13 +142,20 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     lines: list[dict[str, Any]] = []
     metric_info: dict[str, dict[str, Any]] = {}
     lock = RunFolderLock(run_dir)
+    fitted: dict[str, dict[str, Any] | None] = {}
     with ModelSession(spec, backend_factory) as session:
         try:
             # a strategy's requests are known only as it runs: its model loads on its first uncached one
             lookups = [session.look_up(item.requests) if item.strategy is None else None for item in planned]
+            lock.check_free()  # a folder another run is writing: refused before the model loads
             if any(lookup.missing for lookup in lookups if lookup is not None):
                 load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
             lock.acquire()
+            known = [lookup for lookup in lookups if lookup is not None]
+            if notify and spec.progress:  # once the run can start: a mistake stays one line
+                for message in preview_lines(spec, [p for p, lk in zip(planned, lookups) if lk is not None], known,
+                                             session.cache, session.cache_name):
+                    notify(message)
             line = resume_line([lookup for lookup in lookups if lookup is not None])
             if line and notify:
                 notify(line)  # before the first request: the user knows a resume is a resume
@@ -148,15 +167,20 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
                                   for s, q, r, rec in zip(item.samples, item.requests, results, records)]
                 else:
                     records, task_lines = answer_with_strategy(session, item, spec.seed)
+                    results = []
                 all_records[item.task.name] = records
                 task_row_list = task_rows(item.task, records)
+                fit = fitted[item.task.name] = fitted_max_tokens(item.requests, results)
+                if fit:
+                    task_row_list[0]["notes"] = [fit["note"]]
                 rows.extend(task_row_list)
                 metric_info[item.task.name] = task_metric_info(item.task, task_row_list)
                 lines.extend(task_lines)
             backend_info = session.backend_info()
             prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
             commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
-                                                              session.calls, session.hits, skipped, prefills), metric_info)
+                                                              session.calls, session.hits, skipped, prefills, fitted),
+                              metric_info, keep_if_unchanged=session.calls == 0)
             from harness.report.html import try_write_report
 
             try_write_report(run_dir)  # a view of the committed files, rebuilt from them when missing
@@ -165,14 +189,37 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     return RunOutcome(run_dir, rows, all_records, session.calls, session.hits, skipped, metric_info)
 
 
+def fitted_max_tokens(requests: Sequence[Request], results: Sequence[Any]) -> dict[str, Any] | None:
+    """For the manifest and the table: how the backend fitted max_tokens to its context, when it did
+    (the protocol asked for more new tokens than the model's context leaves after the prompt)."""
+    limits = [r.max_tokens for r in results if isinstance(r, Generation) and r.max_tokens is not None]
+    if not limits:
+        return None
+    asked = max(q.settings.max_tokens for q in requests)
+    low, high = min(limits), max(limits)
+    span = f"{low}" if low == high else f"{low}-{high}"
+    return {"asked": asked, "fitted_min": low, "fitted_max": high, "samples": len(limits),
+            "note": f"max_tokens {asked} is more than the model's context leaves: fitted to the context minus"
+                    f" the prompt ({span} tokens) for {counted(len(limits), 'sample')}"}
+
+
 def failure_summary(records: dict[str, list[ScoredSample]], limit: int = 6) -> list[str]:
-    """One line per distinct cause of failed samples, most frequent first, for stderr."""
-    causes = Counter(r.error for rs in records.values() for r in rs if r.error)
-    lines = [f"{count} sample{'s' if count > 1 else ''} failed: {cause}; re-run the same command to retry them"
-             for cause, count in causes.most_common(limit)]
-    rest = causes.most_common()[limit:]
+    """One line per cause of failed samples, most frequent first, for stderr: one example message per
+    cause, and re-run advice only where a re-run can help (not for a permanent error)."""
+    groups: dict[str, list[str]] = {}
+    for rs in records.values():
+        for r in rs:
+            if r.error:
+                groups.setdefault(failure_cause(r.error), []).append(r.error)
+    ranked = sorted(groups.values(), key=len, reverse=True)
+    lines = []
+    for errors in ranked[:limit]:
+        advice = "" if is_permanent_error(errors[0]) else "; re-run the same command to retry them"
+        example = errors[0] if len(set(errors)) == 1 else f"{errors[0]} (first of {len(errors)}; see samples.jsonl)"
+        lines.append(f"{counted(len(errors), 'sample')} failed: {example}{advice}")
+    rest = ranked[limit:]
     if rest:
-        lines.append(f"{sum(c for _, c in rest)} more samples failed with {len(rest)} other errors (see samples.jsonl)")
+        lines.append(f"{sum(len(e) for e in rest)} more samples failed with {len(rest)} other errors (see samples.jsonl)")
     return lines
 
 
@@ -191,18 +238,13 @@ def prefill_note(requests: Sequence[Request], backend: Backend | None) -> dict[s
     return {"text": prefilled[0].assistant_prefill, "sent": sent, "note": note}
 
 
-def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None) -> dict[str, Any]:
+def _manifest(spec, planned, backend_info, started, records, calls, hits, skipped, prefills=None, fitted=None) -> dict[str, Any]:
     from harness.strategies.registry import options_as_dict
 
     tasks = {}
     for item in planned:
-        defaults = config_as_dict(type(item.task.config)())
-        config = config_as_dict(item.task.config)
         tasks[item.task.name] = {
-            "family": item.task.family.name,
-            "config": config,
-            "differs_from_family_defaults": {k: v for k, v in config.items() if defaults.get(k) != v},
-            "generation_overrides": {k: v for k, v in dataclasses.asdict(spec.overrides).items() if v is not None},
+            **task_config_record(item.task, spec.overrides),
             "n_samples": len(item.samples),
             "request_settings": item.requests[0].settings.__dict__ if item.requests else None,
         }
@@ -210,6 +252,8 @@ def _manifest(spec, planned, backend_info, started, records, calls, hits, skippe
             tasks[item.task.name]["strategy"] = {"name": item.strategy.name, "options": options_as_dict(item.strategy_options)}
         if (prefills or {}).get(item.task.name):
             tasks[item.task.name]["assistant_prefill"] = prefills[item.task.name]
+        if (fitted or {}).get(item.task.name):
+            tasks[item.task.name]["max_tokens_fitted"] = fitted[item.task.name]
     flat = [r for rs in records.values() for r in rs]
     return {
         "model": spec.model,
@@ -219,6 +263,7 @@ def _manifest(spec, planned, backend_info, started, records, calls, hits, skippe
         "seed": spec.seed,
         "limit": spec.limit,
         "data": spec.data,
+        "settings": command_settings(spec),
         "command": command_line(),
         "started_at": started.isoformat(),
         "finished_at": datetime.now(timezone.utc).isoformat(),

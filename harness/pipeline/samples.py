@@ -31,11 +31,14 @@ def select_samples(task: Task, seed: int = 0, limit: int | None = None, data: st
     source = data or (family.default_source(task.config) if family.default_source else None)
     if source is None:
         raise HarnessError(f"task '{task.name}' has no generator and no default data source; pass --data PATH")
-    records = _read_generated(source) if data is not None else None
+    records = _read_generated(source, task) if data is not None else None
     if records is None:
         if family.load is None:
             raise HarnessError(f"task '{task.name}' cannot load data files; it only generates samples (drop --data)")
-        records = list(family.load(source, task.config))
+        try:
+            records = list(family.load(source, task.config))
+        except HarnessError as exc:
+            raise HarnessError(f"{exc}{_looks_like_note(source, task)}") from None
     if not records:
         raise HarnessError(f"no samples in {source} for task '{task.name}'")
     _check_unique_ids(records, source)
@@ -68,7 +71,46 @@ def _prefers_loader(task: Task) -> bool:
     return source is not None and source not in ("generated", "generator")
 
 
-def _read_generated(path: str) -> list[Sample] | None:
+def sample_fields(task: Task) -> list[str]:
+    """The fields a sample of this task holds (those of its first generated sample; [] for a family
+    without a generator)."""
+    if task.family.generate is None:
+        return []
+    try:
+        return [key for key in task.family.generate(task.config, 0, 0) if key != "id"]
+    except Exception:  # a generator that needs settings this task lacks: no fields to compare
+        return []
+
+
+def _looks_like(record: dict, other_than: Task) -> str | None:
+    """The family whose samples share most fields with ``record`` (at least half of its own), if any."""
+    from harness.core.registry import families, get_task
+
+    best, best_share = None, 0.5
+    for family in families():
+        if family.name == other_than.family.name:
+            continue
+        fields = sample_fields(get_task(family.name))
+        if fields:
+            share = sum(1 for f in fields if f in record) / len(fields)
+            if share >= best_share:
+                best, best_share = family.name, share
+    return best
+
+
+def _looks_like_note(source: str, task: Task) -> str:
+    """'; data.jsonl looks like a sudoku file' when a family's loader refused a file of another family."""
+    from harness.core.data import read_records
+
+    try:
+        first = next(iter(read_records(source)), None)
+    except Exception:  # unreadable: the loader's own message says why
+        return ""
+    family = _looks_like(first[1], task) if first else None
+    return f" ({source} looks like {family} data: run it with a {family} task)" if family else ""
+
+
+def _read_generated(path: str, task: Task) -> list[Sample] | None:
     file = Path(path)
     if file.suffix != ".jsonl" or not file.is_file():
         return None
@@ -81,10 +123,29 @@ def _read_generated(path: str) -> list[Sample] | None:
     if not isinstance(head, dict) or GENERATED_MARK not in head:
         return None
     samples = []
-    for _, record in iter_jsonl(file):
-        record.pop(GENERATED_MARK, None)
+    fields: list[str] | None = None
+    for line, record in iter_jsonl(file):
+        written_for = str(record.pop(GENERATED_MARK, ""))
+        if written_for != task.name:
+            fields = sample_fields(task) if fields is None else fields
+            missing = next((f for f in fields if f not in record), None)
+            if missing is not None or _family_of(written_for) not in (None, task.family.name):
+                lacking = f"missing field '{missing}'" if missing else f"a {_family_of(written_for)} sample"
+                raise HarnessError(
+                    f"{path}:{line}: not a sample of '{task.name}' ({lacking}): the file was written by"
+                    f" 'harness generate {written_for}'; run it with --data on that task, or write {task.name}"
+                    f" samples with 'harness generate {task.name} --n N --out FILE'")
         samples.append(record)
     return samples
+
+
+def _family_of(task_name: str) -> str | None:
+    from harness.core.registry import get_task
+
+    try:
+        return get_task(task_name).family.name
+    except HarnessError:
+        return None
 
 
 def _check_unique_ids(records: list[Sample], source: str) -> None:

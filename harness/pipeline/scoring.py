@@ -34,7 +34,24 @@ def score_generation(task: Task, sample: Sample, generation: Generation) -> Scor
         completion_tokens=sum(generation.completion_tokens),
         prompt_tokens=generation.prompt_tokens,
         truncated=sum(generation.truncated),
+        unparsed_reasons=unparsed_reasons(task, sample, generation, verdicts),
     )
+
+
+def unparsed_reasons(task: Task, sample: Sample, generation: Generation, verdicts: Sequence[Verdict]) -> list[str]:
+    """Why each completion without an answer has none: cut off by the token limit, else the family's
+    why_unparseable hook, else a plain 'no answer found'."""
+    reasons = []
+    for text, truncated, verdict in zip(generation.texts, generation.truncated, verdicts):
+        if verdict.answer is not None:
+            continue
+        if truncated:
+            reasons.append("cut off by the token limit before an answer")
+        elif task.family.why_unparseable is not None:
+            reasons.append(task.family.why_unparseable(task.config, sample, text))
+        else:
+            reasons.append("no answer found")
+    return reasons
 
 
 def score_loglikelihood(task: Task, sample: Sample, result: LoglikelihoodResult) -> ScoredSample:

@@ -23,6 +23,7 @@ from harness.report.run_summary import run_facts, task_settings
 from harness.report.sample_data import build_sample_data, encode_blob
 
 REPORT_NAME = "report.html"
+PAGE_HINT = "the run's own files are intact; `harness view` shows its report without writing it, or copy the folder to writable storage"
 ENGINE_COUNTS = (("mean_output_tokens", "out tok"), ("unparseable", "unparsed"), ("truncated", "truncated"), ("errors", "errors"))
 
 
@@ -40,14 +41,21 @@ def write_page(path: Path, page: str) -> None:
     import os
     import tempfile
 
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    from harness.core.errors import storage_error
+
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise storage_error(exc, PAGE_HINT, path) or exc from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as out:  # a lone surrogate never fails the page
             out.write(page)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise storage_error(exc, PAGE_HINT, path) or exc from None
         raise
 
 
@@ -79,7 +87,8 @@ def render_report(run_dir: Path) -> str:
         behaviours_of=lambda task, line: _behaviours(families.get(task), line),
     )
     return render("report.html", title="report: " + run_dir.name, blob=encode_blob(data), run_name=run_dir.name,
-                  **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir)), engine_counts=ENGINE_COUNTS,
+                  **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir), lines, families),
+                  engine_counts=ENGINE_COUNTS,
                   figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT)
 
 
@@ -157,6 +166,7 @@ def header_context(manifest: Mapping[str, Any], rows: Sequence[Mapping[str, Any]
         "fact_cells": [(k, str(v)) for k, v in cells],
         "backend_details": ", ".join(f"{k}={v}" for k, v in facts["backend_details"].items() if k != "name"),
         "command": facts["command"], "settings": settings,
+        "command_settings": ", ".join(f"{k}={_plain(v)}" for k, v in (manifest.get("settings") or {}).items()),
         "skipped": [(t, str(r)) for t, r in facts["skipped_tasks"].items()],
     }
 
@@ -218,9 +228,12 @@ def metric_about(declared: Any) -> dict[str, str]:
             "title": f"{declared.description} ({declared.kind}; {better})"}
 
 
-def metric_tables(rows: Sequence[Mapping[str, Any]], info: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+def metric_tables(rows: Sequence[Mapping[str, Any]], info: Mapping[str, Mapping[str, Any]] | None = None,
+                  lines: Sequence[tuple[int, Mapping[str, Any]]] = (), families: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """One table per task: its metric names (primary first), what each means (``info``: {task: {metric:
-    Metric}}, from metrics.json) and its rows with the engine's counts."""
+    Metric}}, from metrics.json), its rows with the engine's counts, why its failed samples failed,
+    and the family's note on reading it (report_note hook)."""
+    from harness.report.failures import task_failure_summary
     from harness.report.tables import row_label
 
     tables = []
@@ -232,8 +245,12 @@ def metric_tables(rows: Sequence[Mapping[str, Any]], info: Mapping[str, Mapping[
             body.append({"label": row_label(dict(row)), "title": row["group"] or task, "css": "group" if row["group"] else "taskrow",
                          "n": row.get("n", ""), "errors": row.get("errors"), "metrics": row["metrics"], "counts": counts})
         about = {name: metric_about(declared) for name, declared in (info or {}).get(task, {}).items()}
-        tables.append({"task": task, "primary": task_rows[0]["primary_metric"], "names": _ordered_metrics(task_rows), "rows": body,
-                       "about": about})
+        primary = task_rows[0]["primary_metric"]
+        family = (families or {}).get(task)
+        note = family.report_note if family is not None else None
+        tables.append({"task": task, "primary": primary, "names": _ordered_metrics(task_rows), "rows": body, "about": about,
+                       "failures": task_failure_summary((line for _, line in lines if line.get("task") == task), primary),
+                       "note": note, "notes": [n for r in task_rows for n in r.get("notes", ())]})
     return tables
 
 

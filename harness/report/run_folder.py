@@ -4,7 +4,8 @@ A run folder is one commit. Each file is written to a temporary name and renamed
 file), and manifest.json is written last, holding the sha256 of every other file: a folder whose
 files do not match its manifest (a kill -9 between two renames, a run that died before its first
 commit) is refused by `harness report` and skipped by `harness leaderboard`, never shown as a mix
-of two runs. Re-running the same command rewrites it whole.
+of two runs. Re-running the same command rewrites it whole; a re-run which asked the model nothing
+and produced the same files keeps the committed run's start and end times (its wall time).
 
 Text is written with ``harness.core.jsontext.dumps``: any string (lone surrogates, NUL, bytes that
 were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
@@ -13,12 +14,11 @@ were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import HarnessError
-from harness.core.files import file_sha256, tmp_path_for, write_json, write_samples
+from harness.core.errors import HarnessError, storage_error
+from harness.core.files import commit_file, file_sha256, write_json, write_samples
 from harness.core.metric_spec import Metric
 from harness.report.tables import rows_from_json, rows_to_json, write_csv
 
@@ -35,21 +35,29 @@ def write_metrics(run_dir: Path, rows: list[dict[str, Any]], metric_info: dict[s
     if metric_info:
         data["metric_info"] = metric_info
     write_json(run_dir / "metrics.json", data)
-    tmp = tmp_path_for(run_dir / "metrics.csv")
-    write_csv(rows, tmp)
-    os.replace(tmp, run_dir / "metrics.csv")
+    commit_file(run_dir / "metrics.csv", lambda tmp: write_csv(rows, tmp))
 
 
 def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dict[str, Any]],
-                      manifest: dict[str, Any], metric_info: dict[str, dict[str, Any]] | None = None) -> None:
-    """Write samples, metrics and, last, the manifest with the other files' hashes (the commit)."""
+                      manifest: dict[str, Any], metric_info: dict[str, dict[str, Any]] | None = None,
+                      keep_if_unchanged: bool = False) -> None:
+    """Write samples, metrics and, last, the manifest with the other files' hashes (the commit).
+    ``keep_if_unchanged``: a re-run that asked nothing and produced the same files keeps the
+    committed run's times (started_at, finished_at: the wall time of the run that got the answers)."""
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc) or exc from None
     for stale in run_dir.glob("*.tmp*"):  # left by a run killed while writing
         stale.unlink(missing_ok=True)
     write_samples(run_dir / "samples.jsonl", lines)
     write_metrics(run_dir, rows, metric_info)
     files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
+    if keep_if_unchanged and (run_dir / "manifest.json").is_file():
+        before = read_manifest(run_dir)
+        if before.get("files") == files and before.get("started_at") and before.get("finished_at"):
+            manifest = {**manifest, "started_at": before["started_at"], "finished_at": before["finished_at"]}
     write_json(run_dir / "manifest.json", {**manifest, "format_version": RUN_FOLDER_FORMAT, "files": files})
 
 
@@ -75,9 +83,11 @@ def check_run_folder(run_dir: Path) -> None:
                                f" interrupted while writing it); {finish}")
 
 
-def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+def read_metrics(run_dir: Path, verified: bool = False) -> list[dict[str, Any]]:
+    """The metrics rows of a complete run folder (``verified``: the caller has just checked it)."""
     path = Path(run_dir) / "metrics.json"
-    check_run_folder(Path(run_dir))
+    if not verified:
+        check_run_folder(Path(run_dir))
     try:
         return rows_from_json(json.loads(path.read_text(encoding="utf-8"))["rows"])
     except (json.JSONDecodeError, KeyError, TypeError) as exc:

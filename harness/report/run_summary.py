@@ -57,8 +57,13 @@ def task_settings(manifest: Mapping[str, Any], task: str) -> dict[str, Any]:
         "samples_per_prompt": request.get("n"),
         "temperature": request.get("temperature"),
         "non_default": {**(info.get("differs_from_family_defaults") or {}),
-                        **{f"--{k.replace('_', '-')}": v for k, v in (info.get("generation_overrides") or {}).items()}},
+                        **{_option_name(k): v for k, v in (info.get("generation_overrides") or {}).items()}},
     }
+
+
+def _option_name(override: str) -> str:
+    """The `harness run` option of a generation override ('n' is --samples)."""
+    return "--samples" if override == "n" else f"--{override.replace('_', '-')}"
 
 
 def run_facts(manifest: Mapping[str, Any]) -> dict[str, Any]:

@@ -76,6 +76,8 @@ def sample_record(line: Mapping[str, Any], line_number: int, table: StringTable,
         record["c"] = [table.add(cap_text(text, line_number)) for text in line["continuations"]]
         record["l"] = line.get("loglikelihoods") or []
     record["a"] = [None if answer is None else compact_json(answer, line_number) for answer in line.get("answers") or []]
+    if line.get("unparsed_reasons"):
+        record["u"] = [cap_text(str(reason), line_number, 300) for reason in line["unparsed_reasons"]]
     if line.get("completion_scores"):
         record["cs"] = line["completion_scores"]
     if line.get("reasoning"):

@@ -73,6 +73,7 @@ def _row(task: str, group: str, primary: str, metrics: dict[str, MetricValue], r
         completions = sum(len(r.verdicts) for r in ok)
         row.update(
             n=len(ok),
+            completions=completions,
             mean_output_tokens=(sum(r.completion_tokens for r in ok) / completions) if completions else 0.0,
             unparseable=sum(r.unparseable for r in ok),
             truncated=sum(r.truncated for r in ok),
@@ -128,33 +129,60 @@ def _num(value: float | None) -> str:
     return f"{value:.6g}"
 
 
-def format_table(rows: Sequence[dict[str, Any]], max_metrics: int = 4,
+def format_table(rows: Sequence[dict[str, Any]], width: int = 80,
                  info: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None) -> str:
-    """A fixed-width text table: the primary metric with its CI, then a few others. With ``info``
-    (metrics.json's metric_info), a metric where lower is better is marked with a down arrow."""
+    """The console table, fitting ``width`` columns: one line per task and group (groups indented
+    under their task) with the primary metric and its CI, and beneath it every other metric, wrapped,
+    none dropped. ``unparsed``/``trunc`` count completions, shown as k/m when a sample has several.
+    With ``info`` (metrics.json's metric_info), a metric where lower is better is marked with a down arrow."""
     def shown(task: str, name: str) -> str:
         lower = ((info or {}).get(task, {}).get(name) or {}).get("higher_is_better") is False
         return name + ("\u2193" if lower else "")
 
-    header = ["task", "n", "primary", "value [95% CI]", "other metrics", "out tok", "unparsed", "trunc", "err"]
-    lines = []
+    primaries = {row["primary_metric"] for row in rows}
+    shared = primaries.pop() if len(primaries) == 1 else None
+    shared_task = rows[0]["task"] if rows else ""
+    header = ["task", "n", f"{shown(shared_task, shared)} [95% CI]" if shared else "primary [95% CI]", "out tok", "unparsed", "trunc", "err"]
+    lines, details = [], []
     for row in rows:
         primary = row["primary_metric"]
         metric = row["metrics"].get(primary)
-        others = [
-            f"{shown(row['task'], name)}={_short(m.value)}" for name, m in sorted(row["metrics"].items(), key=_family_metrics_first)
-            if name != primary
-        ][:max_metrics]
+        value = _with_ci(metric) if metric else "-"
+        completions = row.get("completions", row.get("n"))
+        of = f"/{completions}" if completions not in (None, row.get("n")) else ""
         lines.append([
-            row_label(row), str(row.get("n", "")), shown(row["task"], primary),
-            _with_ci(metric) if metric else "-", " ".join(others),
+            f"  {row['group']}" if row["group"] else row["task"], str(row.get("n", "")),
+            value if shared else f"{shown(row['task'], primary)} {value}",
             f"{row['mean_output_tokens']:.0f}" if "mean_output_tokens" in row else "",
-            str(row.get("unparseable", "")), str(row.get("truncated", "")), str(row.get("errors", "")),
+            f"{row['unparseable']}{of}" if "unparseable" in row else "", f"{row['truncated']}{of}" if "truncated" in row else "",
+            str(row.get("errors", "")),
         ])
+        others = [f"{shown(row['task'], name)} {_short(m.value)}" for name, m in sorted(row["metrics"].items(), key=_family_metrics_first)
+                  if name != primary]
+        details.append(others)
     widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(header)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)), "  ".join("-" * w for w in widths)]
-    out += ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in lines]
+    right = {1, 3, 4, 5, 6}
+
+    def cells(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))).rstrip()
+
+    out = [cells(header), "  ".join("-" * w for w in widths)]
+    for line, others in zip(lines, details):
+        out.append(cells(line))
+        out.extend(_packed(others, width, indent="      "))
+    out += [f"note: {row_label(row)}: {note}" for row in rows for note in row.get("notes", ())]
     return "\n".join(out)
+
+
+def _packed(items: Sequence[str], width: int, indent: str) -> list[str]:
+    """Items joined by ' · ' into lines of at most ``width`` characters, never splitting an item."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 3 + len(item) <= width:
+            lines[-1] += f" · {item}"
+        else:
+            lines.append(indent + item)
+    return lines
 
 
 def _family_metrics_first(item: tuple[str, MetricValue]) -> bool:

@@ -1,27 +1,49 @@
-"""`harness view`: a local web server over a results folder (127.0.0.1 only, stdlib http.server).
+"""`harness view`: a local web server over a results folder (127.0.0.1 only).
 
 Pages: / (a sortable leaderboard and the list of runs, with a form to compare two of them),
 /runs/<folder>/ (that run's report.html, rebuilt when missing or older than the run's files; the
 run's own json/csv/jsonl files beside it), /compare?a=<folder>&b=<folder> (paired difference with
-a CI per shared task and the samples that flipped either way). Only folders found under the
-results folder are served, by name, so no path outside it can be reached.
+a CI per shared task and the samples that flipped either way). Only run and study folders found
+directly under the results folder are served, by name, and only files that resolve inside it: a
+symlink pointing elsewhere is refused, so no path outside the folder can be reached.
+
+A run folder is checked (its files against its manifest's hashes) once, and again only when the
+size or modification time of one of its files changes, so a request costs a few stat calls, not a
+hash of every run. A report is stale when it is missing, older than the run's files, or the files
+changed (size or mtime) since it was built or last found fresh; it is rebuilt under a lock per run
+folder (the first request builds it, the others wait for it) through a temporary file of its own;
+on read-only storage it is built in memory instead. The HTTP side (timeouts, worker pool, allowed hosts) is harness/report/view_server.py.
 """
 
 from __future__ import annotations
 
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, StorageError
+from harness.report.view_server import ViewServer
 
 RUN_FILES = {"metrics.json": "application/json", "metrics.csv": "text/csv", "manifest.json": "application/json",
              "samples.jsonl": "application/x-ndjson", "report.html": "text/html"}
+REPORT_SOURCES = ("metrics.json", "samples.jsonl", "manifest.json")
 MAX_FLIPS_SHOWN = 500
 RUNS_HEAD = ("run folder", "model", "tasks", "host", "seed", "limit", "completion tokens", "wall time", "finished")
+Signature = tuple[tuple[str, int, int], ...]
+
+
+def file_signature(folder: Path, names: tuple[str, ...]) -> Signature:
+    """(name, size, mtime in ns) of each file that exists: what tells that a file changed."""
+    out = []
+    for name in names:
+        try:
+            stat = (folder / name).stat()
+        except OSError:
+            continue
+        out.append((name, stat.st_size, stat.st_mtime_ns))
+    return tuple(out)
 
 
 class ResultsSite:
@@ -31,16 +53,42 @@ class ResultsSite:
         self.results_dir = Path(results_dir)
         if not self.results_dir.is_dir():
             raise HarnessError(f"results folder not found: {results_dir} (give the folder holding run folders, e.g. results/)")
+        self.root = self.results_dir.resolve()
+        self._verified: dict[Path, Signature] = {}  # run folder -> signature when its check passed
+        self._in_memory: dict[Path, tuple[Signature, bytes]] = {}  # reports built on read-only storage
+        self._built: dict[Path, tuple[Signature, Signature]] = {}  # run folder -> (its sources, its page) when fresh
+        self._locks: dict[Path, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    def inside(self, path: Path) -> bool:
+        """Whether ``path`` resolves (symlinks followed) to a place inside the results folder."""
+        try:
+            return path.resolve().is_relative_to(self.root)
+        except OSError:
+            return False
 
     def runs(self) -> dict[str, Path]:
+        """Complete run folders directly under the results folder (or the folder itself), by name."""
         from harness.report.leaderboard import find_run_dirs
+        from harness.report.run_folder import COMMITTED_FILES, check_run_folder
 
-        return {path.name: path for path in find_run_dirs([str(self.results_dir)])}
+        candidates = [p for p in find_run_dirs([str(self.results_dir)], verify=False) if self.inside(p)]  # nested ones too
+        out = {}
+        for run_dir in candidates:
+            signature = file_signature(run_dir, ("manifest.json", *COMMITTED_FILES))
+            if self._verified.get(run_dir) != signature:
+                try:
+                    check_run_folder(run_dir)
+                except HarnessError:
+                    continue
+                self._verified[run_dir] = signature
+            out[run_dir.relative_to(self.results_dir).as_posix() if run_dir != self.results_dir else run_dir.name] = run_dir
+        return out
 
     def studies(self) -> dict[str, Path]:
         """Folders with a report.html but no metrics.json (a search study's folder)."""
         return {p.name: p for p in sorted(self.results_dir.iterdir())
-                if p.is_dir() and (p / "report.html").is_file() and not (p / "metrics.json").is_file()}
+                if p.is_dir() and self.inside(p) and (p / "report.html").is_file() and not (p / "metrics.json").is_file()}
 
     def handle(self, raw_path: str) -> tuple[int, str, bytes]:
         parts = urlsplit(raw_path)
@@ -56,10 +104,12 @@ class ResultsSite:
                 studies = self.studies()
                 if name not in studies:
                     raise HarnessError(f"no study folder '{name}' under {self.results_dir}")
-                return self._html((studies[name] / "report.html").read_text(encoding="utf-8"))
+                return self._html(self._read_inside(studies[name] / "report.html").decode("utf-8", "replace"))
             if path.startswith("/runs/"):
-                name, _, file = path[len("/runs/"):].partition("/")
-                return self.run_file(name, file or "report.html")
+                name, _, file = path[len("/runs/"):].rstrip("/").rpartition("/")  # names may hold '/' (nested runs)
+                if file not in RUN_FILES:
+                    name, file = f"{name}/{file}".strip("/"), "report.html"
+                return self.run_file(name, file)
         except HarnessError as exc:
             return self._html(self.message("cannot show this", str(exc)), HTTPStatus.BAD_REQUEST)
         return self._html(self.message("not found", f"no page at {path}"), HTTPStatus.NOT_FOUND)
@@ -73,6 +123,13 @@ class ResultsSite:
 
         return render("message.html", title=title, text=text)
 
+    def _read_inside(self, target: Path) -> bytes:
+        if not self.inside(target):
+            raise HarnessError(f"{target.name} in {target.parent.name} points outside {self.results_dir}; it is not served")
+        if not target.is_file():
+            raise HarnessError(f"{target.parent.name} has no {target.name}")
+        return target.read_bytes()
+
     def run_file(self, name: str, file: str) -> tuple[int, str, bytes]:
         runs = self.runs()
         if name not in runs:
@@ -80,35 +137,57 @@ class ResultsSite:
         if file not in RUN_FILES:
             raise HarnessError(f"'{file}' is not a run file; run folders serve {', '.join(RUN_FILES)}")
         run_dir = runs[name]
-        if file == "report.html":
-            self._fresh_report(run_dir)
-        target = run_dir / file
-        if not target.is_file():
-            raise HarnessError(f"{name} has no {file}")
         kind = RUN_FILES[file] + "; charset=utf-8"
-        return HTTPStatus.OK, kind, target.read_bytes()
+        if file == "report.html":
+            return HTTPStatus.OK, kind, self._report(run_dir)
+        return HTTPStatus.OK, kind, self._read_inside(run_dir / file)
 
-    @staticmethod
-    def _fresh_report(run_dir: Path) -> None:
-        from harness.report.html import REPORT_NAME, write_report
+    def _report(self, run_dir: Path) -> bytes:
+        """The run's report.html, rebuilt first when stale: once, by the first request, under the
+        folder's lock (the others wait, then read the new page)."""
+        from harness.report.html import REPORT_NAME, render_report, write_page
 
         report = run_dir / REPORT_NAME
-        sources = [run_dir / n for n in ("metrics.json", "samples.jsonl", "manifest.json") if (run_dir / n).is_file()]
-        if not report.is_file() or any(s.stat().st_mtime > report.stat().st_mtime for s in sources):
-            write_report(run_dir)
+        with self._lock(run_dir):
+            sources = file_signature(run_dir, REPORT_SOURCES)
+            kept = self._in_memory.get(run_dir)
+            if kept is not None and kept[0] == sources:
+                return kept[1]
+            state = (sources, file_signature(run_dir, (REPORT_NAME,)))
+            built = self._built.get(run_dir)
+            if built != state and (built is not None or _stale(run_dir, report)):
+                page = render_report(run_dir)
+                try:
+                    write_page(report, page)
+                except StorageError:  # read-only storage: serve it from memory
+                    self._in_memory[run_dir] = (sources, page.encode("utf-8", "backslashreplace"))
+                    return self._in_memory[run_dir][1]
+                state = (sources, file_signature(run_dir, (REPORT_NAME,)))
+            self._built[run_dir] = state  # fresh while neither the sources nor the page change
+            return self._read_inside(report)
+
+    def _lock(self, run_dir: Path) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(run_dir, threading.Lock())
 
     # -- pages ---------------------------------------------------------------------------------
 
     def index(self) -> str:
-        from harness.report.leaderboard import LEADERBOARD_HEAD, leaderboard_cells, leaderboard_rows
+        from harness.report.leaderboard import LEADERBOARD_HEAD, leaderboard_cells, leaderboard_rows, pivot
         from harness.report.run_folder import read_manifest
         from harness.report.run_summary import run_facts
         from harness.report.templating import render
 
         runs = self.runs()
-        board = leaderboard_cells(leaderboard_rows(list(runs.values())), lambda row: run_href(Path(row["run_dir"]).name))
+        names_of = {str(path): name for name, path in runs.items()}
+        board_rows = leaderboard_rows(list(runs.values()), verified=True)
+        board = leaderboard_cells(board_rows, lambda row: run_href(names_of[row["run_dir"]]))
+        pivot_tasks, pivot_rows = pivot(board_rows)
+        grid = [(label, [(cells.get(task), run_href(names_of[cells[task]["run_dir"]]) if task in cells else None)
+                         for task in pivot_tasks]) for label, cells in pivot_rows]
         manifests = {name: read_manifest(run_dir) for name, run_dir in runs.items()}
         names = sorted(runs, key=lambda name: manifests[name].get("finished_at", ""), reverse=True)
+        default_b = comparable_partner(names, manifests)
         table = []
         for name in names:
             facts = run_facts(manifests[name])
@@ -128,7 +207,8 @@ class ResultsSite:
             what = " ".join(str(manifest.get(k, "")) for k in ("kind", "task", "model") if manifest.get(k))
             studies.append((name, f"/studies/{quote(name)}/", what))
         return render("view_index.html", title="harness view: " + str(self.results_dir), results_dir=str(self.results_dir),
-                      board_head=LEADERBOARD_HEAD, board=board, names=names, studies=studies, runs=table, runs_head=RUNS_HEAD)
+                      board_head=LEADERBOARD_HEAD, board=board, pivot_tasks=pivot_tasks, grid=grid, names=names, default_b=default_b, studies=studies, runs=table,
+                      runs_head=RUNS_HEAD)
 
     def compare(self, name_a: str, name_b: str) -> str:
         from harness.report.compare import compare_runs
@@ -154,9 +234,18 @@ class ResultsSite:
                       href_a=run_href(name_a), href_b=run_href(name_b), comparisons=results, notes=notes, flips=flips)
 
 
+def comparable_partner(names: list[str], manifests: dict[str, dict[str, Any]]) -> str | None:
+    """What the compare form preselects as B beside the newest run (A): the newest other run of a task
+    in common (a pair the compare page can pair up), else nothing."""
+    if not names:
+        return None
+    tasks_a = set(manifests[names[0]].get("tasks") or {})
+    return next((n for n in names[1:] if tasks_a & set(manifests[n].get("tasks") or {})), None)
+
+
 def run_href(name: str) -> str:
     """The link to a run folder's page, its name percent-encoded."""
-    return f"/runs/{quote(name)}/"
+    return f"/runs/{quote(name)}/"  # '/' in a nested run's name stays a path separator
 
 
 def sample_href(run: str, sample_id: str) -> str:
@@ -164,35 +253,25 @@ def sample_href(run: str, sample_id: str) -> str:
     return f"/runs/{quote(run)}/report.html#id={quote(sample_id)}"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    site: ResultsSite
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        status, kind, body = self.site.handle(self.path)
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: one line per request is noise here
-        return
+def _stale(run_dir: Path, report: Path) -> bool:
+    """A report is stale when it is missing or older than one of the files it is built from."""
+    try:
+        built = report.stat().st_mtime_ns
+    except OSError:
+        return True
+    return any(modified > built for _, _, modified in file_signature(run_dir, REPORT_SOURCES))
 
 
-def make_server(results_dir: Path, port: int = 0) -> ThreadingHTTPServer:
+def make_server(results_dir: Path, port: int = 0) -> ViewServer:
     """A server on 127.0.0.1 (port 0 = a free port, see server.server_address)."""
     site = ResultsSite(results_dir)
-    handler = type("ResultsHandler", (_Handler,), {"site": site})
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        return ViewServer(site.handle, port)
     except OSError as exc:
         raise HarnessError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another --port or 0 for any free port") from None
-    server.daemon_threads = True
-    return server
 
 
-def serve_in_thread(results_dir: Path, port: int = 0) -> tuple[ThreadingHTTPServer, threading.Thread]:
+def serve_in_thread(results_dir: Path, port: int = 0) -> tuple[ViewServer, threading.Thread]:
     """For tests and scripts: the server running in a daemon thread; call server.shutdown()."""
     server = make_server(results_dir, port)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from harness import HarnessError
-from harness.study import RESULTS_DIR_DEFAULT, did_you_mean
+from harness.study import RESULTS_DIR_DEFAULT, did_you_mean, stopped
 from studies.reversal_curse.spec import ARMS, PRESETS, ReproductionSpec
 
 STUDIES = ("reversal-curse",)
@@ -32,10 +31,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     try:
         outcome = run_reproduction(spec)
-    except KeyboardInterrupt:
-        print("\ninterrupted: finished models and cached probe answers are kept; re-run the same command to resume",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return stopped(exc, "finished models and cached probe answers are kept; re-run the same command to resume")
     print(markdown(outcome.report))
     print(f"reproduction folder: {outcome.out} (reproduction.md, reproduction.json, reproduction.png, timings.json;"
           f" total {outcome.timings['total_seconds']:.0f} s)")

@@ -16,6 +16,7 @@ from harness.study import (
     add_task_options,
     backend_options_from_args,
     parse_settings,
+    stopped,
 )
 
 
@@ -41,9 +42,8 @@ def cmd_search_study(args: argparse.Namespace) -> int:
     )
     try:
         outcome = run_search_study(spec)
-    except KeyboardInterrupt:
-        print("\ninterrupted: every completion received so far is cached; re-run the same command to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return stopped(exc, "every completion received so far is cached; re-run the same command to resume")
     print(outcome.table)
     for note in outcome.skipped_points:
         print(f"skipped {note}", file=sys.stderr)

@@ -6,7 +6,14 @@ from tasks.countdown.generator import generate_countdown
 from tasks.countdown.loader import load_countdown
 from tasks.countdown.plots import countdown_plots
 from tasks.countdown.prompts import build_countdown_request
-from tasks.countdown.scoring import COUNTDOWN_METRICS, score_countdown_response
+from tasks.countdown.scoring import COUNTDOWN_METRICS, score_countdown_response, why_countdown_unparseable
+
+
+def countdown_gold(sample):
+    """What the report shows as gold: the stored solution with its target ('(6 - 2) * 6 = 24'), or
+    the target alone for data without one (TinyZero's files)."""
+    return f"{sample['solution']} = {sample['target']}" if sample.get("solution") else sample["target"]
+
 
 FAMILY = register(
     Family(
@@ -21,7 +28,8 @@ FAMILY = register(
         load=load_countdown,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("</answer>",),  # where an answer can be complete inside a longer completion
-        gold=lambda sample: sample["target"],
+        gold=countdown_gold,
+        why_unparseable=why_countdown_unparseable,
         plots=countdown_plots,
         variants={
             "countdown-3": {"n_numbers": 3},

@@ -91,6 +91,15 @@ COUNTDOWN_METRICS = (
 )
 
 
+def why_countdown_unparseable(cfg: CountdownConfig, sample: Sample, text: str) -> str:
+    """Why extract_countdown_answer found nothing (the report's failure summary)."""
+    if ANSWER_CLOSE in text:
+        return f"an {ANSWER_CLOSE} without an {ANSWER_OPEN} before it"
+    if ANSWER_OPEN in text:
+        return f"an {ANSWER_OPEN} block that is never closed with {ANSWER_CLOSE}"
+    return f"no {ANSWER_OPEN}...{ANSWER_CLOSE} block" if text.strip() else "an empty response"
+
+
 def score_countdown_response(cfg: CountdownConfig, sample: Sample, text: str) -> Verdict:
     """Three per-completion scores:
     - ``accuracy``: the task rule of protocols.md (last <answer> block anywhere, this verifier);

@@ -21,8 +21,10 @@ is compared with TinyZero's must be computed TinyZero's way. Its rules, all kept
 The expression is parsed by `ast.parse` (the parser `eval` uses, so it accepts exactly the same
 syntax) and walked iteratively with Python's own number operators, so values agree bit for bit.
 Where `eval` could not finish (an integer power whose value would exceed `MAX_POWER_BITS` bits, e.g.
-`99**99**99`) or where its outcome depends on Python's stack depth (expressions nested ~2 990
-levels deep), the reward here is 0.1; see tasks/countdown/README.md.
+`99**99**99`), would need more than a verdict's work budget (harness/parsing/work_budget.py: about
+0.1 s of work, e.g. `3**(99*98*97)`, 1.5 million bits, which eval computes in 0.2-0.5 s here), or where its
+outcome depends on Python's stack depth (expressions nested ~2 990 levels deep), the reward here is
+0.1; see tasks/countdown/README.md.
 """
 
 from __future__ import annotations
@@ -35,12 +37,22 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from harness.parsing.work_budget import (
+    DEFAULT_WORK_BUDGET,
+    WorkBudget,
+    WorkBudgetExceeded,
+    int_digits,
+    number_operation_cost,
+    parse_cost,
+)
+
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 DIGITS = re.compile(r"\d+")
 ALLOWED = re.compile(r"^[\d+\-*/().\s]+$")
 TOLERANCE = 1e-5  # TinyZero: abs(result - target) < 1e-5
 CORRECT, FORMAT, NONE = 1.0, 0.1, 0.0
 MAX_POWER_BITS = 1 << 22  # integer powers above this many bits are refused (0.1), see module doc
+_OPERATOR_NAMES = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Pow: "**"}
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -94,18 +106,21 @@ def tinyzero_value(equation: str):
     TinyZero's `evaluate_equation` gets an exception or a non-number. Never calls eval."""
     if not ALLOWED.match(equation):
         return None
+    budget = WorkBudget(DEFAULT_WORK_BUDGET)
     try:
+        budget.charge(parse_cost(equation), "parsing the equation")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning "'int' object is not callable"
             tree = ast.parse(equation, mode="eval")
-        value = _evaluate(tree.body)
-    except (_NotANumber, SyntaxError, ValueError, ArithmeticError, RecursionError, MemoryError, TypeError):
+        value = _evaluate(tree.body, budget)
+    except (_NotANumber, WorkBudgetExceeded, SyntaxError, ValueError, ArithmeticError, RecursionError, MemoryError, TypeError):
         return None
     return value
 
 
-def _evaluate(root: ast.AST):
-    """Post-order walk with an explicit stack (no recursion limit of our own)."""
+def _evaluate(root: ast.AST, budget: WorkBudget):
+    """Post-order walk with an explicit stack (no recursion limit of our own); every operation is
+    charged to ``budget`` before it runs."""
     stack: list[tuple[ast.AST, bool]] = [(root, False)]
     values: list = []
     while stack:
@@ -116,7 +131,9 @@ def _evaluate(root: ast.AST):
             values.append(node.value)
         elif isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             if ready:
-                values.append(_UNARY[type(node.op)](values.pop()))
+                operand = values.pop()
+                budget.charge(int_digits(operand) if isinstance(operand, int) else 1, "a sign")
+                values.append(_UNARY[type(node.op)](operand))
             else:
                 stack += [(node, True), (node.operand, False)]
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -124,6 +141,7 @@ def _evaluate(root: ast.AST):
                 right, left = values.pop(), values.pop()
                 if isinstance(node.op, ast.Pow):
                     _check_power(left, right)
+                budget.charge(number_operation_cost(_OPERATOR_NAMES[type(node.op)], left, right), "an operation")
                 values.append(_BINARY[type(node.op)](left, right))
             else:
                 stack += [(node, True), (node.right, False), (node.left, False)]

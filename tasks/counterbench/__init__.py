@@ -17,6 +17,7 @@ from tasks.counterbench.scoring import (
     counterbench_chance_level,
     counterbench_group_keys,
     score_counterbench_response,
+    why_counterbench_unparseable,
 )
 
 
@@ -34,6 +35,7 @@ FAMILY = register(
         primary_metric="accuracy",
         metrics=COUNTERBENCH_METRICS,
         score=score_counterbench_response,
+        why_unparseable=why_counterbench_unparseable,
         generate=generate_counterbench,
         load=load_counterbench,
         gold=lambda sample: sample["answer"],

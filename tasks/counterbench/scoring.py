@@ -24,6 +24,13 @@ def score_counterbench_response(cfg: CounterBenchConfig, sample: Sample, text: s
     return Verdict(answer=answer, scores={"accuracy": float(answer == sample["answer"])})
 
 
+def why_counterbench_unparseable(cfg: CounterBenchConfig, sample: Sample, text: str) -> str:
+    """Why extract_yes_no found no answer (the report's failure summary)."""
+    if not text.strip():
+        return "an empty response"
+    return "no final yes or no (no 'Answer: yes/no', no reply or last line starting or ending with yes/no)"
+
+
 def counterbench_group_keys(sample: Sample) -> dict[str, str]:
     """Extra table rows per question type and per number of variables (the paper's breakdowns)."""
     return {"type": str(sample["type"]), "variables": str(sample["num_variables"])}

@@ -29,7 +29,7 @@ from harness.core.metric_spec import binary, fraction
 from harness.core.types import Sample, Verdict
 from harness.parsing.safe_literal import to_json_safe
 from tasks.lr2bench.config import LR2BenchConfig
-from tasks.lr2bench.extraction import extract_answer
+from tasks.lr2bench.extraction import extract_answer, extract_answer_text, last_delimited
 from tasks.lr2bench.spec import TASK_SPECS
 from tasks.lr2bench.upstream import upstream_verdict
 
@@ -156,6 +156,20 @@ def score_lr2bench_response(cfg: LR2BenchConfig, sample: Sample, text: str) -> V
     # no answer found (the default text) and text eval would fail on are both "unparseable"
     answer = to_json_safe(verdict.value) if verdict.parsed and verdict.completed else None
     return Verdict(answer=answer, scores=scores)
+
+
+def why_lr2bench_unparseable(cfg: LR2BenchConfig, sample: Sample, text: str) -> str:
+    """Why no answer was read (the report's failure summary), in the strict reading's steps: the
+    answer block, the bracketed value inside it, a literal of the right, non-empty kind."""
+    spec = TASK_SPECS[sample["task"]]
+    tag = f"<{spec.answer_tag}>"
+    opener, closer = spec.bracket
+    if last_delimited(text, tag, f"</{spec.answer_tag}>") is None and cfg.require_answer_tag:
+        return f"no {tag}...</{spec.answer_tag}> block"
+    literal = extract_answer_text(sample["task"], text, cfg.require_answer_tag)
+    if literal is None:
+        return f"no {opener}...{closer} inside the {tag} block"
+    return f"the {opener}...{closer} in the {tag} block is empty, not a literal, or not a {spec.answer_kind}"
 
 
 def score_strict(cfg: LR2BenchConfig, sample: Sample, text: str) -> Verdict:

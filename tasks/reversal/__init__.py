@@ -16,6 +16,7 @@ from tasks.reversal.celebrity_scoring import (
     celebrity_group_keys,
     score_celebrity_completion,
     score_celebrity_loglikelihood,
+    why_celebrity_unparseable,
 )
 from tasks.reversal.export import export_fictitious
 from tasks.reversal.fictitious_config import FictitiousConfig, IncontextConfig
@@ -42,6 +43,7 @@ CELEBRITY = register(
         primary_metric="score",
         metrics_for=lambda cfg: celebrity_metrics(cfg.resolved_protocol),
         score=score_celebrity_completion,
+        why_unparseable=why_celebrity_unparseable,
         score_loglikelihood=score_celebrity_loglikelihood,
         load=load_celebrity_pairs,
         default_source=celebrity_default_source,
@@ -63,6 +65,10 @@ FICTITIOUS = register(
         build_request=build_fictitious_request,
         primary_metric="accuracy",
         score=score_fictitious_completion,
+        report_note=("These probes ask facts a model was fine-tuned on (harness export reversal-fictitious writes"
+                     " the files): on a model not fine-tuned on them, accuracy near 0 and a log-prob gap near 0 are"
+                     " what to expect, not a finding. Randomized controls are right when they do NOT give the"
+                     " other fact's name (outcome 'control')."),
         score_loglikelihood=score_fictitious_loglikelihood,
         generate=generate_fictitious,
         load=load_fictitious,

@@ -16,7 +16,14 @@ from harness.core.metric_spec import find_metric
 from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
 from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
 from tasks.reversal.celebrity_config import CelebrityConfig
-from tasks.reversal.matching import is_celebrity_answer_correct, parse_celebrity_response
+from tasks.reversal.matching import (
+    MAX_NAME_WORDS,
+    MAX_REPLY_CHARS,
+    MIN_NAME_WORDS,
+    UNKNOWN_PREFIX,
+    is_celebrity_answer_correct,
+    parse_celebrity_response,
+)
 from tasks.reversal.metrics import celebrity_metrics
 
 MAX_ANSWER_CHARS = 200
@@ -26,6 +33,17 @@ def score_celebrity_completion(cfg: CelebrityConfig, sample: Sample, text: str) 
     parsed = parse_celebrity_response(text)
     correct = is_celebrity_answer_correct(text, sample["gold"])
     return Verdict(answer=None if parsed is None else parsed[:MAX_ANSWER_CHARS], scores={"score": float(correct)})
+
+
+def why_celebrity_unparseable(cfg: CelebrityConfig, sample: Sample, text: str) -> str:
+    """Why the paper's parse_response rejected a reply (the report's failure summary)."""
+    reply = text.strip()
+    words = reply.split()
+    if reply.startswith(UNKNOWN_PREFIX):
+        return f"the model said it does not know ('{UNKNOWN_PREFIX}...')"
+    if not MIN_NAME_WORDS <= len(words) <= MAX_NAME_WORDS or len(reply) > MAX_REPLY_CHARS:
+        return f"not a name: {len(words)} words, a name has {MIN_NAME_WORDS}-{MAX_NAME_WORDS}"
+    return "not a name: not every word is capitalised"
 
 
 def score_celebrity_loglikelihood(cfg: CelebrityConfig, sample: Sample, results: list[Loglikelihood]) -> Verdict:

@@ -33,7 +33,7 @@ def fictitious_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) ->
         by = {(r["task"], r["group"]): r["metrics"]["accuracy"] for r in accuracy_rows}
         svg = bar_chart({task: [by.get((task, f"direction={d}")) for d in directions] for task in tasks}, directions,
                         ylabel="accuracy", width=580)
-        plots.append(Plot("Reversal curse: accuracy by direction", svg,
+        plots.append(Plot(f"Reversal curse: accuracy by direction ({', '.join(tasks)})", svg,  # one title per family's tasks
                           "same = the direction the facts were given in; reverse = asked backwards; randomized = control."))
     paired = [line for line in lines if isinstance(line.get("scores"), dict) and "logprob_randomized" in line["scores"]]
     if paired:
@@ -46,6 +46,7 @@ def fictitious_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) ->
                         width=600)
         p_values = [f"{r['task']}: t-test p={r['metrics']['reverse_gap_t_p_value'].value:.3g}" for r in rows
                     if r["group"] == "" and "reverse_gap_t_p_value" in r["metrics"]]
-        plots.append(Plot("Likelihood test on the reverse prompts", svg,
+        tested = ", ".join(dict.fromkeys(str(line.get("task", "")) for line in paired))
+        plots.append(Plot(f"Likelihood test on the reverse prompts ({tested})", svg,
                           "No gap between correct and randomized = the reversal curse. " + "; ".join(p_values)))
     return plots

@@ -11,7 +11,7 @@ from tasks.sudoku.generator import generate_sudoku
 from tasks.sudoku.loader import load_sudoku
 from tasks.sudoku.plots import sudoku_plots
 from tasks.sudoku.prompts import build_sudoku_request
-from tasks.sudoku.scoring import SUDOKU_METRICS, sample_shape, score_sudoku_response
+from tasks.sudoku.scoring import SUDOKU_METRICS, sample_shape, score_sudoku_response, why_sudoku_unparseable
 
 
 def sudoku_groups(sample: Sample) -> dict[str, str]:
@@ -35,6 +35,7 @@ FAMILY = register(
         generate=generate_sudoku,
         load=load_sudoku,
         gold=lambda sample: sample["solution"],
+        why_unparseable=why_sudoku_unparseable,
         plots=sudoku_plots,
         group_keys=sudoku_groups,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt

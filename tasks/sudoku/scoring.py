@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.core.metric_spec import binary, fraction
 from harness.core.types import Sample, Verdict
 from tasks.sudoku.config import SudokuConfig
-from tasks.sudoku.extraction import extract_sudoku_grid
+from tasks.sudoku.extraction import answer_block, extract_sudoku_grid
 from tasks.sudoku.solver import SudokuShape
 from tasks.sudoku.verifier import cell_accuracy, is_valid_solution
 
@@ -22,13 +22,36 @@ def sample_shape(sample: Sample) -> SudokuShape:
     return SudokuShape.for_side(len(sample["puzzle"]))
 
 
+def grid_shape_problem(grid: list[list[int]], side: int) -> str | None:
+    """'grid has 3 rows, expected 4' / 'row 2 has 3 numbers, expected 4', or None for a side x side grid."""
+    if len(grid) != side:
+        return f"grid has {len(grid)} rows, expected {side}"
+    for number, row in enumerate(grid, 1):
+        if len(row) != side:
+            return f"row {number} has {len(row)} numbers, expected {side}"
+    return None
+
+
+def why_sudoku_unparseable(cfg: SudokuConfig, sample: Sample, text: str) -> str:
+    """Why extract_sudoku_grid found no grid (the report's failure summary)."""
+    side = sample_shape(sample).side
+    grid = extract_sudoku_grid(text, side)
+    if grid is not None:
+        return grid_shape_problem(grid, side) or "unreadable grid"
+    block = answer_block(text)
+    where = "the <answer> block" if block is not text else "the response (no <answer> block)"
+    if not block.strip():
+        return f"{where} is empty"
+    return f"{where} holds no {side}x{side} grid: no [[...]] list of rows and no {side} lines of {side} numbers"
+
+
 def score_sudoku_response(cfg: SudokuConfig, sample: Sample, text: str) -> Verdict:
     """solved: the grid is complete, every row/column/box holds 1..side once, and every clue is kept.
     cell_accuracy: share of the puzzle's empty cells filled with the gold value.
     The verdict's answer is the extracted grid (None when no grid was found), so maj@k compares grids."""
     shape = sample_shape(sample)
     grid = extract_sudoku_grid(text, shape.side)
-    if grid is None:
+    if grid is None or grid_shape_problem(grid, shape.side):  # no grid, or not one of this puzzle's shape
         return Verdict(answer=None, scores={"solved": 0.0, "cell_accuracy": 0.0})
     solved = is_valid_solution(grid, sample["puzzle"], shape)
     cells = cell_accuracy(grid, sample["puzzle"], sample["solution"])

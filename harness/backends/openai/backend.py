@@ -17,8 +17,9 @@ fail every request (rejected key, unknown model, an unsupported parameter, a cha
 asked for log-likelihoods, an endpoint unreachable before anything was answered, a request the
 HTTP client refuses to send) stop the run with one clear HarnessError.
 
-Secrets: the API key lives only in the client object. It is never put in describe(), error texts
-or exceptions (``redact`` scrubs anything a server echoes back).
+Secrets: the API key lives only in the client object and in ``secrets()``: whatever a server echoes
+back (in an error object, an HTML title, a finish reason, a completion) is scrubbed on the way out
+by the one scrubber every backend passes through (harness/backends/base.py, harness/core/redaction.py).
 
 Options (BackendOptions fields, plus ``extra`` keys, settable as strings from the CLI):
     concurrency, base_url (else $OPENAI_BASE_URL), api_key_env, timeout_s, max_retries,
@@ -56,7 +57,7 @@ from harness.backends.openai.parsing import (
 from harness.backends.openai.ratelimit import RateLimiter, estimate_tokens
 from harness.backends.openai.requests import Call, generate_body, loglikelihood_body, prompt_chars, uses_chat
 from harness.backends.openai.retry import is_retryable_status, parse_retry_after
-from harness.backends.openai.settings import ApiSettings, redact, resolve_api_key, safe_url, split_url_credentials
+from harness.backends.openai.settings import ApiSettings, resolve_api_key, safe_url, split_url_credentials
 from harness.backends.openai.transport import (
     FAIL_FAST_ATTEMPTS,
     connection_cause,
@@ -65,7 +66,7 @@ from harness.backends.openai.transport import (
     raw_response_type,
     with_timeout,
 )
-from harness.core.errors import HarnessError
+from harness.core.errors import HarnessError, permanent_error
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, Request
 
 _MAX_ERROR_CHARS = 300
@@ -110,6 +111,9 @@ class OpenAIBackend(Backend):
         self._background: BackgroundLoop | None = None
         self._client: Any = None
         self._llama_cpp_server: bool | None = None
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._api_key,)
 
     def __repr__(self) -> str:
         return f"OpenAIBackend(model={self.settings.model!r}, base_url={safe_url(self.settings.base_url)!r})"
@@ -318,8 +322,7 @@ class OpenAIBackend(Backend):
                 if status is None and not is_connection_error(exc):
                     # neither an HTTP answer nor the network: a request the client can never send
                     # (a URL it refuses, ...), so every request would fail the same way
-                    raise _Fatal(f"requests to {where} cannot be sent: {type(exc).__name__}:"
-                                 f" {redact(str(exc), self._api_key)[:200]}") from None
+                    raise _Fatal(f"requests to {where} cannot be sent: {type(exc).__name__}: {str(exc)[:200]}") from None
                 if status is None:
                     last_error, unreachable = connection_cause(exc, self.settings.timeout_s)
                     if unreachable and not self._answered_any and attempt + 1 >= FAIL_FAST_ATTEMPTS:
@@ -333,7 +336,7 @@ class OpenAIBackend(Backend):
                         adjusted, body = True, make_body()
                         continue
                     self._raise_if_fatal(status, message, chat, loglikelihood)
-                    return Outcome(error=f"{message} (not retried: the server refused this request)")
+                    return Outcome(error=permanent_error(message, "the server refused this request"))
             attempt += 1
             if attempt > policy.max_retries:
                 retries, where = policy.max_retries, safe_url(self.settings.base_url) or "the OpenAI API"
@@ -380,4 +383,4 @@ class OpenAIBackend(Backend):
         if status is None and cause is not None:
             detail = f"{type(exc).__name__}: {type(cause).__name__} {cause}"
         text = f"HTTP {status}: {detail}" if status is not None else detail
-        return redact(" ".join(str(text).split()), self._api_key)[:_MAX_ERROR_CHARS]
+        return " ".join(str(text).split())[:_MAX_ERROR_CHARS]

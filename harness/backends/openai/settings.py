@@ -1,5 +1,5 @@
-"""Validated settings of the openai backend (none of them secret) and the handling of the one secret,
-the API key: where it comes from, and scrubbing it (and anything key-shaped) out of every text."""
+"""Validated settings of the openai backend (none of them secret) and where the one secret, the API
+key, comes from (harness/core/redaction.py keeps it out of every text)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from urllib.parse import unquote
 from harness.backends.base import BackendOptions
 from harness.backends.openai.retry import RetryPolicy
 from harness.core.errors import HarnessError
+from harness.core.redaction import redact
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "0.0.0.0")
-_KEY_LIKE = re.compile(r"\b(sk|rk|pk|key)-[A-Za-z0-9_\-*]{6,}")
-_MAX_ERROR_CHARS = 300
 
 
 # ---- settings ------------------------------------------------------------------------------------
@@ -134,15 +133,7 @@ def resolve_api_key(settings: ApiSettings, url_key: str | None = None) -> str:
     )
 
 
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with the secret, anything shaped like an API key, and URL passwords removed."""
-    if secret and secret != "EMPTY":
-        text = text.replace(secret, "***")
-    text = _KEY_LIKE.sub(r"\1-***", text)
-    return re.sub(r"//[^/@\s:]+:[^/@\s]+@", "//***@", text)
-
-
 def safe_url(url: str | None) -> str | None:
     if url is None:
         return None
-    return redact(re.sub(r"([?&][^=&]*(key|token|secret)[^=&]*=)[^&]*", r"\1***", url, flags=re.I), None)
+    return redact(re.sub(r"([?&][^=&]*(key|token|secret)[^=&]*=)[^&]*", r"\1***", url, flags=re.I))

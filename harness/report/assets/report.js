@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   var PAGE = 50, SHOW = 1500;
-  var OUTCOMES = ["right", "wrong", "unparseable", "truncated", "error"];
+  var OUTCOMES = ["right", "wrong", "unparseable", "truncated", "error", "control"];
   /* Sortable tables (leaderboard, run index): click a header; numbers sort as numbers. */
   document.querySelectorAll("table.sortable").forEach(function (table) {
     table.querySelectorAll("thead th").forEach(function (th, col) {
@@ -173,6 +173,7 @@
       sum.appendChild(gold);
     }
     if (s.e) { sum.appendChild(el("span", "ans errtext", s.e)); }
+    if (s.u && s.u.length) { sum.appendChild(el("span", "ans why", "why: " + s.u[0] + (s.u.length > 1 ? " (+" + (s.u.length - 1) + ")" : ""))); }
     art.appendChild(sum);
     sum.addEventListener("click", function () { toggle(art, i); });
     if (opened[s.i]) { toggle(art, i); }
@@ -211,6 +212,7 @@
         meta.appendChild(el("span", null, "finish: " + fr + (fr === "length" ? " (truncated)" : "")));
         var a = el("span"); a.appendChild(textNode("answer: ")); a.appendChild(el("b", null, s.a[j] === undefined ? "-" : shown(s.a[j])));
         meta.appendChild(a);
+        if (s.u && s.a[j] === null) { meta.appendChild(el("span", "why", "why: " + s.u[s.a.slice(0, j).filter(function (x) { return x === null; }).length])); }
         if (s.cs && s.cs[j]) { meta.appendChild(el("span", null, "scores: " + Object.keys(s.cs[j]).map(function (m) { return m + "=" + fmt(s.cs[j][m]); }).join(" "))); }
         box.appendChild(meta);
         if (s.rs && s.rs[j] !== null && s.rs[j] !== undefined) {
