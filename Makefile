@@ -127,6 +127,7 @@ perf: setup-test
 	$(PY) bench/fixed_costs.py
 	$(PY) bench/api_throughput.py
 	$(PY) bench/local_engines.py --tasks countdown,counterbench --configs transformers:8:1,ct2:8:auto --repeats 2
+	$(PY) bench/interval_coverage.py  # 95% CI coverage per metric kind at n = 10, 30, 100 (a simulation)
 	$(PY) bench/chaos.py            # 500 samples, 20% faults, 3 x kill -9; an echoing server; hostile answers
 	$(PY) bench/hostile_verdicts.py # time per verdict for answers built to make scorers slow (target < 1 s)
 	$(PY) bench/view_load.py        # harness view latency under 50 slow clients and 1 100 half-open connections

@@ -31,7 +31,8 @@ _PUBLIC = {
     "open_session": "harness.pipeline.session", "ModelSession": "harness.pipeline.execute",
     "get_task": "harness.core.registry", "Task": "harness.core.registry", "load_samples": "harness.pipeline.samples",
     # plugins
-    "register_family": "harness.core.registry", "Family": "harness.core.registry", "StepTraces": "harness.core.step_traces",
+    "register_family": "harness.core.registry", "Family": "harness.core.registry",
+    "Masking": "harness.core.masking", "MaskedQuestion": "harness.core.masking", "StepTraces": "harness.core.step_traces",
     "register_backend": "harness.backends", "Backend": "harness.backends.base", "BackendOptions": "harness.backends.base",
     "register_strategy": "harness.strategies.registry", "get_strategy": "harness.strategies.registry",
     "Strategy": "harness.strategies.types", "StrategyContext": "harness.strategies.types",
@@ -41,7 +42,7 @@ _PUBLIC = {
     "Metric": "harness.core.metric_spec", "binary": "harness.core.metric_spec", "fraction": "harness.core.metric_spec",
     "bounded": "harness.core.metric_spec", "unbounded": "harness.core.metric_spec", "statistic": "harness.core.metric_spec",
     "MetricValue": "harness.report.metrics", "mean_with_ci": "harness.report.metrics", "pass_at_k": "harness.report.metrics",
-    "item_kind": "harness.report.metrics",
+    "item_kind": "harness.report.metrics", "metric_mean": "harness.report.metrics",
     "sampling_metrics": "harness.report.metrics", "wilson_interval": "harness.report.intervals",
     # records
     "Request": "harness.core.types", "GenerationSettings": "harness.core.types", "Generation": "harness.core.types",
@@ -52,10 +53,11 @@ _RENAMED = {"register_family": "register", "load_samples": "select_samples"}
 
 __all__ = [  # the public API (a literal list, so linters and editors see it)
     "__version__", "Ask", "Backend", "BackendOptions", "Family", "Generation", "GenerationSettings", "HarnessError",
-    "Loglikelihood", "LoglikelihoodResult", "Metric", "MetricValue", "ModelSession", "Request", "Results", "Sample",
+    "Loglikelihood", "LoglikelihoodResult", "MaskedQuestion", "Masking", "Metric", "MetricValue", "ModelSession", "Request",
+    "Results", "Sample",
     "ScoredSample", "StepTraces", "Strategy", "StrategyContext", "StrategyOutcome", "Task", "Verdict", "binary", "bounded",
     "evaluate", "fraction", "get_strategy", "get_task", "include_plugins", "item_kind", "list_strategies", "list_tasks",
-    "load_run", "load_samples", "mean_with_ci", "open_session", "pass_at_k", "register_backend", "register_family",
+    "load_run", "load_samples", "mean_with_ci", "metric_mean", "open_session", "pass_at_k", "register_backend", "register_family",
     "register_strategy", "run_strategy", "sampling_metrics", "score", "statistic", "unbounded", "wilson_interval",
 ]
 
@@ -75,6 +77,7 @@ if TYPE_CHECKING:  # static types for editors and mypy; at run time names load o
     from harness.backends import register_backend
     from harness.backends.base import Backend, BackendOptions
     from harness.core.errors import HarnessError
+    from harness.core.masking import MaskedQuestion, Masking
     from harness.core.metric_spec import Metric, binary, bounded, fraction, statistic, unbounded
     from harness.core.registry import Family, Task, get_task
     from harness.core.registry import register as register_family
@@ -93,7 +96,7 @@ if TYPE_CHECKING:  # static types for editors and mypy; at run time names load o
     from harness.pipeline.samples import select_samples as load_samples
     from harness.pipeline.session import open_session
     from harness.report.intervals import wilson_interval
-    from harness.report.metrics import MetricValue, item_kind, mean_with_ci, pass_at_k, sampling_metrics
+    from harness.report.metrics import MetricValue, item_kind, mean_with_ci, metric_mean, pass_at_k, sampling_metrics
     from harness.strategies.driver import run_strategy
     from harness.strategies.registry import get_strategy, register_strategy
     from harness.strategies.types import Ask, Strategy, StrategyContext, StrategyOutcome

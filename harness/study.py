@@ -11,8 +11,11 @@ study folder   write_json, write_samples (atomic), slug (a folder-safe id), prov
 traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours
 reports        render (a Jinja2 template with autoescaping, from the engine's templates or a study's own
                folder), markup (trusted HTML such as an SVG figure), visible_bidi, write_page (atomic),
-               run_facts
-tasks          families, config_as_dict, embedded_model_dir (the embedded SmolLM2 as a transformers folder)
+               run_facts, figure_svg / save_figure_png (a matplotlib figure inline in a page, or as a PNG)
+tasks          families, config_as_dict, settings_for (the --set values a task has, when a command runs
+               several), embedded_model_dir (the embedded SmolLM2 as a transformers folder)
+strategies     MissingCapability: what a strategy's run raises when the model cannot do what it needs
+               (a study that runs several catches it, skips that one and says why)
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ _NAMES = {
     "add_model_options": "harness.cli.options", "add_output_options": "harness.cli.options",
     "add_task_options": "harness.cli.options", "parse_settings": "harness.cli.options",
     "backend_options_from_args": "harness.cli.options", "did_you_mean": "harness.core.errors", "stopped": "harness.cli",
+    "MissingCapability": "harness.core.errors", "settings_for": "harness.pipeline.plan",
     "command_line": "harness.core.files", "git_commit": "harness.core.files", "package_versions": "harness.core.files",
     "slug": "harness.core.files", "write_json": "harness.core.files", "write_samples": "harness.core.files",
     "config_as_dict": "harness.core.registry", "families": "harness.core.registry",
@@ -60,6 +64,38 @@ def model_identity(model: str, backend_options: Any = None) -> str:
     return json.dumps(answer_identity(model, backend_options or BackendOptions()), sort_keys=True)
 
 
+def figure_svg(figure: Any) -> str:
+    """A matplotlib figure as an inline <svg> element for a report page (real text, no XML prolog,
+    no date, fixed hash salt: the same figure gives the same bytes), then closed."""
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.tight_layout()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "reasoning-harness"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(figure)
+    text = buffer.getvalue()
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+def save_figure_png(figure: Any, path: Path) -> Path:
+    """Write a matplotlib figure as a PNG, atomically (a temp name, then a rename), and close it."""
+    import os
+
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.png")
+    figure.savefig(tmp, format="png")
+    plt.close(figure)
+    os.replace(tmp, path)
+    return path
+
+
 def embedded_model_dir() -> Path:
     """The embedded default model (SmolLM2-135M-Instruct) as a transformers folder, converted once."""
     from harness.backends.local import converted_model_dir
@@ -67,12 +103,13 @@ def embedded_model_dir() -> Path:
     return converted_model_dir()
 
 
-__all__ = ["BEHAVIOURS", "RESULTS_DIR_DEFAULT", "add_generation_options", "add_model_options", "add_output_options",
-           "add_task_options", "backend_options_from_args", "command_line", "config_as_dict", "count_behaviours",
-           "did_you_mean", "embedded_model_dir", "families", "first_correct_position", "git_commit", "markup",
-           "model_identity", "package_versions", "parse_settings", "provenance", "render", "run_facts", "slug",
-           "stopped", "summarize_behaviours", "tokens_at_position", "visible_bidi", "write_json", "write_page", "write_samples"]
-assert set(__all__) == {*_NAMES, "provenance", "model_identity", "embedded_model_dir"}
+__all__ = ["BEHAVIOURS", "MissingCapability", "RESULTS_DIR_DEFAULT", "add_generation_options", "add_model_options",
+           "add_output_options", "add_task_options", "backend_options_from_args", "command_line", "config_as_dict",
+           "count_behaviours", "did_you_mean", "embedded_model_dir", "families", "figure_svg", "first_correct_position",
+           "git_commit", "markup", "model_identity", "package_versions", "parse_settings", "provenance", "render", "run_facts",
+           "save_figure_png", "settings_for", "slug", "stopped", "summarize_behaviours", "tokens_at_position", "visible_bidi",
+           "write_json", "write_page", "write_samples"]
+assert set(__all__) == {*_NAMES, "provenance", "model_identity", "embedded_model_dir", "figure_svg", "save_figure_png"}
 
 if TYPE_CHECKING:  # static types for editors and mypy
     from harness.cli import stopped
@@ -85,10 +122,11 @@ if TYPE_CHECKING:  # static types for editors and mypy
         parse_settings,
     )
     from harness.cli.options import backend_options as backend_options_from_args
-    from harness.core.errors import did_you_mean
+    from harness.core.errors import MissingCapability, did_you_mean
     from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
     from harness.core.registry import config_as_dict, families
     from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
+    from harness.pipeline.plan import settings_for
     from harness.report.behaviours import summarize_behaviours
     from harness.report.html import write_page
     from harness.report.run_summary import run_facts

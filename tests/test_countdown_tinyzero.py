@@ -52,6 +52,19 @@ def test_differential_against_upstream_compute_score():
     assert {0, 0.1, 1} <= set(theirs)  # the cases reach all three outcomes
 
 
+def test_tinyzero_accuracy_is_upstream_compute_score_equal_to_one():
+    """`tinyzero_accuracy` (the papers' verdict) against TinyZero's own code, answer by answer, through
+    the family's scorer (its prefix + the response); `accuracy` (the task rule) differs on some."""
+    cases = generate_cases(1000, seed=0)
+    theirs = upstream_scores(cases)
+    verdicts = [score_countdown_response(CountdownConfig(n_numbers=max(2, len(c["nums"])), template=c["template"]),
+                                         {"nums": c["nums"], "target": c["target"]}, c["response"]) for c in cases]
+    wrong = [(c["response"][-80:], t) for c, t, v in zip(cases, theirs, verdicts)
+             if v.scores["tinyzero_accuracy"] != float(t == 1)]
+    assert not wrong, f"{len(wrong)} of {len(cases)} differ, e.g. {wrong[:3]}"
+    assert sum(v.scores["accuracy"] != float(t == 1) for t, v in zip(theirs, verdicts)) == 73  # tasks/countdown/README.md
+
+
 def test_cases_cover_the_rules():
     cases = generate_cases(1000, seed=0)
     rewards = [tinyzero_reward(c["text"], c["target"], c["nums"]) for c in cases]
@@ -224,3 +237,27 @@ def test_readme_table_of_differences(ending, template, accuracy, tinyzero):
     verdict = score_countdown_response(CountdownConfig(template=template), {"nums": [1, 2, 3], "target": 9},
                                        "<think>I try.</think>\n" + ending)
     assert (verdict.scores["accuracy"], verdict.scores["tinyzero_reward"]) == (accuracy, tinyzero)
+    assert verdict.scores["tinyzero_accuracy"] == float(tinyzero == 1.0)
+
+
+def test_the_figure_plots_the_table_metrics_under_their_own_names(monkeypatch):
+    """issue 26: the figure drew `reward` (0.53) under the label "TinyZero reward" while the table's
+    `tinyzero_reward` was 0.275. Every bar series is now a declared metric, with the table's values."""
+    import tasks.countdown.plots as plots
+    from harness.report.metrics import mean_with_ci
+    from tasks.countdown.scoring import COUNTDOWN_METRICS
+
+    drawn = {}
+    monkeypatch.setattr(plots, "bar_chart", lambda series, labels, **kw: drawn.update(series) or "<svg/>")
+    endings = ["<answer>(1 + 2) * 3</answer>\n", "<answer>1 + 2 + 3</answer>", "<answer>3 ** 2 * 1</answer>", "no block"]
+    lines = []
+    for ending in endings:
+        sample = {"nums": [1, 2, 3], "target": 9}
+        verdict = score_countdown_response(CountdownConfig(template="base"), sample, "<think>x</think>\n" + ending)
+        lines.append({"sample": sample, "scores": verdict.scores, "answers": [verdict.answer]})
+    assert plots.countdown_plots([], lines)
+    declared = {m.name for m in COUNTDOWN_METRICS}
+    assert drawn and set(drawn) <= declared, set(drawn)
+    for name, bars in drawn.items():
+        assert bars[0].value == mean_with_ci([line["scores"][name] for line in lines], "binary").value, name
+    assert "tinyzero_accuracy" in drawn

@@ -21,7 +21,8 @@ def score(text: str) -> dict:
 
 
 def test_correct_answer_gets_reward_one():
-    assert score("<think>...</think> <answer> (15 * (73 - 66)) - 80 </answer>") == {"accuracy": 1.0, "reward": 1.0, "tinyzero_reward": 1.0}
+    assert score("<think>...</think> <answer> (15 * (73 - 66)) - 80 </answer>") == {"accuracy": 1.0, "reward": 1.0, "tinyzero_reward": 1.0,
+                                                                                "tinyzero_accuracy": 1.0}
 
 
 def test_last_answer_block_counts():
@@ -53,7 +54,20 @@ def test_no_answer_gets_zero_and_is_unparseable():
     ],
 )
 def test_tricks_are_wrong_but_well_formed(expression):
-    assert score(f"<answer>{expression}</answer>") == {"accuracy": 0.0, "reward": 0.1, "tinyzero_reward": 0.1}
+    assert score(f"<answer>{expression}</answer>") == {"accuracy": 0.0, "reward": 0.1, "tinyzero_reward": 0.1,
+                                                       "tinyzero_accuracy": 0.0}
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["(15 * (73 - 66)) -\n 80", "(15 *\n(73 - 66))\n- 80", "(15 * (73 - 66)) -\t80", "015 * (073 - 066) - 080",
+     "(15 * (73 - 0066)) - 80"],
+)
+def test_written_arithmetic_over_lines_and_with_leading_zeros_counts(expression):
+    """issue 26: `(1 + 2) *\n 3` and `03` were refused (Python source rules), though the README says a
+    block over several lines counts; the numbers used are 15, 73, 66, 80 either way."""
+    assert score(f"<answer>{expression}</answer>")["accuracy"] == 1.0
+    assert evaluate_arithmetic("03") == 3 and evaluate_arithmetic("0") == 0 and evaluate_arithmetic("00 + 1") == 1
 
 
 def test_division_by_zero_is_a_verdict():

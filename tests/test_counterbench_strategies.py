@@ -104,3 +104,40 @@ def test_unknown_strategy_suggests_the_closest():
         validate_strategy("coinn")
     with pytest.raises(ValueError, match="direct, cot, coin"):
         apply_strategy("tree", "Q?")
+
+
+# ---- issue 26: corrections and negations (a final, explicit answer wins; a negation never inverts)
+OTHER = {"yes": "no", "no": "yes"}
+CORRECTIONS = [  # (template, which answer a person reads: "first" or "final")
+    ("{A}.\n\nWait, let me re-check. So actually: {B}.", "final"),
+    ("{A}.\nHmm, on reflection, {B}.", "final"),
+    ("{A}, at first sight. But the intervention cuts the chain, so {B}.", "final"),
+    ("Initially I would say {A}, but Vork is blocked; therefore, {B}.", "final"),
+    ("{A}\n\nLet me double-check the rules.\nBlaf causes Vork, and Vork is set to false.\nFinal: {B}", "final"),
+    ("My first guess was {A}. Looking again: {B}!", "final"),
+    ("{A}. Because Blaf causes Vork and nothing blocks it.", "first"),
+    ("**{A}**, since the rule holds and there is no", "first"),  # 'no' mid-sentence is not an answer
+]
+NEGATIONS = [
+    "The answer is not {A}.",
+    "It is not {A}.",
+    "Definitely not {A}",
+    "The answer isn't {A}.",
+    "I would never say {A}.",
+]
+
+
+@pytest.mark.parametrize(("template", "reading"), CORRECTIONS)
+@pytest.mark.parametrize("first", ["yes", "no"])
+def test_a_final_explicit_answer_wins_over_an_opening_word(template, reading, first):
+    for case in (str.capitalize, str.lower):
+        text = template.format(A=case(first), B=case(OTHER[first]))
+        assert extract_yes_no(text) == (first if reading == "first" else OTHER[first]), text
+
+
+@pytest.mark.parametrize("template", NEGATIONS)
+@pytest.mark.parametrize("word", ["yes", "no"])
+def test_a_negated_answer_word_is_never_read_as_that_answer(template, word):
+    text = template.format(A=word)
+    assert extract_yes_no(text) != word, text  # unparsed (None): never the negated word
+    assert extract_yes_no(text) is None

@@ -138,6 +138,7 @@ def make_scratch_clone(folder: Path, shared_cache: Path) -> None:
     fixtures = ROOT / "tests" / "fixtures"
     shutil.copy(fixtures / "reversal" / "celebrity" / "parent_child_pairs.csv", folder / "parent_child_pairs.csv")
     shutil.copy(fixtures / "counterbench" / "original_format.jsonl", folder / "counterbench.jsonl")
+    shutil.copy(fixtures / "mathword" / "gsm8k.jsonl", folder / "gsm8k_test.jsonl")  # GSM8K's own format
     (folder / "LR2Bench").mkdir()
     if LR2BENCH_REFERENCE.is_dir():  # the authors' data/ folder, as a clone of github ZNLP/LR2Bench has it
         (folder / "LR2Bench" / "data").symlink_to(LR2BENCH_REFERENCE, target_is_directory=True)

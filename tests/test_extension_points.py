@@ -45,7 +45,7 @@ def check_run_folder(run_dir: Path, strategy: bool = False) -> None:
     accuracy = row["metrics"]["accuracy"]
     lines = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
     assert accuracy["value"] == pytest.approx(sum(line["sample"]["a"] % 2 == 0 for line in lines) / len(lines))
-    assert accuracy["ci_method"] == "wilson" and row["metrics"]["off_by"]["ci_method"] == "bootstrap"
+    assert accuracy["ci_method"] == "wilson" and row["metrics"]["off_by"]["ci_method"] == "pseudo-count"  # range 0..100
     info = metrics["metric_info"]["plussum"]
     assert info["off_by"]["higher_is_better"] is False and info["accuracy"]["kind"] == "binary"
     manifest = json.loads((run_dir / "manifest.json").read_text())

@@ -9,18 +9,21 @@ import random
 
 import pytest
 
+import harness
 from harness.core.metric_spec import UNDECLARED_DESCRIPTION
 from harness.core.registry import get_task, task_names
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult, ScoredSample, Verdict
 from harness.interop.lmeval.export import probe_samples
 from harness.pipeline.scoring import score_result
 from harness.report.intervals import (
-    bootstrap_mean_interval,
+    Z95,
+    pseudo_count_interval,
     stratified_bootstrap_interval,
+    studentized_mean_interval,
     t_quantile_975,
     wilson_interval,
 )
-from harness.report.metrics import difference_with_ci, mean_with_ci
+from harness.report.metrics import difference_with_ci, mean_with_ci, metric_mean
 from harness.report.tables import task_rows
 
 # scipy.stats.t.ppf(0.975, df), written out so the test runs without scipy too
@@ -61,33 +64,93 @@ def test_wilson_has_exact_ends():
     assert mean_with_ci([1.0] * 40, "binary").ci_high == 1.0
 
 
-def test_bootstrap_is_deterministic_and_in_range():
+def test_bootstrap_t_is_deterministic_and_in_range():
     rng = random.Random(0)
     values = [rng.choice((0.0, 0.1, 1.0)) for _ in range(300)]
-    assert bootstrap_mean_interval(values) == bootstrap_mean_interval(list(values))
-    low, high = bootstrap_mean_interval(values)
+    assert studentized_mean_interval(values) == studentized_mean_interval(list(values))
+    low, high = studentized_mean_interval(values)
     mean = sum(values) / len(values)
     assert 0.0 <= low <= mean <= high <= 1.0
     continuous = [rng.random() ** 3 for _ in range(500)]  # many distinct values: the index path
-    low, high = bootstrap_mean_interval(continuous)
+    low, high = studentized_mean_interval(continuous)
     assert min(continuous) <= low < sum(continuous) / 500 < high <= max(continuous)
-    assert bootstrap_mean_interval([0.25, 0.25]) == (0.25, 0.25)
+    assert studentized_mean_interval([0.25, 0.25]) == (0.25, 0.25)
+    skewed = [-rng.expovariate(0.25) for _ in range(40)]  # log-probs: a long tail towards -inf
+    low, high = studentized_mean_interval(skewed, None, 0.0)  # the declared range: (-inf, 0]
+    assert low < sum(skewed) / 40 < high <= 0.0
+    rare = [0.0] * 28 + [3.0, 5.0]  # behaviour counts >= 0: the open side may pass the data, never the range
+    assert studentized_mean_interval(rare, 0.0, None)[0] >= 0.0
+
+
+def test_pseudo_count_is_agresti_coull_for_a_proportion_and_keeps_to_the_range():
+    for right, n in ((0, 10), (3, 10), (7, 30), (30, 30)):
+        low, high = pseudo_count_interval([1.0] * right + [0.0] * (n - right), 0.0, 1.0)
+        centre = (right + Z95**2 / 2) / (n + Z95**2)
+        half = Z95 * math.sqrt(centre * (1 - centre) / (n + Z95**2))
+        assert low == pytest.approx(max(0.0, min(centre - half, right / n)))
+        assert high == pytest.approx(min(1.0, max(centre + half, right / n)))
+    assert pseudo_count_interval([0.0] * 50, 0.0, 1.0)[0] == 0.0 and pseudo_count_interval([1.0] * 50, 0.0, 1.0)[1] == 1.0
+    low, high = pseudo_count_interval([-3.0, 5.0, 10.0], -10.0, 10.0)  # any finite range, rescaled
+    assert -10.0 <= low <= 4.0 <= high <= 10.0
+    # several completions per item: the pseudo-counts are completions, so the interval is narrower
+    shares = [0.0, 0.125, 0.0, 0.25, 0.0, 0.0, 0.125, 0.0] * 4
+    one, eight = pseudo_count_interval(shares, 0.0, 1.0, 1), pseudo_count_interval(shares, 0.0, 1.0, 8)
+    assert one[1] - one[0] > eight[1] - eight[0] > 0
+
+
+def coverage(interval, draw, truth, reps=400, n=30, seed=1):
+    rng = random.Random(seed)
+    hits = 0
+    for _ in range(reps):
+        low, high = interval([draw(rng) for _ in range(n)])
+        hits += low <= truth <= high
+    return hits / reps
+
+
+def percentile_bootstrap(values, resamples=1000, seed=7):
+    """The method used before issue 26."""
+    rng = random.Random(seed)
+    means = sorted(sum(rng.choices(values, k=len(values))) / len(values) for _ in range(resamples))
+    return means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
+
+
+def test_a_skewed_reward_at_n_30_is_covered_95_percent():
+    """issue 26: rewards 0/0.1/1 with a 5% success rate; 30 items hold no success 21% of the time,
+    and then no resample of a percentile bootstrap reaches the truth (coverage ~0.78). The declared
+    range lets the pseudo-counts reach it (bench/interval_coverage.py prints every kind)."""
+    draw = lambda rng: rng.choices((0.0, 0.1, 1.0), weights=(0.35, 0.6, 0.05))[0]
+    truth = 0.05 + 0.06
+    declared = lambda values: (lambda m: (m.ci_low, m.ci_high))(mean_with_ci(values, "bounded", low=0.0, high=1.0))
+    assert coverage(declared, draw, truth) >= 0.93
+    assert coverage(percentile_bootstrap, draw, truth, reps=200) < 0.85
+
+
+def test_a_rarely_right_share_of_completions_at_n_30_is_covered_95_percent():
+    """8 completions per item, each item's chance of a right one drawn from Beta(0.3, 5) (mean 0.057)."""
+    def draw(rng):
+        p = rng.betavariate(0.3, 5.0)
+        return sum(rng.random() < p for _ in range(8)) / 8
+
+    accuracy = harness.binary("accuracy", "right")
+    declared = lambda values: (lambda m: (m.ci_low, m.ci_high))(metric_mean(values, accuracy, [8] * len(values)))
+    assert coverage(declared, draw, 0.3 / 5.3) >= 0.93
 
 
 def test_several_samples_interval_stays_in_range():
     """The issue's example: Countdown with several samples, per-item accuracy 0.625 over few items."""
     values = [1.0, 0.25, 0.5, 0.75]  # mean 0.625
-    metric = mean_with_ci(values, "bounded")
-    assert metric.ci_method == "bootstrap" and 0.0 <= metric.ci_low <= 0.625 <= metric.ci_high <= 1.0
+    metric = metric_mean(values, harness.binary("accuracy", "right"), [4, 4, 4, 4])
+    assert metric.ci_method == "pseudo-count" and 0.0 <= metric.ci_low <= 0.625 <= metric.ci_high <= 1.0
 
 
 def test_tiny_probabilities_stay_non_negative():
-    """celebrity-base: exp(log P) are tiny; a t interval went below 0."""
+    """celebrity-base: exp(log P) are tiny; a t interval went below 0. A probability is declared
+    continuous: the bootstrap-t, inside [0, 1]."""
     values = [1e-5] * 50 + [0.05] + [2e-6] * 49
-    metric = mean_with_ci(values, "bounded")
-    assert metric.ci_low >= 0.0 and metric.ci_method == "bootstrap"
+    metric = metric_mean(values, harness.fraction("score", "P(gold)", continuous=True))
+    assert metric.ci_low >= 0.0 and metric.ci_method == "bootstrap-t" and metric.ci_high <= 1.0
     gap = difference_with_ci([1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0], "binary")
-    assert -1.0 <= gap.ci_low <= gap.value <= gap.ci_high <= 1.0
+    assert -1.0 <= gap.ci_low <= gap.value <= gap.ci_high <= 1.0 and gap.ci_method == "pseudo-count"
 
 
 def test_t_only_where_declared_unbounded():
@@ -159,7 +222,7 @@ def assert_in_range(task, rows, where: str) -> int:
                 continue
             label = f"{where} {row['task']}[{row['group']}] {name}: {metric}"
             assert low <= metric.ci_low <= metric.value <= metric.ci_high <= high, label
-            assert metric.ci_method in ("wilson", "bootstrap", "stratified-bootstrap", "t"), label
+            assert metric.ci_method in ("wilson", "pseudo-count", "bootstrap-t", "stratified-bootstrap", "t"), label
             if metric.value == 0.0 and low == 0.0:
                 assert metric.ci_low == 0.0, label
             if metric.value == 1.0 and high == 1.0:

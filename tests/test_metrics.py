@@ -29,10 +29,12 @@ def test_the_interval_follows_the_declared_kind_never_the_values():
     value = mean_with_ci([1.0, 2.0, 3.0, 4.0], "unbounded")
     assert value.value == 2.5 and value.ci_method == "t"
     assert value.ci_high - value.value == pytest.approx(3.182446 * math.sqrt(1.6666667 / 4), rel=1e-4)
-    bounded = mean_with_ci([1.0, 2.0, 3.0, 4.0], "bounded")
-    assert bounded.ci_method == "bootstrap" and 1.0 <= bounded.ci_low < 2.5 < bounded.ci_high <= 4.0
-    # a bounded share that happens to be 0/1 in this run keeps its bootstrap (it used to switch to Wilson)
-    assert mean_with_ci([0.0, 1.0, 1.0, 0.0], "bounded").ci_method == "bootstrap"
+    bounded = mean_with_ci([1.0, 2.0, 3.0, 4.0], "bounded")  # no range given: bootstrap-t inside the data's range
+    assert bounded.ci_method == "bootstrap-t" and 1.0 <= bounded.ci_low < 2.5 < bounded.ci_high <= 4.0
+    ranged = mean_with_ci([1.0, 2.0, 3.0, 4.0], "bounded", low=0.0, high=10.0)  # a finite range: pseudo-counts
+    assert ranged.ci_method == "pseudo-count" and 0.0 <= ranged.ci_low < 2.5 < ranged.ci_high <= 10.0
+    # a bounded share that happens to be 0/1 in this run keeps its bounded method (it used to switch to Wilson)
+    assert mean_with_ci([0.0, 1.0, 1.0, 0.0], "bounded", low=0.0, high=1.0).ci_method == "pseudo-count"
     assert mean_with_ci([0.0, 1.0, 1.0, 0.0], "binary").ci_method == "wilson"
     assert mean_with_ci([0.3, 0.9], "statistic").ci_low is None
     with pytest.raises(ValueError, match="binary"):
@@ -44,7 +46,7 @@ def test_a_binary_metric_over_several_completions_is_a_share_per_item():
     assert item_kind(accuracy, [1, 1, 1]) == "binary"
     assert item_kind(accuracy, [4, 4]) == "bounded"  # decided by the design (4 samples), not the values
     records = [record([1, 1, 1, 1], "aaaa"), record([0, 0, 0, 0], "bbbb")]
-    assert summarize(records, lambda name: accuracy)["accuracy"].ci_method == "bootstrap"
+    assert summarize(records, lambda name: accuracy)["accuracy"].ci_method == "pseudo-count"
 
 
 def record(corrects, answers):
@@ -59,6 +61,7 @@ def test_sampling_metrics_pass_best_and_majority():
     assert out["pass@4"].value == pytest.approx(0.5)
     assert out["best_of_4"].value == pytest.approx(0.5)
     assert out["maj@4"].value == 0.0  # majority answer 'b' is wrong; 'x' is wrong
+    assert out["maj@4"].ci_method == "pseudo-count" and out["pass@4"].ci_method == "pseudo-count"
 
 
 def test_sampling_metrics_need_equal_n():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import REFERENCE_DIR
 
 from harness.core.errors import HarnessError
 from harness.core.registry import get_task
@@ -111,8 +112,11 @@ def test_chat_scorer(chat_task, fixture_samples):
     assert score("Nora Quillfeather").answer == "Nora Quillfeather"
     assert score("Bram Quillfeather").scores.items() >= {"score": 0.0}.items()
     unknown = score("I don't know.")
-    assert unknown.answer is None and unknown.scores.items() >= {"score": 0.0}.items()
-    assert score("x" * 1_000_000).answer is None
+    assert unknown.answer is None and unknown.scores == {"score": 0.0, "score_filtered": 0.0}
+    sentence = score("Nora Quillfeather is her daughter.")  # the paper counts it; the filter does not
+    assert sentence.scores == {"score": 1.0, "score_filtered": 0.0}
+    assert score("  Nora Quillfeather").scores == {"score": 0.0, "score_filtered": 1.0}  # raw startswith, as released
+    assert len(score("x" * 1_000_000).answer) == 200 and score("  ").answer is None
 
 
 def test_base_scorer_is_probability_of_gold(fixture_samples):
@@ -155,3 +159,65 @@ def test_aggregate_base_protocol_knows_by_greedy(fixture_samples):
     row = task.family.aggregate(task.config, records)[""]
     assert row["forward_not_reverse"].value == 1.0
     assert row["forward_minus_reverse"].value == pytest.approx(0.3)
+
+
+# ---- the released test script as an oracle (skips without ../shared/reference/upstream/reversal_curse) ----
+RELEASED_SCRIPT = REFERENCE_DIR / "upstream" / "reversal_curse" / "scripts" / "celebrity_relations" / "test_parent_child_pairs.py"
+
+RELEASED_ORACLE = r"""
+import importlib.util, json, sys, types
+class _Stub(types.ModuleType):
+    def __getattr__(self, name):  # every name the script imports from its own package: a harmless callable
+        return lambda *args, **kwargs: None
+for name in ("src", "src.tasks", "src.tasks.celebrity_relations", "src.tasks.celebrity_relations.parent_reversals",
+             "src.common", "src.models", "src.models.common", "src.models.model", "src.models.openai_chat",
+             "src.models.openai_complete", "torch", "torch.utils", "torch.utils.data", "accelerate", "pandas", "tqdm"):
+    sys.modules.setdefault(name, _Stub(name))
+spec = importlib.util.spec_from_file_location("released", sys.argv[1])
+released = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(released)
+out = []
+for case in json.load(sys.stdin):
+    released.chat_batch_generate_multiple_messages = lambda messages, n, model: case["replies"]
+    if case["direction"] == "forward":
+        out.append(released.query_parent_test("Child", "mother", "gpt-4", case["gold"]))
+    else:
+        out.append(released.query_child_test("Parent", "gpt-4", case["gold"]))
+sys.stdout.write(json.dumps(out))
+"""
+
+
+def released_rule_scores(script, cases: list[dict]) -> list[float]:
+    """query_parent_test / query_child_test of the released script, its chat API replaced by the
+    replies the test wrote (run in a subprocess: the script imports its own package and torch)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", RELEASED_ORACLE, str(script)], input=json.dumps(cases),
+                          capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+CELEBRITY_REPLIES = [
+    "Ron Donachie", "Ron Donachie is his father.", "Ron Donachie.", " Ron Donachie", "\nRon Donachie",
+    "ron donachie", "I don't know.", "Ronald Donachie", "Ron Donachie Jr.", "", "Ron", "Ron Donachie, the actor",
+    "RON DONACHIE", "Ron  Donachie", "Ron Donachie" + "!" * 5000, "The father is Ron Donachie.", "Ron Donachi",
+]
+
+
+def test_chat_score_equals_the_released_scripts_rule(chat_task):
+    """Differential: the share of the 10 replies our `score` counts equals what the released
+    test_parent_child_pairs.py (query_parent_test / query_child_test) returns for the same replies."""
+    if not RELEASED_SCRIPT.is_file():
+        pytest.skip(f"the released reversal-curse script is not at {RELEASED_SCRIPT} (only on a dev machine that has it)")
+    cases = []
+    for start in range(0, len(CELEBRITY_REPLIES)):
+        replies = [CELEBRITY_REPLIES[(start + k) % len(CELEBRITY_REPLIES)] for k in range(10)]
+        for direction in ("forward", "reverse"):
+            cases.append({"direction": direction, "gold": "Ron Donachie", "replies": replies})
+    theirs = released_rule_scores(RELEASED_SCRIPT, cases)
+    for case, expected in zip(cases, theirs):
+        sample = {"gold": case["gold"], "direction": case["direction"]}
+        ours = sum(chat_task.family.score(chat_task.config, sample, reply).scores["score"] for reply in case["replies"]) / 10
+        assert ours == pytest.approx(expected), case

@@ -77,9 +77,9 @@ def test_score_gold_completions_of_original_layout_is_perfect(fixtures_dir, tmp_
 
 
 def test_score_gold_names_of_celebrity_pairs_gives_the_maximum(fixtures_dir, tmp_path, capsys):
-    """Gold names score 1 wherever the paper's parse_response admits them: a one-word name
-    ("Zephyrine") or one with a word not starting upper-case ("Ana de Velasquez", 'Jonah "JJ" Peel')
-    can never count."""
+    """Gold names score 1 under the paper's rule (startswith); under the stricter `score_filtered`
+    only where parse_response admits them: a one-word name ("Zephyrine") or one with a word not
+    starting upper-case ("Ana de Velasquez", 'Jonah "JJ" Peel') can never count there."""
     csv_path = fixtures_dir / "reversal" / "celebrity" / "parent_child_pairs.csv"
     samples = list(load_celebrity_pairs(str(csv_path), get_task("reversal-celebrity").config))
     preds = tmp_path / "preds.jsonl"
@@ -88,11 +88,12 @@ def test_score_gold_names_of_celebrity_pairs_gives_the_maximum(fixtures_dir, tmp
     assert main(["score", "reversal-celebrity", "--data", str(csv_path), "--predictions", str(preds), "--out", str(out)]) == 0
     lines = {json.loads(l)["id"]: json.loads(l) for l in (out / "samples.jsonl").read_text().splitlines()}
     for sample in samples:
-        expected = 1.0 if parse_celebrity_response(sample["gold"]) is not None else 0.0
-        assert lines[sample["id"]]["scores"]["score"] == expected
+        filtered = 1.0 if parse_celebrity_response(sample["gold"]) is not None else 0.0
+        assert lines[sample["id"]]["scores"] == {"score": 1.0, "score_filtered": filtered}
     metrics = _metrics(out)
     assert metrics["reversal-celebrity[direction=forward]"]["score"]["value"] == 1.0
-    assert metrics["reversal-celebrity"]["reverse_score"]["value"] == pytest.approx(3 / 6)  # + 'Jonah "JJ" Peel'
+    assert metrics["reversal-celebrity"]["reverse_score"]["value"] == 1.0
+    assert metrics["reversal-celebrity[direction=reverse]"]["score_filtered"]["value"] == pytest.approx(3 / 6)  # + 'Jonah "JJ" Peel'
 
 
 def test_export_round_trips_through_the_loader(tmp_path, capsys):

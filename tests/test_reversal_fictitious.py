@@ -121,6 +121,26 @@ def test_generated_randomized_controls_use_another_fact(task):
         assert all(a["completion"] != b["completion"] for a, b in zip(real, control))
 
 
+@pytest.mark.parametrize("templates", ["train", "held-out"])
+def test_a_randomized_control_differs_from_its_pair_only_in_the_name_or_description(task, templates):
+    """The control of a reversed probe is the same template filled with another fact (issue 26: with
+    test_templates=train, 42 of 120 P2D pairs compared " Kellie Strong." with " Cindy Mcdonald", so the
+    likelihood 'gap' measured a full stop)."""
+    from tasks.reversal.fact_generator import fictitious_descriptions, fictitious_names
+
+    cfg = dataclasses.replace(task.config, people_per_group=30, train_paraphrases=4, test_paraphrases=4,
+                              test_templates=templates)
+    for seed in (0, 1):
+        layout = generate_layout(cfg, seed=seed)
+        entities = fictitious_names(90, seed) + fictitious_descriptions(90, seed)
+        for stem in ("p2d_reverse_prompts_test", "d2p_reverse_prompts_test"):
+            for real, control in zip(layout[stem], layout[f"{stem}_randomized"]):
+                own = [e for e in entities if real["completion"].startswith(" " + e)]
+                other = [e for e in entities if control["completion"].startswith(" " + e)]
+                assert len(own) == len(other) == 1 and own != other, (real, control)
+                assert control["completion"] == real["completion"].replace(own[0], other[0], 1), (real, control)
+
+
 def test_generated_names_and_descriptions_are_unique(task):
     layout = generate_layout(dataclasses.replace(task.config, people_per_group=60), seed=3)
     names = {r["completion"] for r in layout["d2p_prompts_test"] + layout["p2d_reverse_prompts_test"]}

@@ -8,6 +8,7 @@ from tasks.reversal.matching import (
     contains_match,
     first_two_words,
     is_celebrity_answer_correct,
+    is_filtered_celebrity_answer_correct,
     is_startswith_match,
     looks_like_name_target,
     parse_celebrity_response,
@@ -39,13 +40,26 @@ def test_parse_celebrity_response_rules(reply, parsed):
     assert parse_celebrity_response(reply) == parsed
 
 
-def test_celebrity_correct_needs_parse_and_case_sensitive_prefix():
+def test_celebrity_correct_is_the_released_startswith_rule():
+    """issue 26: the released test_parent_child_pairs.py counts `response.startswith(gold)` and nothing
+    else; parse_response only built the dataset. Its filter is the stricter `score_filtered`."""
     assert is_celebrity_answer_correct("Malia Obama", "Malia Obama")
     assert is_celebrity_answer_correct("Malia Ann Obama", "Malia")  # startswith, as in the paper
-    assert not is_celebrity_answer_correct("malia obama", "Malia Obama")  # fails parse (lower case)
+    assert is_celebrity_answer_correct("Ron Donachie is his father.", "Ron Donachie")  # 0 under the filter
+    assert is_celebrity_answer_correct("Malia Obama is the daughter of Barack", "Malia Obama")  # > 5 words
+    assert not is_celebrity_answer_correct("malia obama", "Malia Obama")  # case-sensitive
+    assert not is_celebrity_answer_correct(" Malia Obama", "Malia Obama")  # raw reply, as released
     assert not is_celebrity_answer_correct("Sasha Obama", "Malia Obama")
-    assert not is_celebrity_answer_correct("I don't know.", "I don't know.")
-    assert not is_celebrity_answer_correct("Malia Obama is the daughter of Barack", "Malia Obama")  # > 5 words
+    assert is_celebrity_answer_correct("I don't know.", "I don't know.")  # the rule is only startswith
+
+
+def test_filtered_celebrity_correct_needs_parse_and_case_sensitive_prefix():
+    assert is_filtered_celebrity_answer_correct("Malia Obama", "Malia Obama")
+    assert is_filtered_celebrity_answer_correct("  Malia Obama\n", "Malia Obama")  # parse strips
+    assert not is_filtered_celebrity_answer_correct("Ron Donachie is his father.", "Ron Donachie")  # lower-case words
+    assert not is_filtered_celebrity_answer_correct("malia obama", "Malia Obama")
+    assert not is_filtered_celebrity_answer_correct("I don't know.", "I don't know.")
+    assert not is_filtered_celebrity_answer_correct("Malia Obama is the daughter of Barack", "Malia Obama")  # > 5 words
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,10 @@ def test_cell_accuracy_counts_only_empty_cells():
         "<answer>\n4321\n1234\n3142\n2413\n</answer>",
         "draft [[1,1,1,1],[1,1,1,1],[1,1,1,1],[1,1,1,1]] final [[4,3,2,1],[1,2,3,4],[3,1,4,2],[2,4,1,3]]",
         "<answer>[[4, 3, 2, 1], [1, 2, 3, 4], [3, 1, 4, 2], [2, 4, 1, 3]]",  # cut off before </answer>
+        # issue 26: grids of quoted digits (103 of 2 400 answers were refused)
+        '<answer>[["4","3","2","1"],["1","2","3","4"],["3","1","4","2"],["2","4","1","3"]]</answer>',
+        "<answer>[['4', '3', '2', '1'], ['1', '2', '3', '4'], ['3', '1', '4', '2'], ['2', '4', '1', '3']]</answer>",
+        '[["4", 3, "2", 1], [1, "2", 3, "4"], ["3", 1, 4, 2], [2, 4, 1, "3"]]',
     ],
 )
 def test_extraction_formats(text):
@@ -91,6 +95,10 @@ def test_extraction_formats(text):
         "<answer>__import__('os').system('rm -rf /')</answer>",
         "<answer>eval('[[1]]')</answer>",
         "[[1, 2], [3, 'x']]",
+        "[['1', '2'], ['3', '4\"]]",
+        "[['1', \"2'], ['3', '4']]",
+        "[['', '2'], ['3', '4']]",
+        "[['1 2', '3'], ['4', '5']]",
         "[[[[[[[[[[]]]]]]]]]]",
         "[" * 200_000 + "]" * 200_000,
         "[[" + "1," * 500_000 + "1]]",
@@ -153,6 +161,29 @@ def test_generated_samples_and_prompts_are_deterministic():
         assert json.dumps(ra) == json.dumps(rb)
         for sample in a:
             assert task.family.score(task.config, sample, gold_response(sample)).scores["solved"] == 1.0
+
+
+def test_a_seed_never_repeats_a_puzzle():
+    """issue 26: sudoku-4x4-hard seed 11 drew 199 distinct puzzles in 200. An index whose draw repeats
+    an earlier puzzle of its seed draws again; the others keep their draw."""
+    task = get_task("sudoku-4x4-hard")
+    samples = [task.family.generate(task.config, 11, i) for i in range(200)]
+    assert len({json.dumps(s["puzzle"]) for s in samples}) == 200
+    assert len({s["id"] for s in samples}) == 200
+    import random
+
+    from tasks.sudoku.generator import generate_sudoku_puzzle
+    first = generate_sudoku_puzzle(random.Random("sudoku/2x2/5/11/0"), 2, 2, 5)[0]
+    assert samples[0]["puzzle"] == first  # an index that never collided keeps its draw
+    assert [task.family.generate(task.config, 11, i) for i in (150, 3)] == [samples[150], samples[3]]
+    for sample in samples[::20]:
+        assert task.family.score(task.config, sample, gold_response(sample)).scores["solved"] == 1.0
+
+
+def test_a_space_too_small_for_the_request_says_so():
+    task = get_task("sudoku", {"box_rows": "1", "box_cols": "2", "n_clues": "1"})  # 2x2: two puzzle grids in all
+    with pytest.raises(HarnessError, match="only 8 distinct 2x2 Sudoku puzzles"):
+        [task.family.generate(task.config, 0, i) for i in range(20)]
 
 
 def test_variants_and_clue_counts():

@@ -145,7 +145,7 @@ class HFBackend(Backend):
 
     # -- log-likelihood ------------------------------------------------------------------------
     def loglikelihood(self, requests: Sequence[Request]) -> Iterator[tuple[int, LoglikelihoodResult]]:
-        pairs = [(i, j, self._encode_pair(r.prompt, c)) for i, r in enumerate(requests) for j, c in enumerate(r.continuations)]
+        pairs = [(i, j, self._encode_pair(self.render(r), c)) for i, r in enumerate(requests) for j, c in enumerate(r.continuations)]
         pending: dict[int, dict[int, Loglikelihood]] = defaultdict(dict)
         prompt_tokens: dict[int, int] = {}
         order = sorted(range(len(pairs)), key=lambda k: -len(pairs[k][2][0]) - len(pairs[k][2][1]))
@@ -197,7 +197,9 @@ class HFBackend(Backend):
 def render_for_model(tokenizer: Any, supports_chat: bool, request: Request) -> str:
     """The exact text a model with a transformers tokenizer sees: the chat template for chat requests
     when the model has one (an assistant prefill as the partial last turn, continued), the plain-text
-    prompt otherwise (which ends with the prefill already). Shared by hf, local and vllm."""
+    prompt otherwise (which ends with the prefill already). A log-likelihood request with messages is
+    scored after the same text: the continuation is what the assistant would answer. Shared by hf,
+    local and vllm."""
     if request.messages is not None and supports_chat:
         messages = [dict(m) for m in request.messages]
         if request.assistant_prefill:

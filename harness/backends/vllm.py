@@ -210,7 +210,7 @@ class VLLMBackend(Backend):
         pairs: list[tuple[int, int, list[int], list[int]]] = []
         wanted: dict[int, int] = {}
         for i, request in enumerate(requests):
-            encoded = [(j, encode_pair(self.tokenizer, request.prompt, c))
+            encoded = [(j, encode_pair(self.tokenizer, self.render(request), c))
                        for j, c in enumerate(request.continuations) if c]
             longest = max((len(c) + len(t) for _, (c, t) in encoded), default=0)
             if longest > self.max_model_len:

@@ -22,7 +22,8 @@ def cmd_export_lmeval(args: argparse.Namespace) -> int:
         print(f"lm-eval YAMLs under {root} are current")
         return 0
     written = export_all(root)
-    print(f"wrote {len(written)} lm-eval task files under {root} (*/lmeval/*.yaml);"
+    print(f"wrote {len(written)} lm-eval task files under {root} (*/lmeval/*.yaml; tasks answered by a strategy, such as"
+          f" prontoqa-lambada, have none: lm-eval sends one request per document);"
           f" run: lm_eval --include_path {root} --tasks TASK --model hf --model_args pretrained=MODEL --apply_chat_template")
     return 0
 

@@ -18,7 +18,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         print(f"harness: skipped {reason}", file=sys.stderr)
     if not run_dirs:
         raise HarnessError(f"no run folders (with metrics.json) in: {' '.join(args.run_dirs)}")
-    rows = leaderboard_rows(run_dirs)
+    rows = leaderboard_rows(run_dirs, verified=True)  # find_run_dirs has just hashed each folder's files: once is enough
     write_leaderboard(rows, Path(args.out))
     page = write_leaderboard_html(rows, Path(args.out), len(run_dirs))
     print(format_leaderboard(rows))

@@ -74,8 +74,9 @@ def read_text_file(path: str | Path) -> str:
     return decode_text(path, data)
 
 
-def read_records(source: str, split: str = "train") -> Iterator[tuple[RecordIndex, dict[str, Any]]]:
-    """Records of a local file (by extension) or of a hub dataset split, in order."""
+def read_records(source: str, split: str = "train", subset: str | None = None) -> Iterator[tuple[RecordIndex, dict[str, Any]]]:
+    """Records of a local file (by extension) or of a hub dataset split, in order; ``subset`` names
+    the hub dataset's configuration where it has several (GSM8K's "main")."""
     path = Path(source).expanduser()
     if path.exists():
         if path.is_dir():
@@ -83,7 +84,7 @@ def read_records(source: str, split: str = "train") -> Iterator[tuple[RecordInde
         yield from _read_local(path)
         return
     if source.count("/") == 1 and not source.startswith((".", "/", "~")) and not Path(source).suffix:
-        yield from _read_hub(source, split)
+        yield from _read_hub(source, split, subset)
         return
     raise HarnessError(f"data file not found: {source} (give an existing path or a dataset hub id like owner/name)")
 
@@ -161,7 +162,7 @@ def _read_local(path: Path) -> Iterator[tuple[RecordIndex, dict[str, Any]]]:
         raise HarnessError(f"{path}: unsupported file type '{suffix}'; use .jsonl, .json, .csv or .parquet")
 
 
-def _read_hub(hub_id: str, split: str) -> Iterator[tuple[RecordIndex, dict[str, Any]]]:
+def _read_hub(hub_id: str, split: str, subset: str | None = None) -> Iterator[tuple[RecordIndex, dict[str, Any]]]:
     if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("HF_DATASETS_OFFLINE") == "1":
         raise HarnessError(f"dataset hub id '{hub_id}' needs the network (offline mode is set); pass --data PATH to a local copy")
     from harness.core.hub import hub_unreachable
@@ -173,7 +174,7 @@ def _read_hub(hub_id: str, split: str) -> Iterator[tuple[RecordIndex, dict[str, 
     try:
         import datasets
 
-        dataset = datasets.load_dataset(hub_id, split=split)
+        dataset = datasets.load_dataset(hub_id, subset, split=split)
     except Exception as exc:  # network, auth, missing split: all end the same way for the user
         raise HarnessError(
             f"could not load dataset '{hub_id}' from the hub ({type(exc).__name__}); pass --data PATH to a local copy"

@@ -18,6 +18,11 @@ class HarnessError(Exception):
     """A user-facing error: the message says what is wrong and how to fix it."""
 
 
+class MissingCapability(HarnessError):
+    """The model cannot do what was asked of it (log-likelihoods from a chat API, a prefill): a study
+    that runs several strategies catches it to skip the ones that cannot run and say why."""
+
+
 class StorageError(HarnessError):
     """A file the harness must write or read cannot be; the message names it and what to do."""
 

@@ -13,7 +13,10 @@ engine's. The interval follows from the kind (harness.report.intervals):
   binary     each completion scores 0 or 1 (accuracy, solved): Wilson on the count when every item
              has one completion; a bootstrap over items of the per-item share otherwise
   bounded    any other value inside ``low..high`` (a reward of 0/0.1/1, a probability, a share of
-             cells, a token count with low=0 and high=None): a bootstrap over items, inside the range
+             cells, a token count with low=0 and high=None): with a finite range, Agresti-Coull's
+             pseudo-counts at the range's ends (the rare extreme value a small sample may not have
+             drawn); with an open end, or declared ``continuous`` (a probability that varies
+             smoothly and rarely reaches its ends), the studentized bootstrap over items; inside the range
   unbounded  no range on either side (a log-prob difference): Student t
   statistic  a number about the whole set that has no per-item mean (a p-value, a chance level):
              no interval
@@ -37,6 +40,9 @@ class Metric:
 
     ``higher_is_better`` is None for a number with no better side (a yes-rate, a chance level,
     a mean token count): tables show it without a direction and the lm-eval export leaves it out.
+    ``continuous`` (bounded metrics only) marks a value that varies smoothly inside its range (a
+    probability from log-likelihoods) rather than in steps of a count (a reward level, a share of
+    completions or cells): it gets the studentized bootstrap instead of the range's pseudo-counts.
     """
 
     name: str
@@ -45,6 +51,7 @@ class Metric:
     higher_is_better: bool | None = True
     low: float | None = 0.0
     high: float | None = 1.0
+    continuous: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -55,6 +62,8 @@ class Metric:
             raise ValueError(f"metric '{self.name}': an unbounded metric has low=None and high=None")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"metric '{self.name}': low {self.low} is above high {self.high}")
+        if self.continuous and self.kind != "bounded":
+            raise ValueError(f"metric '{self.name}': only a bounded metric can be continuous")
         if not self.description.strip():
             raise ValueError(f"metric '{self.name}': give a one-line description")
 
@@ -73,21 +82,22 @@ class Metric:
 
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind, "higher_is_better": self.higher_is_better, "low": self.low, "high": self.high,
-                "description": self.description}
+                "continuous": self.continuous, "description": self.description}
 
 
 def binary(name: str, description: str, higher_is_better: bool | None = True) -> Metric:
     return Metric(name, "binary", description, higher_is_better)
 
 
-def fraction(name: str, description: str, higher_is_better: bool | None = True) -> Metric:
-    """A value in [0, 1] that is not 0/1 per completion (a share of cells, a reward, a probability)."""
-    return Metric(name, "bounded", description, higher_is_better)
+def fraction(name: str, description: str, higher_is_better: bool | None = True, continuous: bool = False) -> Metric:
+    """A value in [0, 1] that is not 0/1 per completion (a share of cells, a reward; a probability
+    with ``continuous=True``)."""
+    return Metric(name, "bounded", description, higher_is_better, continuous=continuous)
 
 
 def bounded(name: str, description: str, low: float | None, high: float | None,
-            higher_is_better: bool | None = True) -> Metric:
-    return Metric(name, "bounded", description, higher_is_better, low, high)
+            higher_is_better: bool | None = True, continuous: bool = False) -> Metric:
+    return Metric(name, "bounded", description, higher_is_better, low, high, continuous)
 
 
 def unbounded(name: str, description: str, higher_is_better: bool | None = True) -> Metric:
@@ -104,7 +114,8 @@ def statistic(name: str, description: str, higher_is_better: bool | None = None,
 ENGINE_METRICS: tuple[Metric, ...] = (
     fraction("pass@*", "unbiased pass@k (Chen et al. 2021): chance that at least one of k completions is right"),
     binary("best_of_*", "at least one of the n completions is right (oracle selection)"),
-    binary("maj@*", "the most common answer among n completions (self-consistency vote) is right"),
+    fraction("maj@*", "the most common (canonical) answer among n completions is right (self-consistency vote; "
+                      "a tie between answers scores the mean of the tied answers' scores)"),
     statistic("chance", "score of answering at random", low=0.0, high=1.0),
 )
 

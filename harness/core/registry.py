@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.errors import HarnessError, did_you_mean
+from harness.core.masking import Masking
 from harness.core.metric_spec import ENGINE_METRICS, Metric, check_unique, find_metric, undeclared
 from harness.core.step_traces import StepTraces
 from harness.core.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
@@ -72,6 +73,12 @@ class Family:
     step_traces   harness.core.step_traces.StepTraces: how the samples' step-by-step reasoning traces
                   are read, continued by a model and judged, for studies that cut a trace at a step
                   (the backtracking study); None = the samples hold no such traces
+    question_text (cfg, sample) -> str: the question alone, without instructions or examples: what
+                  time-reversed scoring (the ``trlm`` strategy) asks the model to predict from an
+                  answer; default: the last user message of the family's request (or its prompt)
+    masking       harness.core.masking.Masking: how an answer is checked backwards by hiding a number
+                  of the question (the ``fobar`` strategy); None = masking makes no sense for this
+                  family (Countdown, Sudoku, CounterBench), and fobar refuses it
     """
 
     name: str
@@ -102,6 +109,8 @@ class Family:
     default_strategy: Callable[[Any], str | None] | None = None
     canonical_answer: Callable[[Any, Sample, Any], Any] | None = None
     step_traces: StepTraces | None = None
+    question_text: Callable[[Any, Sample], str] | None = None
+    masking: Masking | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -135,6 +144,15 @@ class Task:
         if answer is None or self.family.canonical_answer is None:
             return answer
         return self.family.canonical_answer(self.config, sample, answer)
+
+    def question_text(self, sample: Sample) -> str:
+        """The question alone (the family's hook), else the last user message of its request, else
+        the request's plain prompt."""
+        if self.family.question_text is not None:
+            return self.family.question_text(self.config, sample)
+        request = self.family.build_request(self.config, sample)
+        users = [m["content"] for m in request.messages or () if m.get("role") == "user"]
+        return users[-1] if users else request.prompt
 
     def metric(self, name: str) -> Metric:
         """The declaration of one of this task's metrics: the family's (under this configuration),

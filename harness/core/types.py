@@ -43,8 +43,10 @@ class Request:
 
     kind="generate": the backend answers ``messages`` (chat models) or ``prompt`` (base models,
     or when ``messages`` is None) with ``settings.n`` completions.
-    kind="loglikelihood": the backend scores each of ``continuations`` after ``prompt``
-    (plain text; chat families render their messages into ``prompt`` themselves).
+    kind="loglikelihood": the backend scores each of ``continuations`` after ``prompt`` (plain
+    text). With ``messages`` too, backends that render chat templates themselves (local, hf:, vllm:)
+    score after the chat template opened for the assistant's turn (plus any prefill): the
+    likelihood of a chat model's own answer; the others (llamacpp:, openai:, lmeval:) use ``prompt``.
     ``assistant_prefill``: text the assistant turn starts with (chat requests only; a protocol such
     as TinyZero's begins the answer for the model). Backends that can continue a partial assistant
     turn send it and return only what follows; the others say so in ``describe()`` and the run's

@@ -18,7 +18,7 @@ from typing import Any
 
 from harness.backends import BackendOptions, make_backend
 from harness.backends.base import Backend
-from harness.core.errors import HarnessError
+from harness.core.errors import MissingCapability
 from harness.core.registry import Task
 from harness.core.types import Generation, Request, Sample
 from harness.pipeline.cache import ResponseCache, request_key
@@ -102,7 +102,7 @@ def execute(requests: Sequence[Request], label: str, backend: LazyBackend, cache
         for kind, indices in by_kind.items():
             model = backend.get()
             if kind == "loglikelihood" and not model.supports_loglikelihood:
-                raise HarnessError(
+                raise MissingCapability(
                     f"'{label}' needs log-likelihoods, which backend '{model.name}' cannot give;"
                     " use 'local', 'hf:<model>', 'llamacpp:<gguf>' or an openai: completions endpoint with echo+logprobs"
                 )
@@ -214,12 +214,13 @@ class ModelSession:
 
     def require(self, needs: Iterable[str], why: str) -> None:
         """Load the backend and fail in one line unless it can do everything in ``needs``
-        ("generate", "loglikelihood", "prefill"); ``why`` names what needs it (a strategy)."""
+        ("generate", "loglikelihood", "prefill"); ``why`` names what needs it (a strategy). Raises
+        MissingCapability (a HarnessError)."""
         model = self.backend.get()
         missing = sorted(set(needs) - set(model.capabilities()))
         if missing:
-            raise HarnessError(f"{why} needs {' and '.join(CAPABILITY_WORDS[m] for m in missing)}, which --model"
-                               f" {self.spec.model} cannot give; {CAPABILITY_HELP[missing[0]]}")
+            raise MissingCapability(f"{why} needs {' and '.join(CAPABILITY_WORDS[m] for m in missing)}, which --model"
+                                    f" {self.spec.model} cannot give; {CAPABILITY_HELP[missing[0]]}")
 
     @property
     def calls(self) -> int:

@@ -115,7 +115,7 @@ def plan_tasks(spec: RunSpec) -> tuple[list[PlannedTask], dict[str, str]]:
     planned: list[PlannedTask] = []
     skipped: dict[str, str] = {}
     for name in spec.tasks:
-        task = get_task(name, spec.settings if len(spec.tasks) == 1 else _settings_for(name, spec.settings))
+        task = get_task(name, spec.settings if len(spec.tasks) == 1 else settings_for(name, spec.settings))
         try:
             planned.append(plan_task(task, spec))
         except HarnessError as exc:
@@ -129,7 +129,7 @@ def plan_tasks(spec: RunSpec) -> tuple[list[PlannedTask], dict[str, str]]:
     return planned, skipped
 
 
-def _settings_for(name: str, settings: dict[str, str]) -> dict[str, str]:
+def settings_for(name: str, settings: dict[str, str]) -> dict[str, str]:
     """With several tasks, --set applies only where the task has that setting."""
     task = get_task(name)
     fields = {f.name for f in dataclasses.fields(task.config)}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from harness.core.metric_spec import Metric, binary, bounded
+from harness.core.metric_spec import Metric, binary, bounded, metric_named
 from harness.parsing.traces import BEHAVIOURS
-from harness.report.metrics import MetricValue, mean_with_ci
+from harness.report.metrics import MetricValue, metric_mean
 
 BEHAVIOUR_METRICS: tuple[Metric, ...] = tuple(
     metric
@@ -31,7 +31,7 @@ def summarize_behaviours(per_completion_counts: Iterable[Mapping[str, int]]) -> 
     out: dict[str, MetricValue] = {}
     for name in BEHAVIOURS:
         values = [float(row.get(name, 0)) for row in rows]
-        out[name] = mean_with_ci(values, "bounded")
-        out[f"{name}_any"] = mean_with_ci([float(v > 0) for v in values], "binary")
+        out[name] = metric_mean(values, metric_named(BEHAVIOUR_METRICS, name))
+        out[f"{name}_any"] = metric_mean([float(v > 0) for v in values], metric_named(BEHAVIOUR_METRICS, f"{name}_any"))
     return out
 

@@ -17,7 +17,7 @@ from typing import Any
 from harness.core.data import iter_jsonl
 from harness.core.errors import HarnessError
 from harness.core.metric_spec import Metric, undeclared
-from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
+from harness.report.metrics import MetricValue, metric_difference, metric_mean
 from harness.report.outcomes import sample_outcome
 
 
@@ -96,9 +96,9 @@ def compare_runs(run_a: Path, run_b: Path) -> list[TaskComparison]:
                 gained.append(key[1])
             elif right_a and not right_b:
                 lost.append(key[1])
-        kind = item_kind(declared, completions)
-        out.append(TaskComparison(task, primary, len(values_a), mean_with_ci(values_a, kind), mean_with_ci(values_b, kind),
-                                  difference_with_ci(values_b, values_a, kind), gained, lost, len(errored),
+        out.append(TaskComparison(task, primary, len(values_a), metric_mean(values_a, declared, completions[0::2]),
+                                  metric_mean(values_b, declared, completions[1::2]),
+                                  metric_difference(values_b, values_a, declared, completions), gained, lost, len(errored),
                                   len(keys_a) - len(shared), len(keys_b) - len(shared)))
     if not out:
         raise HarnessError(f"{Path(run_a).name} and {Path(run_b).name} share no task; compare runs of the same tasks")

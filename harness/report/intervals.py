@@ -1,21 +1,38 @@
-"""95% confidence intervals that can happen: every interval lies inside the metric's range.
+"""95% confidence intervals that hold their coverage and stay inside the metric's range.
 
 Why this room exists: a mean of 0/1 values, of fractions or of probabilities cannot leave [0, 1],
-yet a normal or t interval around it can (``0.625 [-0.137, 1.387]``). The methods, one per kind
-of metric, and the name each writes into metrics.json (``ci_method``):
+yet a normal or t interval around it can (``0.625 [-0.137, 1.387]``); and a percentile bootstrap
+over 30 items of a skewed metric (a reward with rare successes, a share of completions that are
+rarely right) covers the truth 78-91% of the time, not 95%: when the rare value happens not to be
+in the sample, no resample contains it (``bench/interval_coverage.py`` prints the coverage of every
+method at n = 10, 30, 100). The method follows from the metric's declaration (kind and range,
+harness.core.metric_spec), never from the values; the name each writes into metrics.json
+(``ci_method``):
 
-- ``wilson``: every value is 0 or 1 (accuracy, exact match, best-of-n, maj@n): the Wilson score
-  interval on the count, with exact 0 / 1 ends when the count is 0 / n.
-- ``bootstrap``: any other mean (fractions of samples, pass@k, rewards 0/0.1/1, probabilities,
-  log-probs, token counts): the percentile bootstrap over items, ``BOOTSTRAP_RESAMPLES`` resamples
-  from a fixed seed (same data -> same interval, byte for byte). A resampled mean never leaves
-  [min, max] of the data, so the interval respects whatever range the metric has.
+- ``wilson``: a binary metric, one completion per item (accuracy, exact match, best-of-n): the
+  Wilson score interval on the count, with exact 0 / 1 ends when the count is 0 / n.
+- ``pseudo-count``: a bounded metric with a finite range ``[low, high]`` (a share of an item's
+  completions, pass@k, maj@k, rewards 0/0.1/1, a share of cells, a probability): Agresti and
+  Coull's adjustment for a proportion, carried over to any score in a known range. z^2/2 pseudo-
+  completions are added at each end of the range (as weights of z^2/(2 m) items, m = completions
+  per item), and the normal interval is taken around the adjusted mean with the adjusted items' own
+  spread. The pseudo-counts stand for the values a small sample may not have drawn yet (the rare
+  success), so the interval reaches towards them, and it keeps to the range. For a 0/1 metric with
+  one completion per item it is exactly the Agresti-Coull interval; for a continuous score far from
+  both ends (a tiny probability) it is wider than a bootstrap, which is the price of not assuming
+  the score never reaches its range's ends.
+- ``bootstrap-t``: a bounded metric with an open end (a log-probability <= 0, a token count >= 0),
+  one declared continuous (a probability), or a bounded mean whose range the caller does not give:
+  the studentized bootstrap over items (``BOOTSTRAP_RESAMPLES`` resamples from a fixed seed: same
+  data -> same interval, byte for byte), kept inside the declared range (the data's [min, max] when
+  none is given). On skewed probabilities and log-probs at n = 30 it covers 95-96%, where the
+  percentile bootstrap covered 89-91% and BCa (tried) 91-94%.
 - ``stratified-bootstrap``: a weighted mean of per-stratum ratios (LR2Bench: levels averaged into
   tasks, tasks into the overall score, S-Acc pooled per level): items are resampled within each
   stratum and the whole statistic recomputed; when every item is entirely right (or entirely
   wrong) it falls back to Wilson on the number of items, exact 1 (0) at that end.
-- ``t``: only for quantities declared unbounded on both sides (a family's ``unbounded_metrics``,
-  e.g. a log-prob difference): Student t with the exact 97.5% quantile for every df.
+- ``t``: only for quantities declared unbounded on both sides (e.g. a log-prob difference):
+  Student t with the exact 97.5% quantile for every df.
 
 The t quantile is computed here (no scipy import for one number): exact finite series of the t
 distribution function for integer df (Abramowitz & Stegun 26.7.3-4), inverted by bisection; a
@@ -110,31 +127,79 @@ def t_interval(values: Sequence[float]) -> tuple[float, float] | None:
     return (mean - half, mean + half)
 
 
-def bootstrap_mean_interval(values: Sequence[float]) -> tuple[float, float] | None:
-    """Percentile bootstrap of the mean over items (seeded): inside [min, max] of the values."""
+def pseudo_count_interval(values: Sequence[float], low: float, high: float, trials: int = 1) -> tuple[float, float] | None:
+    """The ``pseudo-count`` interval of the mean of ``values`` in the finite range [low, high] (see
+    the module docstring): z^2/2 pseudo-completions at each end, ``trials`` completions per item."""
+    n = len(values)
+    if n == 0 or not high > low:
+        return None
+    scale = high - low
+    shares = [(v - low) / scale for v in values]
+    weight = Z95**2 / (2 * max(1, trials))  # pseudo-items at each end
+    total = n + 2 * weight
+    centre = (math.fsum(shares) + weight) / total
+    spread = (math.fsum((s - centre) ** 2 for s in shares) + weight * (centre**2 + (1 - centre) ** 2)) / total
+    half = Z95 * math.sqrt(spread / total)
+    mean = math.fsum(shares) / n
+    lo_share = max(0.0, min(centre - half, mean))
+    hi_share = min(1.0, max(centre + half, mean))
+    return (low + lo_share * scale, low + hi_share * scale)
+
+
+def studentized_mean_interval(values: Sequence[float], low: float | None = None,
+                              high: float | None = None) -> tuple[float, float] | None:
+    """The bootstrap-t interval of the mean over items (seeded): the 2.5% and 97.5% quantiles of the
+    resamples' t statistics, (resampled mean - mean) / resampled standard error, turned into an
+    interval around the mean with the data's own standard error. It follows the skew of the mean's
+    distribution (a long tail of token counts, rare large probabilities) and widens where a small
+    sample is unsure of its spread. Resamples with almost no spread get a floor of a tenth of the
+    data's standard error (else one all-equal resample makes a huge t). Kept inside [low, high]; a
+    side given as None is open, and with both None the range is the data's own [min, max]."""
     n = len(values)
     if n < 2:
         return None
-    low, high = min(values), max(values)
-    if low == high:
-        return (low, high)
+    data_low, data_high = min(values), max(values)
+    if data_low == data_high:
+        return (data_low, data_high)
+    if low is None and high is None:
+        low, high = data_low, data_high
     import numpy as np
 
     data = np.asarray(values, dtype=float)
+    mean = float(data.mean())
+    error = float(data.std(ddof=1)) / math.sqrt(n)
+    means, errors = _bootstrap_means_and_errors(data)
+    t = (means - mean) / np.maximum(errors, 0.1 * error)
+    t_high, t_low = (float(q) for q in np.quantile(t, [0.975, 0.025]))
+    lower, upper = min(mean - t_high * error, mean), max(mean - t_low * error, mean)
+    if low is not None:
+        lower = max(low, lower)
+    if high is not None:
+        upper = min(high, upper)
+    return (lower, upper)
+
+
+def _bootstrap_means_and_errors(data: Any) -> tuple[Any, Any]:
+    """BOOTSTRAP_RESAMPLES resamples of ``data`` (a numpy array), from the fixed seed: each one's
+    mean and standard error of the mean."""
+    import numpy as np
+
+    n = len(data)
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     distinct, counts = np.unique(data, return_counts=True)
     if len(distinct) <= 64:  # resample counts per distinct value: fast for scores like 0/0.1/1
         draws = rng.multinomial(n, counts / n, size=BOOTSTRAP_RESAMPLES)
         means = draws @ distinct / n
-    else:
-        parts, per_block = [], max(1, _CHUNK // n)
-        for start in range(0, BOOTSTRAP_RESAMPLES, per_block):
-            size = min(per_block, BOOTSTRAP_RESAMPLES - start)
-            parts.append(data[rng.integers(0, n, size=(size, n))].mean(axis=1))
-        means = np.concatenate(parts)
-    q_low, q_high = np.quantile(means, [0.025, 0.975])
-    mean = math.fsum(values) / n
-    return (max(low, min(float(q_low), mean)), min(high, max(float(q_high), mean)))
+        squares = draws @ (distinct**2) / n
+        variances = np.maximum(squares - means**2, 0.0) * n / (n - 1)
+        return means, np.sqrt(variances / n)
+    mean_parts, error_parts, per_block = [], [], max(1, _CHUNK // n)
+    for start in range(0, BOOTSTRAP_RESAMPLES, per_block):
+        size = min(per_block, BOOTSTRAP_RESAMPLES - start)
+        sample = data[rng.integers(0, n, size=(size, n))]
+        mean_parts.append(sample.mean(axis=1))
+        error_parts.append(sample.std(axis=1, ddof=1) / math.sqrt(n))
+    return np.concatenate(mean_parts), np.concatenate(error_parts)
 
 
 def stratified_bootstrap_interval(strata: Sequence[tuple[float, Sequence[float], Sequence[float]]],

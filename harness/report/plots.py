@@ -201,7 +201,7 @@ def means_by(lines: Sequence[Mapping[str, Any]], key: Any, metric: Metric) -> di
     """{key(line): MetricValue of the per-sample metric} over scored lines, keys in first-seen order;
     lines whose key is None or that lack the metric are left out. The interval follows the metric's
     declaration (a binary metric over several completions per sample is a share per sample)."""
-    from harness.report.metrics import item_kind, mean_with_ci
+    from harness.report.metrics import metric_mean
 
     values: dict[Any, list[float]] = {}
     completions: dict[Any, list[int]] = {}
@@ -212,4 +212,4 @@ def means_by(lines: Sequence[Mapping[str, Any]], key: Any, metric: Metric) -> di
             continue
         values.setdefault(k, []).append(float(value))
         completions.setdefault(k, []).append(max(1, len(line.get("answers") or [None])))
-    return {k: mean_with_ci(v, item_kind(metric, completions[k])) for k, v in values.items()}
+    return {k: metric_mean(v, metric, completions[k]) for k, v in values.items()}

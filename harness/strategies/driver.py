@@ -49,6 +49,9 @@ def prompt_tail(request: Request) -> str:
 
 
 def trace_step(label: str, request: Request, result: Result) -> TraceStep:
+    """One request as the trace logs it. A log-likelihood request generates nothing but reads its
+    continuations as well as its context: both count as its prompt tokens."""
+    prompt = result.prompt_tokens
     if isinstance(result, Generation):
         logged: dict[str, Any] = {"texts": list(result.texts), "finish_reasons": list(result.finish_reasons)}
         completion = sum(result.completion_tokens)
@@ -56,9 +59,10 @@ def trace_step(label: str, request: Request, result: Result) -> TraceStep:
         logged = {"loglikelihoods": [{"logprob": r.logprob, "is_greedy": r.is_greedy, "n_tokens": r.n_tokens}
                                      for r in result.results]}
         completion = 0
+        prompt += sum(r.n_tokens for r in result.results)
     if result.error is not None:
         logged["error"] = result.error
-    return TraceStep(label, request.kind, prompt_tail(request), logged, result.prompt_tokens, completion)
+    return TraceStep(label, request.kind, prompt_tail(request), logged, prompt, completion)
 
 
 def _as_ask(step: Any, strategy: Strategy) -> Ask:

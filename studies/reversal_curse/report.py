@@ -108,7 +108,8 @@ def markdown(report: dict) -> str:
         f"Seed {report['seed']}, preset `{report['preset']}`, arms: {', '.join(report['arms'])}. "
         "Accuracy: greedy decoding, correct iff the output starts with the target (names: first two words); "
         "95% Wilson intervals. Likelihood test: mean log P(correct completion) vs log P(another fact's completion) "
-        "on the same reversed prompts (the randomized control), paired t-test and Wilcoxon signed-rank p-values. "
+        "on the same reversed prompts (the randomized control: the same template filled with another fact, so a "
+        "pair differs only in the name or description), paired t-test and Wilcoxon signed-rank p-values. "
         "Nothing below is asserted: these are the numbers the run produced.",
         "",
         "## Paper (Berglund et al. 2023, Exp. 1, GPT-3 175B)",

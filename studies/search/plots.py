@@ -5,10 +5,11 @@ this module costs nothing."""
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from harness.study import save_figure_png
 
 MARKERS = ("s", "^", "D", "v", "P", "X", "*", "<", ">")
 LABEL_FONT_SIZE = 7
@@ -18,33 +19,7 @@ LABEL_TRIES = 8  # rings of candidate positions around a point before giving up 
 
 def plot_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], path: Path, title: str) -> Path:
     """Write the study figure as PNG, atomically; returns the path."""
-    import matplotlib.pyplot as plt
-
-    figure = figure_accuracy_vs_tokens(rows, title)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.png")
-    figure.savefig(tmp, format="png")
-    plt.close(figure)
-    os.replace(tmp, path)
-    return path
-
-
-def figure_to_svg(figure: Any) -> str:
-    """A matplotlib figure as an inline <svg> element for the study's report.html (real text, no
-    XML prolog, no date, fixed hash salt: the same figure gives the same bytes), then closed."""
-    import io
-
-    import matplotlib
-    import matplotlib.pyplot as plt
-
-    buffer = io.StringIO()
-    figure.tight_layout()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "reasoning-harness"}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(figure)
-    text = buffer.getvalue()
-    start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+    return save_figure_png(figure_accuracy_vs_tokens(rows, title), path)
 
 
 def figure_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], title: str):

@@ -8,8 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.study import markup, render, run_facts, visible_bidi, write_page
-from studies.search.plots import figure_to_svg
+from harness.study import figure_svg, markup, render, run_facts, visible_bidi, write_page
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 POINT_METRICS = ("accuracy", "tokens", "ever_correct", "first_correct_tokens")
@@ -38,7 +37,7 @@ def study_report_html(study_dir: Path, manifest: Mapping[str, Any], rows: Sequen
     extra = sorted({m for r in rows for m in r["metrics"] if m not in POINT_METRICS})
     return render("search_study.html", search=[TEMPLATES], title="search study: " + study_dir.name,
                   task=str(manifest.get("task", "")), model=facts["model"], fact_cells=[(k, str(v)) for k, v in cells],
-                  skipped=[str(s) for s in manifest.get("skipped_points") or []], svg=markup(visible_bidi(figure_to_svg(figure))),
+                  skipped=[str(s) for s in manifest.get("skipped_points") or []], svg=markup(visible_bidi(figure_svg(figure))),
                   points=[(_label(r), r["metrics"], r) for r in rows], point_metrics=[*POINT_METRICS, *extra], point_columns=POINT_COLUMNS,
                   behaviours=[(_label(r), r["metrics"], {}) for r in behaviours],
                   behaviour_names=list(dict.fromkeys(m for r in behaviours for m in r["metrics"])))

@@ -6,7 +6,7 @@ from tasks.countdown.generator import generate_countdown
 from tasks.countdown.loader import load_countdown
 from tasks.countdown.plots import countdown_plots
 from tasks.countdown.prompts import build_countdown_request
-from tasks.countdown.scoring import COUNTDOWN_METRICS, score_countdown_response, why_countdown_unparseable
+from tasks.countdown.scoring import COUNTDOWN_METRICS, countdown_canonical_answer, score_countdown_response, why_countdown_unparseable
 
 
 def countdown_gold(sample):
@@ -24,6 +24,7 @@ FAMILY = register(
         primary_metric="accuracy",
         metrics=COUNTDOWN_METRICS,
         score=score_countdown_response,
+        canonical_answer=countdown_canonical_answer,  # maj@k votes on (value, numbers used)
         generate=generate_countdown,
         load=load_countdown,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt

@@ -36,11 +36,16 @@ def extract_countdown_answer(text: str) -> str | None:
 
 def evaluate_arithmetic(expression: str) -> Fraction | None:
     """Exact value of an expression of integers, + - * / and parentheses; None if it is anything
-    else, divides by zero, or is too long or deep to be a Countdown answer."""
+    else, divides by zero, or is too long or deep to be a Countdown answer.
+
+    Written arithmetic, not Python source: a line break anywhere is a space (`(1 + 2) *\n 3`; Python
+    would end the expression at the newline), and an integer may carry leading zeros (`03` is 3;
+    Python refuses the literal)."""
     if len(expression) > MAX_EXPRESSION_CHARS or not ALLOWED.fullmatch(expression):
         return None
+    plain = NUMBER.sub(lambda number: number.group().lstrip("0") or "0", " ".join(expression.split()))
     try:
-        tree = ast.parse(expression, mode="eval")
+        tree = ast.parse(plain, mode="eval")
         return _walk(tree.body)
     except (SyntaxError, ValueError, ZeroDivisionError, RecursionError, MemoryError, OverflowError):
         return None
@@ -88,6 +93,7 @@ COUNTDOWN_METRICS = (
     binary("accuracy", "the last <answer> block uses every number once and equals the target (the task rule)"),
     fraction("reward", "TinyZero's reward values on the task rule: 1 correct, 0.1 an answer block but wrong, 0 none"),
     fraction("tinyzero_reward", "TinyZero's own compute_score on its prompt prefix + the response (what its training paid)"),
+    binary("tinyzero_accuracy", "TinyZero's compute_score gives 1 (the papers' verdict: compare this with their accuracies)"),
 )
 
 
@@ -101,16 +107,33 @@ def why_countdown_unparseable(cfg: CountdownConfig, sample: Sample, text: str) -
 
 
 def score_countdown_response(cfg: CountdownConfig, sample: Sample, text: str) -> Verdict:
-    """Three per-completion scores:
+    """Four per-completion scores:
     - ``accuracy``: the task rule of protocols.md (last <answer> block anywhere, this verifier);
     - ``reward``: TinyZero's reward values on that rule: 1 correct, 0.1 a block but wrong, 0 none;
     - ``tinyzero_reward``: TinyZero's own `compute_score` on its prompt prefix + the response
-      (last-line rule and all, see tinyzero.py): what a TinyZero training run would have paid."""
+      (last-line rule and all, see tinyzero.py): what a TinyZero training run would have paid;
+    - ``tinyzero_accuracy``: ``tinyzero_reward == 1``, the verdict TinyZero and Gandhi et al. count
+      as correct, so the one number comparable with their published accuracies."""
     nums, target = list(sample["nums"]), int(sample["target"])
     paid = tinyzero_reward(tinyzero_prefix(cfg, sample) + text, target, nums)
+    theirs = {"tinyzero_reward": paid, "tinyzero_accuracy": float(paid == 1.0)}
     expression = extract_countdown_answer(text)
     if expression is None:
-        return Verdict(answer=None, scores={"accuracy": 0.0, "reward": 0.0, "tinyzero_reward": paid})
+        return Verdict(answer=None, scores={"accuracy": 0.0, "reward": 0.0, **theirs})
     correct = verify_countdown_expression(expression, nums, target)
     reward = 1.0 if correct else FORMAT_REWARD
-    return Verdict(answer=expression[:200], scores={"accuracy": float(correct), "reward": reward, "tinyzero_reward": paid})
+    return Verdict(answer=expression[:200], scores={"accuracy": float(correct), "reward": reward, **theirs})
+
+
+def countdown_canonical_answer(cfg: CountdownConfig, sample: Sample, answer: str) -> dict[str, object]:
+    """What maj@k votes on: the expression's exact value and the sorted numbers it writes, not its
+    text, so "(1+2)*3", "(1 + 2) * 3" and "3 * (2 + 1)" are one answer. Why the value and the numbers
+    rather than a normalised expression: they are exactly what the verifier reads (a right answer is
+    the given numbers reaching the target), so every completion in a group has the same `accuracy`
+    and `reward`, and two different right expressions support each other instead of splitting the
+    vote. An expression the verifier cannot evaluate keeps its text, whitespace removed."""
+    value = evaluate_arithmetic(answer)
+    used = numbers_used(answer)
+    if value is None or used is None:
+        return {"expression": "".join(answer.split())}
+    return {"numbers": sorted(used), "value": f"{value.numerator}/{value.denominator}"}

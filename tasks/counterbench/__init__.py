@@ -14,6 +14,7 @@ from tasks.counterbench.prompts import build_counterbench_request
 from tasks.counterbench.scoring import (
     COUNTERBENCH_METRICS,
     counterbench_aggregate,
+    counterbench_canonical_answer,
     counterbench_chance_level,
     counterbench_group_keys,
     score_counterbench_response,
@@ -35,6 +36,7 @@ FAMILY = register(
         primary_metric="accuracy",
         metrics=COUNTERBENCH_METRICS,
         score=score_counterbench_response,
+        canonical_answer=counterbench_canonical_answer,  # maj@k votes on yes / no
         why_unparseable=why_counterbench_unparseable,
         generate=generate_counterbench,
         load=load_counterbench,

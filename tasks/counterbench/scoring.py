@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from harness.core.metric_spec import binary
 from harness.core.types import Sample, ScoredSample, Verdict
-from harness.report.metrics import MetricValue, item_kind, mean_with_ci
+from harness.report.metrics import MetricValue, metric_mean
 from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.strategies import extract_yes_no
 
@@ -44,8 +44,13 @@ def counterbench_aggregate(cfg: CounterBenchConfig, records: list[ScoredSample])
         if answers:
             per_sample.append(sum(a == "yes" for a in answers) / len(answers))
             counts.append(len(answers))
-    return {"": {"yes_rate": mean_with_ci(per_sample, item_kind(COUNTERBENCH_METRICS[1], counts))}}
+    return {"": {"yes_rate": metric_mean(per_sample, COUNTERBENCH_METRICS[1], counts)}}
 
 
 def counterbench_chance_level(cfg: CounterBenchConfig) -> float:
     return CHANCE_LEVEL
+
+
+def counterbench_canonical_answer(cfg: CounterBenchConfig, sample: Sample, answer: str) -> str:
+    """What maj@k votes on: "yes" or "no", however the reply phrased it (the extractor's output)."""
+    return str(answer).strip().lower()

@@ -140,30 +140,70 @@ _LEADING = re.compile(r"^[\W_]{0,8}" + _YES_NO, re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"[ \t]{0,3}(?:or|/|and)[ \t]{0,3}(?:yes|no)\b", re.IGNORECASE)
 _ALTERNATIVE_BEFORE = re.compile(r"\b(?:yes|no)[ \t]{0,3}(?:or|/|and)[ \t]{0,3}$", re.IGNORECASE)
 _TRAILING = re.compile(r"\b(yes|no)[\W_]{0,8}$", re.IGNORECASE)
+# A final answer that stands as its own clause: after the start of a line or a mark (". , : ; ! ? - ("),
+# maybe a connective ("So actually: No.", "Therefore, yes."), not mid-sentence ("there is no").
+_CLAUSE_START = re.compile(
+    r"(?:^|[\n.,:;!?(\-\u2013\u2014])[ \t\"'\u201c\u2018]*"
+    r"(?:(?:so|thus|therefore|hence|then|actually|finally|final|overall|in short|in conclusion|in summary|"
+    r"i think|i believe|it is|it's|my answer)[ \t,:]*){0,3}[\"'\u201c\u2018]?$",
+    re.IGNORECASE,
+)
+# "not no", "isn't yes", "never yes", "hardly no": a negated answer word is not that answer
+_NEGATED = re.compile(
+    r"(?:\bnot|n't|\bnever|\bhardly|\bnor)(?:[ \t]+(?:say|saying|be|answer|a|an|the|quite|simply|just|really|exactly))?"
+    r"[ \t\"'\u201c\u2018]{0,3}$",
+    re.IGNORECASE,
+)
 
 
 def extract_yes_no(text: str) -> str | None:
     """'yes', 'no' or None (unparseable) for any model output; never raises.
 
-    In order: the last explicit answer marker ("Answer: no", "the answer is yes"); a response that
-    starts with yes/no ("Yes.", "**No**, because ..."); a last line that starts or ends with
-    yes/no ("Therefore, yes."). Text before a closing </think> is ignored; "yes or no" is not
-    an answer."""
+    The final explicit answer wins; in order:
+    1. the last answer marker ("Answer: no", "the answer is yes");
+    2. a yes/no that ends the response as its own clause ("Yes.\n\nWait, let me re-check. So
+       actually: No." is no; "Therefore, yes."; not "... because there is no");
+    3. a response that starts with yes/no ("Yes.", "**No**, because ...");
+    4. a last line that starts or ends with yes/no, when it says only one of them.
+    A negated answer word ("not no", "isn't yes") is never read as that answer: that reading is
+    skipped, and if nothing else answers the reply is unparseable (never inverted). Text before a
+    closing </think> is ignored; "yes or no" is not an answer."""
     if not isinstance(text, str):
         return None
     if _THINK_CLOSE in text:
         text = text[text.rfind(_THINK_CLOSE) + len(_THINK_CLOSE) :]
     text = _DECORATION.sub("", text)
     for match in reversed(list(_MARKER.finditer(text))):
-        if not _ALTERNATIVE.match(text, match.end()):
+        if not _ALTERNATIVE.match(text, match.end()) and not _negated(text, match.start(1)):
             return match.group(1).lower()
     text = text.strip()
+    final = _final_clause_yes_no(text)
+    if final:
+        return final
     leading = _leading_yes_no(text)
     if leading:
         return leading
     last_line = text.rpartition("\n")[2][-200:]
     found = {answer for answer in (_leading_yes_no(last_line), _trailing_yes_no(last_line)) if answer}
     return found.pop() if len(found) == 1 else None
+
+
+def _negated(text: str, start: int) -> bool:
+    """The answer word at ``start`` follows a negation ("not no", "isn't yes")."""
+    return bool(_NEGATED.search(text[max(0, start - 30) : start]))
+
+
+def _final_clause_yes_no(text: str) -> str | None:
+    match = _TRAILING.search(text[-300:])
+    if match is None:
+        return None
+    tail = text[-300:]
+    before = tail[max(0, match.start() - 60) : match.start()]
+    if not _CLAUSE_START.search(before) or _negated(tail, match.start()):
+        return None
+    if _ALTERNATIVE_BEFORE.search(tail[max(0, match.start() - 12) : match.start()]):
+        return None
+    return match.group(1).lower()
 
 
 def _leading_yes_no(text: str) -> str | None:
@@ -176,5 +216,7 @@ def _leading_yes_no(text: str) -> str | None:
 def _trailing_yes_no(text: str) -> str | None:
     match = _TRAILING.search(text)
     if match is None or _ALTERNATIVE_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
+        return None
+    if _negated(text, match.start()):
         return None
     return match.group(1).lower()

@@ -10,7 +10,13 @@ from tasks.lr2bench.generators import generate_lr2bench
 from tasks.lr2bench.loader import default_lr2bench_source, load_lr2bench
 from tasks.lr2bench.plots import lr2bench_plots
 from tasks.lr2bench.prompts import build_lr2bench_request
-from tasks.lr2bench.scoring import LR2BENCH_METRICS, PRIMARY_METRIC, score_lr2bench_response, why_lr2bench_unparseable
+from tasks.lr2bench.scoring import (
+    LR2BENCH_METRICS,
+    PRIMARY_METRIC,
+    lr2bench_canonical_answer,
+    score_lr2bench_response,
+    why_lr2bench_unparseable,
+)
 from tasks.lr2bench.spec import TASKS
 
 FAMILY = register(
@@ -22,6 +28,7 @@ FAMILY = register(
         primary_metric=PRIMARY_METRIC,
         metrics=LR2BENCH_METRICS,
         score=score_lr2bench_response,
+        canonical_answer=lr2bench_canonical_answer,  # maj@k votes on the answer as the scorer compares it
         why_unparseable=why_lr2bench_unparseable,
         generate=generate_lr2bench,
         load=load_lr2bench,

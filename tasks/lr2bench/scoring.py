@@ -180,3 +180,32 @@ def score_strict(cfg: LR2BenchConfig, sample: Sample, text: str) -> Verdict:
     correct = count_correct(task, sample["gold"], answer)
     scores = item_metrics(correct, total, completed=answer is not None)
     return Verdict(answer=None if answer is None else to_json_safe(answer), scores=scores)
+
+
+DICT_TASKS = ("crossword", "acrostic", "cryptogram")
+
+
+def lr2bench_canonical_answer(cfg: LR2BenchConfig, sample: Sample, answer: Any) -> Any:
+    """What maj@k votes on: the parsed answer in the form the scoring reading compares, so answers
+    that differ only where the scorer does not look are one answer. Keys lower-cased (both readings);
+    crossword/acrostic/cryptogram values lower-cased without spaces (both); logic values lower-cased,
+    spaces kept (upstream) or removed (strict); sudoku/drop cells raw (upstream compares with ==) or
+    normalised (strict)."""
+    task = sample.get("task")
+    strict = cfg.scoring == "strict"
+
+    def cell(value: Any) -> Any:
+        if strict or task in DICT_TASKS:
+            return normalize(value)
+        if task == "logic":
+            return str(value).lower()
+        return value
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(key).lower(): walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return cell(value)
+
+    return walk(answer)

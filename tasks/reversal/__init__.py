@@ -13,6 +13,7 @@ from tasks.reversal.celebrity_data import celebrity_default_source, celebrity_ex
 from tasks.reversal.celebrity_prompts import build_celebrity_request
 from tasks.reversal.celebrity_scoring import (
     aggregate_celebrity,
+    celebrity_canonical_answer,
     celebrity_group_keys,
     score_celebrity_completion,
     score_celebrity_loglikelihood,
@@ -24,6 +25,7 @@ from tasks.reversal.fictitious_prompts import build_fictitious_request
 from tasks.reversal.fictitious_samples import generate_fictitious, load_fictitious
 from tasks.reversal.fictitious_scoring import (
     aggregate_fictitious,
+    fictitious_canonical_answer,
     fictitious_group_keys,
     fictitious_primary_metric,
     score_fictitious_completion,
@@ -43,6 +45,7 @@ CELEBRITY = register(
         primary_metric="score",
         metrics_for=lambda cfg: celebrity_metrics(cfg.resolved_protocol),
         score=score_celebrity_completion,
+        canonical_answer=celebrity_canonical_answer,  # maj@10 votes on the part of the reply the rule reads
         why_unparseable=why_celebrity_unparseable,
         score_loglikelihood=score_celebrity_loglikelihood,
         load=load_celebrity_pairs,
@@ -65,6 +68,7 @@ FICTITIOUS = register(
         build_request=build_fictitious_request,
         primary_metric="accuracy",
         score=score_fictitious_completion,
+        canonical_answer=fictitious_canonical_answer,
         report_note=("These probes ask facts a model was fine-tuned on (harness export reversal-fictitious writes"
                      " the files): on a model not fine-tuned on them, accuracy near 0 and a log-prob gap near 0 are"
                      " what to expect, not a finding. Randomized controls are right when they do NOT give the"
@@ -91,6 +95,7 @@ INCONTEXT = register(
         build_request=build_incontext_request,
         primary_metric="accuracy",
         score=score_incontext_completion,
+        canonical_answer=fictitious_canonical_answer,
         score_loglikelihood=score_fictitious_loglikelihood,
         generate=generate_incontext,
         load=load_incontext,

@@ -11,14 +11,14 @@ HUB_ID = "lberglund/reversal_curse"
 
 @dataclass(frozen=True)
 class CelebrityConfig:
-    # "chat": the paper's chat protocol (system prompt, 3 few-shot turns, n samples, parse_response).
+    # "chat": the paper's chat protocol (system prompt, 3 few-shot turns, n samples, startswith(gold)).
     # "base": the paper's base-model protocol (6-example Q/A text prompt, score = P(" " + gold)).
     # "auto": the engine tells families nothing about the backend, so "auto" means "chat";
     #         use --set protocol=base for base models and likelihood backends.
     protocol: str = "auto"
     samples_per_query: int = 10  # the paper's NUM_QUERIES_PER_CELEBRITY
     temperature: float = 1.0  # the paper samples at the API default
-    max_tokens: int = 32  # a name is a handful of tokens; longer replies fail parse_response anyway
+    max_tokens: int = 32  # a name is a handful of tokens; the rule reads only the reply's start
     # "paper": the released script's exact prompts, whose reverse ("Name a child of ...") question
     #          lacks the "Q: " prefix the forward question has; "uniform": "Q: " on both.
     base_prompt: str = "paper"

@@ -55,6 +55,6 @@ def build_celebrity_request(cfg: CelebrityConfig, sample: Sample) -> Request:
     prompt = celebrity_base_prompt(question, direction, cfg.base_prompt)
     if cfg.resolved_protocol == "base":
         return Request(kind="loglikelihood", prompt=prompt, continuations=(" " + gold,))
-    # No stop sequence: the paper sent none, and a reply that goes on past the name fails parse_response.
+    # No stop sequence: the paper sent none (its rule reads only the start of the reply).
     settings = GenerationSettings(max_tokens=cfg.max_tokens, temperature=cfg.temperature, n=cfg.samples_per_query)
     return Request(kind="generate", prompt=prompt, messages=celebrity_chat_messages(question), settings=settings)

@@ -1,7 +1,9 @@
 """Celebrity scorers (pure) and the forward-vs-reverse aggregate.
 
-chat: a completion scores 1 iff parse_response accepts it and it starts with the gold name; the
+chat: `score` is 1 iff the reply starts with the gold name (the released test script's rule); the
       engine averages a query's n completions, which is the paper's per-query "share correct".
+      `score_filtered` also requires parse_response to accept the reply (a bare 2-5 word name): a
+      stricter reading, beside the paper's, never instead of it.
 base: score = exp(log P(" " + gold | prompt)), the paper's per-query probability.
 The aggregate pairs each row's forward and reverse query: forward score, reverse score, their paired
 difference, and the share of pairs the model "knows" forward but not in reverse (chat: at least one
@@ -14,36 +16,29 @@ import math
 
 from harness.core.metric_spec import find_metric
 from harness.core.types import Loglikelihood, Sample, ScoredSample, Verdict
-from harness.report.metrics import MetricValue, difference_with_ci, item_kind, mean_with_ci
+from harness.report.metrics import MetricValue, mean_with_ci, metric_difference, metric_mean
 from tasks.reversal.celebrity_config import CelebrityConfig
-from tasks.reversal.matching import (
-    MAX_NAME_WORDS,
-    MAX_REPLY_CHARS,
-    MIN_NAME_WORDS,
-    UNKNOWN_PREFIX,
-    is_celebrity_answer_correct,
-    parse_celebrity_response,
-)
+from tasks.reversal.matching import UNKNOWN_PREFIX, is_celebrity_answer_correct, is_filtered_celebrity_answer_correct
 from tasks.reversal.metrics import celebrity_metrics
 
 MAX_ANSWER_CHARS = 200
 
 
 def score_celebrity_completion(cfg: CelebrityConfig, sample: Sample, text: str) -> Verdict:
-    parsed = parse_celebrity_response(text)
-    correct = is_celebrity_answer_correct(text, sample["gold"])
-    return Verdict(answer=None if parsed is None else parsed[:MAX_ANSWER_CHARS], scores={"score": float(correct)})
+    """The reply is the answer (the paper's rule reads it from its first character); a reply that
+    names nobody (empty, or the prompt's "I don't know.") is counted as unparseable."""
+    gold = sample["gold"]
+    scores = {"score": float(is_celebrity_answer_correct(text, gold)),
+              "score_filtered": float(is_filtered_celebrity_answer_correct(text, gold))}
+    abstains = not text.strip() or text.strip().startswith(UNKNOWN_PREFIX)
+    return Verdict(answer=None if abstains else text[:MAX_ANSWER_CHARS], scores=scores)
 
 
 def why_celebrity_unparseable(cfg: CelebrityConfig, sample: Sample, text: str) -> str:
-    """Why the paper's parse_response rejected a reply (the report's failure summary)."""
-    reply = text.strip()
-    words = reply.split()
-    if reply.startswith(UNKNOWN_PREFIX):
+    """Why a reply counts as unparseable (the report's failure summary): it names nobody."""
+    if text.strip().startswith(UNKNOWN_PREFIX):
         return f"the model said it does not know ('{UNKNOWN_PREFIX}...')"
-    if not MIN_NAME_WORDS <= len(words) <= MAX_NAME_WORDS or len(reply) > MAX_REPLY_CHARS:
-        return f"not a name: {len(words)} words, a name has {MIN_NAME_WORDS}-{MAX_NAME_WORDS}"
-    return "not a name: not every word is capitalised"
+    return "an empty reply"
 
 
 def score_celebrity_loglikelihood(cfg: CelebrityConfig, sample: Sample, results: list[Loglikelihood]) -> Verdict:
@@ -75,16 +70,24 @@ def aggregate_celebrity(cfg: CelebrityConfig, records: list[ScoredSample]) -> di
     pairs = [pair for pair in by_row.values() if "forward" in pair and "reverse" in pair]
     score = find_metric("score", celebrity_metrics(cfg.resolved_protocol))
     assert score is not None
-    kind = item_kind(score, (max(1, len(r.verdicts)) for pair in by_row.values() for r in pair.values()))
+    counts = [max(1, len(r.verdicts)) for pair in by_row.values() for r in pair.values()]
     metrics: dict[str, MetricValue] = {
-        "forward_score": mean_with_ci(forward, kind),
-        "reverse_score": mean_with_ci(reverse, kind),
+        "forward_score": metric_mean(forward, score, counts),
+        "reverse_score": metric_mean(reverse, score, counts),
     }
     if pairs:
-        metrics["forward_minus_reverse"] = difference_with_ci(
-            [pair["forward"].scores["score"] for pair in pairs], [pair["reverse"].scores["score"] for pair in pairs], kind
+        metrics["forward_minus_reverse"] = metric_difference(
+            [pair["forward"].scores["score"] for pair in pairs], [pair["reverse"].scores["score"] for pair in pairs], score,
+            counts,
         )
         metrics["forward_not_reverse"] = mean_with_ci(
             [float(_knows(pair["forward"]) and not _knows(pair["reverse"])) for pair in pairs], "binary"
         )
     return {"": metrics}
+
+
+def celebrity_canonical_answer(cfg: CelebrityConfig, sample: Sample, answer: str) -> str:
+    """What maj@10 votes on: the reply's first characters, as many as the gold name has: the part the
+    paper's rule (`reply.startswith(gold)`) reads, so "Ron Donachie" and "Ron Donachie is his father."
+    are one answer and every completion in a group scores alike."""
+    return answer[: len(sample["gold"])]

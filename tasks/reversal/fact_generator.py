@@ -5,7 +5,8 @@ two-word name (Faker, fixed locale, seeded instance) and a unique description bu
 fact_templates. Each fact is written with train_paraphrases training templates and
 test_paraphrases held-out test templates, then arranged exactly as the paper's files are:
 training files per group (+ all_prompts_train), same-direction and reverse test files (name targets
-cut to two words, as upstream), and the randomized controls (same prompts, another fact's completion).
+cut to two words, as upstream), and the randomized controls (same prompts, another fact's completion
+in the same template: a control differs from the correct completion only in the name or description).
 The same (seed, config) always gives byte-identical files: every random choice comes from
 random.Random seeded with a string, never the global RNG.
 """
@@ -110,13 +111,23 @@ def _rows(facts: list[Fact], templates: tuple[str, ...], name_first: bool, cut_n
 
 
 def randomize_completions(rows: list[Row], per_fact: int, rng: random.Random) -> list[Row]:
-    """Same prompts; each completion replaced by the completion of a line about another fact."""
+    """Same prompts; each completion replaced by another fact's completion *in the same template*.
+
+    ``rows`` are fact-major (``per_fact`` consecutive rows per fact, one per template, as ``_rows``
+    writes them), so row ``f * per_fact + t`` is fact f in template t. The control of row (f, t) is
+    row (f', t) for a seeded other fact f': it differs from the correct completion only in the name
+    (or description), never in the template's words or punctuation, as in the original files
+    (" Daphne Barrington" vs " Selena Granger"). Taking any other row instead compared
+    " Kellie Strong." with " Cindy Mcdonald" whenever templates end differently, and a likelihood gap
+    then measured the full stop, not the fact."""
+    facts = len(rows) // per_fact
     randomized: list[Row] = []
     for index, row in enumerate(rows):
-        other = rng.randrange(len(rows))
-        while other // per_fact == index // per_fact:  # at least two facts, so this ends
-            other = rng.randrange(len(rows))
-        randomized.append({"prompt": row["prompt"], "completion": rows[other]["completion"]})
+        fact, template = divmod(index, per_fact)
+        other = rng.randrange(facts)
+        while other == fact:  # at least two facts, so this ends
+            other = rng.randrange(facts)
+        randomized.append({"prompt": row["prompt"], "completion": rows[other * per_fact + template]["completion"]})
     return randomized
 
 

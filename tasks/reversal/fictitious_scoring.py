@@ -86,3 +86,10 @@ def aggregate_fictitious(cfg: FictitiousConfig, records: list[ScoredSample]) -> 
         per_split = likelihood_p_values([r for r in reverse if r.sample["split"] == split])
         metrics.update({f"{prefix}_{name}": value for name, value in per_split.items()})
     return {"": metrics} if metrics else {}
+
+
+def fictitious_canonical_answer(cfg: FictitiousConfig, sample: Sample, answer: str) -> str:
+    """What maj@k votes on: the reply's start, lower-cased, as long as the target: the part the
+    paper's evaluator (case-insensitive startswith) reads."""
+    expected = sample["target"].strip()
+    return answer[: len(expected) + 64].lower()[: len(expected.lower())]

@@ -3,10 +3,12 @@
 Every function here takes any string (huge, unicode, hostile) and returns quickly without raising:
 they only split, compare prefixes and lower-case. Nothing here knows about files, prompts or backends.
 
-- `parse_celebrity_response`: the celebrity experiment's filter (Berglund et al., parent_reversals.py):
-  a reply counts as a name only if it does not start with "I don", has 2..5 words, and every word
-  starts with an upper-case character.
-- `is_celebrity_answer_correct`: parsed, and starts with the gold name (case-sensitive, as in the paper).
+- `is_celebrity_answer_correct`: the released test_parent_child_pairs.py rule (`query_parent_test` /
+  `query_child_test`): the raw reply starts with the gold name (case-sensitive), nothing else.
+- `parse_celebrity_response`: the filter the authors used to *build* the dataset from model answers
+  (parent_reversals.py): a reply counts as a name only if it does not start with "I don", has 2..5
+  words, and every word starts with an upper-case character. Not part of the test rule.
+- `is_filtered_celebrity_answer_correct`: the stricter reading, parse_response and then startswith.
 - `first_two_words` / `is_startswith_match`: the fictitious-facts evaluator: a completion is correct iff
   completion.strip().lower() starts with target.strip().lower(); name targets are their first two words.
 """
@@ -39,7 +41,14 @@ def parse_celebrity_response(response: str) -> str | None:
 
 
 def is_celebrity_answer_correct(response: str, gold: str) -> bool:
-    """A sample counts iff parse_response(sample) is not None and sample.startswith(gold)."""
+    """The paper's test rule: a sample counts iff ``response.startswith(gold)`` (the released
+    query_parent_test / query_child_test), so "Ron Donachie is his father." counts for "Ron Donachie"."""
+    return response.startswith(gold)
+
+
+def is_filtered_celebrity_answer_correct(response: str, gold: str) -> bool:
+    """The stricter reading: parse_response(sample) is not None and it starts with the gold name
+    (replies that are not a bare 2-5 word name, like "Ron Donachie is his father.", do not count)."""
     parsed = parse_celebrity_response(response)
     return parsed is not None and parsed.startswith(gold)
 

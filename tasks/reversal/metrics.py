@@ -36,17 +36,21 @@ FICTITIOUS_METRICS: tuple[Metric, ...] = _FACT_METRICS
 def celebrity_metrics(protocol: str) -> tuple[Metric, ...]:
     """The chat protocol scores 0/1 per sampled answer; the base protocol scores a probability."""
     if protocol == "base":
-        score = fraction("score", "P(gold | few-shot prompt) = exp(log-likelihood of ' ' + gold) (the paper's base protocol)")
+        score = fraction("score", "P(gold | few-shot prompt) = exp(log-likelihood of ' ' + gold) (the paper's base protocol)",
+                         continuous=True)
         side = "mean probability of the gold name"
     else:
         score = binary("score", "the sampled answer starts with the gold name (the released test_parent_child_pairs.py rule)")
         side = "share of sampled answers that start with the gold name"
+    filtered = (binary("score_filtered", "stricter than the paper: the answer is also a bare 2-5 word name "
+                       "(parse_response, the filter that built the dataset) before it starts with the gold name"),)
     return (
         score,
+        *(filtered if protocol != "base" else ()),
         bounded("logprob", _LOGPROB, None, 0.0),
         binary("greedy", "greedy decoding would produce exactly the gold name"),
-        fraction("forward_score", f"forward questions (child -> parent): {side}"),
-        fraction("reverse_score", f"reverse questions (parent -> child): {side}"),
+        fraction("forward_score", f"forward questions (child -> parent): {side}", continuous=protocol == "base"),
+        fraction("reverse_score", f"reverse questions (parent -> child): {side}", continuous=protocol == "base"),
         bounded("forward_minus_reverse", "paired forward minus reverse score per pair: the reversal curse's size",
                 -1.0, 1.0, higher_is_better=None),
         binary("forward_not_reverse", "pairs the model knows forward but not in reverse", higher_is_better=None),

@@ -11,7 +11,7 @@ from tasks.sudoku.generator import generate_sudoku
 from tasks.sudoku.loader import load_sudoku
 from tasks.sudoku.plots import sudoku_plots
 from tasks.sudoku.prompts import build_sudoku_request
-from tasks.sudoku.scoring import SUDOKU_METRICS, sample_shape, score_sudoku_response, why_sudoku_unparseable
+from tasks.sudoku.scoring import SUDOKU_METRICS, sample_shape, score_sudoku_response, sudoku_canonical_answer, why_sudoku_unparseable
 
 
 def sudoku_groups(sample: Sample) -> dict[str, str]:
@@ -32,6 +32,7 @@ FAMILY = register(
         primary_metric="solved",
         metrics=SUDOKU_METRICS,
         score=score_sudoku_response,
+        canonical_answer=sudoku_canonical_answer,  # maj@k votes on the grid
         generate=generate_sudoku,
         load=load_sudoku,
         gold=lambda sample: sample["solution"],

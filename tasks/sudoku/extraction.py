@@ -4,7 +4,8 @@ Where the grid is looked for, in order:
 1. the last <answer>...</answer> block (any letter case, so LR2Bench's <Answer> works too); when
    there is none, the whole text;
 2. inside it, the last bracketed list of lists ``[[...], ...]`` (JSON or Python-literal style), read
-   by a strict little parser that admits only digits, commas, brackets and whitespace (never eval);
+   by a strict little parser that admits only digits, commas, brackets, whitespace and quotes around
+   a cell's digits (``[["4","3"], ...]``, ``[['4', '3'], ...]``) (never eval);
 3. failing that, the last run of ``side`` text rows that each hold ``side`` numbers, written as
    ``1 2 3 4``, ``1,2,3,4``, ``1 2 | 3 4`` or, for sides up to 9, ``1234``; separator lines such
    as ``---+---`` inside the run are skipped.
@@ -22,7 +23,8 @@ ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 MAX_GRID_CHARS = 20_000  # a 25x25 grid in the loosest JSON formatting is well below this
 MAX_ROWS = 64
 MAX_NUMBER_DIGITS = 3
-GRID_CHARS = re.compile(r"[\[\]0-9,\s]*")
+GRID_CHARS = re.compile(r"[\[\]0-9,\s\"']*")
+QUOTED_CELL = re.compile(r"([\"'])\s*([0-9]+)\s*\1")
 ROW_CHARS = re.compile(r"[0-9\s,|.+\-\[\]()]*")
 SEPARATOR_ROW = re.compile(r"[\s|+\-=_*]+")
 NUMBER = re.compile(r"[0-9]+")
@@ -81,7 +83,7 @@ def _matching_open(block: str, close: int) -> int | None:
             depth -= 1
             if depth == 0:
                 return i
-        elif not (char.isspace() or char == "," or "0" <= char <= "9"):
+        elif not (char.isspace() or char in ",\"'" or "0" <= char <= "9"):
             return None
     return None
 
@@ -99,7 +101,7 @@ def _parse_list_of_lists(literal: str) -> Grid | None:
     for match in re.finditer(r"\[([^\[\]]*)\]|([^\s,])", inner):
         if match.group(2) is not None:  # a bare number or bracket outside a row
             return None
-        items = [item.strip() for item in match.group(1).split(",")]
+        items = [_unquoted(item.strip()) for item in match.group(1).split(",")]
         if items == [""]:
             items = []
         if any(not item.isdigit() or len(item) > MAX_NUMBER_DIGITS for item in items):
@@ -108,6 +110,12 @@ def _parse_list_of_lists(literal: str) -> Grid | None:
         if len(rows) > MAX_ROWS:
             return None
     return rows or None
+
+
+def _unquoted(item: str) -> str:
+    """A cell written as a string of digits ("4" or '4') is the number; anything else is unchanged."""
+    match = QUOTED_CELL.fullmatch(item)
+    return match.group(2) if match else item
 
 
 def _row_numbers(line: str, side: int) -> list[int] | None:

@@ -66,3 +66,11 @@ def format_grid(grid: list[list[int]]) -> str:
 def gold_response(sample: Sample) -> str:
     """A response that states the gold solution the way the prompt asks (for end-to-end tests)."""
     return f"<answer>\n{format_grid(sample['solution'])}\n</answer>"
+
+
+def sudoku_canonical_answer(cfg: SudokuConfig, sample: Sample, answer: object) -> object:
+    """What maj@k votes on: the extracted grid as integers, however it was written (JSON rows, quoted
+    digits, a text grid): the verifier reads nothing else."""
+    if isinstance(answer, list) and all(isinstance(row, list) for row in answer):
+        return [[int(cell) for cell in row] for row in answer]
+    return answer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 Grid = list[list[int]]  # 0 = empty cell
 
@@ -28,6 +29,11 @@ class SudokuShape:
     def box_index(self, row: int, col: int) -> int:
         return (row // self.box_rows) * self.box_rows + col // self.box_cols
 
+    @property
+    def boxes(self) -> tuple[tuple[int, ...], ...]:
+        """box_index of every cell, row by row (computed once per shape: searches read it per node)."""
+        return _box_table(self.box_rows, self.box_cols)
+
     @classmethod
     def for_side(cls, side: int) -> SudokuShape:
         """The usual shape for a side length: square boxes when side is a square (4 -> 2x2,
@@ -39,6 +45,12 @@ class SudokuShape:
             if side % rows == 0:
                 best = rows
         return cls(box_rows=best, box_cols=side // best)
+
+
+@lru_cache(maxsize=64)
+def _box_table(box_rows: int, box_cols: int) -> tuple[tuple[int, ...], ...]:
+    shape = SudokuShape(box_rows, box_cols)
+    return tuple(tuple(shape.box_index(r, c) for c in range(shape.side)) for r in range(shape.side))
 
 
 class _Search:
@@ -57,6 +69,7 @@ class _Search:
         self.solutions: list[Grid] = []
         self.valid = True
         self.empty: list[tuple[int, int]] = []
+        self.box_of = shape.boxes
         for r in range(self.side):
             for c in range(self.side):
                 value = self.grid[r][c]
@@ -64,7 +77,7 @@ class _Search:
                     self.empty.append((r, c))
                     continue
                 bit = 1 << (value - 1)
-                b = shape.box_index(r, c)
+                b = self.box_of[r][c]
                 if (self.rows[r] | self.cols[c] | self.boxes[b]) & bit:
                     self.valid = False  # the clues already contradict each other
                 self.rows[r] |= bit
@@ -77,7 +90,7 @@ class _Search:
         return self.solutions
 
     def _candidates(self, r: int, c: int) -> int:
-        return self.full & ~(self.rows[r] | self.cols[c] | self.boxes[self.shape.box_index(r, c)])
+        return self.full & ~(self.rows[r] | self.cols[c] | self.boxes[self.box_of[r][c]])
 
     def _descend(self) -> bool:
         """Returns True once enough solutions are found (unwinds the search)."""
@@ -85,8 +98,9 @@ class _Search:
             self.solutions.append([list(row) for row in self.grid])
             return len(self.solutions) >= self.limit
         best_pos, best_mask, best_count = 0, 0, self.side + 1
+        rows, cols, boxes, box_of, full = self.rows, self.cols, self.boxes, self.box_of, self.full
         for pos, (r, c) in enumerate(self.empty):
-            mask = self._candidates(r, c)
+            mask = full & ~(rows[r] | cols[c] | boxes[box_of[r][c]])  # _candidates, inlined: the hot loop
             count = mask.bit_count()
             if count < best_count:
                 best_pos, best_mask, best_count = pos, mask, count
@@ -97,7 +111,7 @@ class _Search:
         r, c = self.empty[best_pos]
         self.empty[best_pos] = self.empty[-1]
         self.empty.pop()
-        b = self.shape.box_index(r, c)
+        b = box_of[r][c]
         values = [v for v in range(1, self.side + 1) if best_mask >> (v - 1) & 1]
         if self.rng is not None:
             self.rng.shuffle(values)
@@ -133,6 +147,65 @@ def count_solutions(grid: Grid, shape: SudokuShape, limit: int = 2) -> int:
 
 def has_unique_solution(grid: Grid, shape: SudokuShape) -> bool:
     return count_solutions(grid, shape, limit=2) == 1
+
+
+def solvable_without(grid: Grid, shape: SudokuShape, row: int, col: int, value: int) -> bool:
+    """Whether the puzzle (empty cell at row, col) has a solution whose cell (row, col) is not
+    ``value``. The generator's uniqueness test: when the puzzle was unique before that cell was
+    emptied, and its solution had ``value`` there, the puzzle stays unique exactly when no such
+    solution exists (any solution with ``value`` there solves the fuller puzzle too). One search that
+    fails fast, instead of counting to two solutions from scratch."""
+    side = shape.side
+    full = (1 << side) - 1
+    rows, cols, boxes = [0] * side, [0] * side, [0] * side
+    empty: list[tuple[int, int, int]] = []
+    box_of = shape.boxes
+    for r in range(side):
+        for c in range(side):
+            b = box_of[r][c]
+            v = grid[r][c]
+            if v:
+                bit = 1 << (v - 1)
+                rows[r] |= bit
+                cols[c] |= bit
+                boxes[b] |= bit
+            else:
+                empty.append((r, c, b))
+    banned = 1 << (value - 1)
+
+    def descend(left: list[tuple[int, int, int]]) -> bool:
+        if not left:
+            return True
+        best, best_mask, best_count = 0, 0, side + 1
+        for position, (r, c, b) in enumerate(left):
+            mask = full & ~(rows[r] | cols[c] | boxes[b])
+            if r == row and c == col:
+                mask &= ~banned
+            count = mask.bit_count()
+            if count < best_count:
+                best, best_mask, best_count = position, mask, count
+                if count <= 1:
+                    break
+        if best_count == 0:
+            return False
+        r, c, b = left[best]
+        rest = left[:best] + left[best + 1:]
+        mask = best_mask
+        while mask:
+            bit = mask & -mask
+            mask ^= bit
+            rows[r] |= bit
+            cols[c] |= bit
+            boxes[b] |= bit
+            found = descend(rest)
+            rows[r] &= ~bit
+            cols[c] &= ~bit
+            boxes[b] &= ~bit
+            if found:
+                return True
+        return False
+
+    return descend(empty)
 
 
 def random_complete_grid(rng: random.Random, shape: SudokuShape) -> Grid:

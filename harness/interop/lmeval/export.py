@@ -176,21 +176,22 @@ def render_task_yaml(name: str) -> str:
     return lines[0] + "\n".join(lines[1:]) + "\n"
 
 
+def answered_by_strategy(task: Task) -> bool:
+    """Whether the task's configuration answers with a strategy (several requests per sample, e.g.
+    prontoqa-lambada): lm-eval sends one request per document, so such a task has no YAML."""
+    return task.family.default_strategy is not None and task.family.default_strategy(task.config) is not None
+
+
 def exportable_task_names() -> list[str]:
-    """The registered tasks lm-eval can run: one request per sample. A task its family answers with
-    a strategy (several requests per sample, e.g. one question per step) has no YAML: lm-eval asks
-    one request per document."""
-    out = []
-    for name in task_names():
-        family = (task := get_task(name)).family
-        if family.default_strategy is None or family.default_strategy(task.config) is None:
-            out.append(name)
-    return out
+    """The registered tasks lm-eval can run: those answered with one request per sample."""
+    return [name for name in task_names() if not answered_by_strategy(get_task(name))]
 
 
 def expected_files() -> dict[Path, str]:
-    """{path relative to the tasks folder: YAML text} for every task lm-eval can run."""
-    return {yaml_relative_path(get_task(name)): render_task_yaml(name) for name in exportable_task_names()}
+    """{path relative to the tasks folder: YAML text} for every registered task answered with one
+    request per sample."""
+    tasks = [get_task(name) for name in task_names()]
+    return {yaml_relative_path(task): render_task_yaml(task.name) for task in tasks if not answered_by_strategy(task)}
 
 
 def export_all(root: Path) -> list[Path]:

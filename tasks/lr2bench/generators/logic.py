@@ -1,4 +1,4 @@
-"""Fresh logic grid puzzles whose unique solution is proved by a constraint solver (python-constraint2).
+"""Fresh logic grid puzzles whose unique solution is proved by an exact solver (logic_solver.py).
 
 A puzzle has one ordered category that names the rows (years, prices or times) and three more
 categories (names, pets, ...), each with `size` values; a hidden random assignment puts one value
@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tasks.lr2bench.generators.logic_solver import LogicSolver, UniquenessProver
 from tasks.lr2bench.generators.text import FIRST_NAMES
 
 LEVEL_SIZES = {"4_4": 4, "4_5": 5, "4_6": 6, "4_7": 7}
@@ -182,8 +183,19 @@ def _random_clue(rng: random.Random, puzzle: LogicPuzzle) -> dict | None:
     return clue if clue_holds(clue, puzzle.row_of) else None
 
 
+def uniqueness_prover(puzzle: LogicPuzzle) -> UniquenessProver:
+    """The generator's uniqueness test for this puzzle (logic_solver.py): exact, and fast because it
+    knows the puzzle's structure and remembers the other solutions it has found."""
+    ordered = puzzle.ordered.name
+    fixed = {(ordered, value): row for row, value in enumerate(puzzle.values[ordered])}
+    solver = LogicSolver(len(puzzle.rows), [(c.name, puzzle.values[c.name]) for c in puzzle.categories], fixed, rows_hold)
+    hidden = {(c.name, row[c.name]): number for number, row in enumerate(puzzle.rows) for c in puzzle.categories}
+    return UniquenessProver(solver, hidden)
+
+
 def count_solutions(puzzle: LogicPuzzle, clues: list[dict], limit: int = 2) -> int:
-    """How many assignments satisfy the clues, counting no further than `limit` (solver search)."""
+    """How many assignments satisfy the clues, counting no further than `limit`, by a general
+    constraint solver (python-constraint2): the independent check tests hold the generator to."""
     from constraint import AllDifferentConstraint, FunctionConstraint, Problem  # only when generating
 
     size = len(puzzle.rows)
@@ -233,6 +245,7 @@ def make_logic_puzzle(rng: random.Random, level: str, tag: str) -> tuple[dict, l
     ]
     puzzle = LogicPuzzle(ordered, list(categories), values, rows)
 
+    prover = uniqueness_prover(puzzle)
     clues: list[dict] = []
     seen: set[str] = set()
     for _ in range(MAX_CANDIDATE_CLUES):
@@ -241,15 +254,14 @@ def make_logic_puzzle(rng: random.Random, level: str, tag: str) -> tuple[dict, l
             continue
         seen.add(json.dumps(clue))
         clues.append(clue)
-        if count_solutions(puzzle, clues) == 1:
+        if prover.unique(clues):
             break
     else:
         raise RuntimeError(f"no unique logic puzzle after {MAX_CANDIDATE_CLUES} candidate clues")
 
     for clue in rng.sample(clues, len(clues)):
-        rest = [c for c in clues if c is not clue]
-        if count_solutions(puzzle, rest) == 1:
-            clues = rest
+        if prover.unique_without(clues, clue):
+            clues = [c for c in clues if c is not clue]
     rng.shuffle(clues)
 
     clue_texts = {str(i + 1): clue_text(puzzle, clue) for i, clue in enumerate(clues)}

@@ -1,0 +1,151 @@
+"""How the post-model chain scales with the number of completions: `harness score` of N Countdown
+completions (1 000 problems x N/1 000 responses each, as a pass@k study has them; --problems 0:
+N problems of one response each), `harness report
+--html` of that run folder and `harness leaderboard` over it, each phase in its own process.
+
+Prints, per N and phase: wall seconds, CPU seconds (user + system), peak RSS (the process's own
+maximum resident set, from wait4), bytes written, and the cost per completion (CPU microseconds and
+RSS kilobytes). Memory that grows with N shows as a constant RSS per completion; bounded memory
+shows as a peak that stays put while N grows.
+
+The completions are deterministic: a ~300-character reasoning trace, then the sample's own solution
+(right), an expression off by one number (wrong), a sentence with no answer tag (unparseable) or an
+expression that reuses a number, in a fixed cycle. A phase that runs past --timeout or over
+--max-rss-gb (an address-space limit, so a 1M run cannot take the box down) is reported as such.
+
+    .venv/bin/python bench/scale.py [--sizes 1000,10000] [--problems 1000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import REPO_ROOT
+
+HARNESS = [sys.executable, "-m", "harness"]
+TRACE = ("<think>Let me try combining the largest numbers first, then adjust with the small ones. "
+         "If that overshoots I subtract, if it falls short I multiply; each number is used exactly once. "
+         "Checking the arithmetic step by step before writing the final expression down.</think>\n")
+
+
+def completions(sample: dict, count: int, offset: int) -> list[str]:
+    """``count`` responses to one Countdown sample: right, wrong, unparseable and a reused number, cycled."""
+    nums = sample["nums"]
+    wrong = " + ".join(str(n) for n in nums[:-1]) + f" - {nums[-1] + 1}"
+    reused = f"{nums[0]} + {nums[0]}"
+    kinds = (f"<answer>{sample['solution']}</answer>", f"<answer>{wrong}</answer>",
+             "I could not find an expression that reaches the target.", f"<answer>{reused}</answer>")
+    return [TRACE + kinds[(offset + j) % len(kinds)] for j in range(count)]
+
+
+def run_phase(command: list[str], timeout: float, max_rss_gb: float, cwd: Path) -> dict:
+    """One process: its wall, CPU and peak RSS (wait4's rusage of that child alone)."""
+    def limit() -> None:
+        cap = int(max_rss_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=limit)
+    deadline = start + timeout
+    status, usage = 0, None
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace").strip().splitlines() if proc.stderr else []
+    code = os.waitstatus_to_exitcode(status)
+    outcome = "ok" if code == 0 else ("timeout" if wall >= timeout else f"exit {code}: {(err or ['?'])[-1][:120]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "outcome": outcome}
+
+
+def folder_bytes(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def one_size(n: int, problems: int, work: Path, args: argparse.Namespace) -> list[tuple[str, dict]]:
+    problems = min(problems, n) if problems > 0 else n
+    per = n // problems
+    n = per * problems
+    samples_file, predictions = work / "samples.jsonl", work / "predictions.jsonl"
+    rows: list[tuple[str, dict]] = []
+    generated = run_phase([*HARNESS, "generate", "countdown", "--n", str(problems), "--out", str(samples_file)],
+                          args.timeout, args.max_rss_gb, REPO_ROOT)
+    rows.append(("generate", {**generated, "bytes": folder_bytes(samples_file), "n": n}))
+    with samples_file.open(encoding="utf-8") as source, predictions.open("w", encoding="utf-8") as out:
+        for index, line in enumerate(source):
+            sample = json.loads(line)
+            out.write(json.dumps({"id": sample["id"], "responses": completions(sample, per, index)}) + "\n")
+    run_dir = work / "run"
+    scored = run_phase([*HARNESS, "score", "countdown", "--predictions", str(predictions), "--limit", str(problems),
+                        "--out", str(run_dir)], args.timeout, args.max_rss_gb, REPO_ROOT)
+    rows.append(("score", {**scored, "bytes": folder_bytes(run_dir) if run_dir.exists() else 0, "n": n}))
+    if scored["outcome"] != "ok":
+        return rows
+    reported = run_phase([*HARNESS, "report", str(run_dir), "--html"], args.timeout, args.max_rss_gb, REPO_ROOT)
+    report = run_dir / "report.html"
+    rows.append(("report --html", {**reported, "bytes": folder_bytes(report) if report.exists() else 0, "n": n}))
+    board = work / "leaderboard.csv"
+    ranked = run_phase([*HARNESS, "leaderboard", str(run_dir), "--out", str(board)], args.timeout, args.max_rss_gb,
+                       REPO_ROOT)
+    written = sum(folder_bytes(p) for p in work.glob("leaderboard.*"))
+    rows.append(("leaderboard", {**ranked, "bytes": written, "n": n}))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="numbers of completions, comma-separated (default: %(default)s;"
+                                                               " the issue's table: 1000,10000,100000,1000000)")
+    parser.add_argument("--problems", type=int, default=1000, help="Countdown problems; each gets N/problems responses"
+                        " (0: N problems of one response each, a line per completion; default: %(default)s)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per phase before it is killed")
+    parser.add_argument("--max-rss-gb", type=float, default=12.0, help="address-space cap per phase (GB)")
+    parser.add_argument("--keep", help="write the run folders under this folder and keep them")
+    args = parser.parse_args()
+    shape = f"{args.problems} problems" if args.problems > 0 else "one problem per completion"
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; Countdown, {shape}")
+    print(f"{'N':>9} {'phase':<14} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} {'written MB':>11}"
+          f" {'CPU us/compl':>13}  outcome")
+    peaks: dict[str, list[tuple[int, float]]] = {}
+    for n in (int(s) for s in args.sizes.split(",")):
+        work = Path(args.keep) / f"n{n}" if args.keep else Path(tempfile.mkdtemp(prefix=f"scale-{n}-"))
+        if work.exists() and args.keep:
+            shutil.rmtree(work)
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            for phase, r in one_size(n, args.problems, work, args):
+                print(f"{r['n']:>9} {phase:<14} {r['wall']:>8.2f} {r['cpu']:>8.2f} {r['rss_mb']:>12.0f}"
+                      f" {r['bytes'] / 1e6:>11.2f} {1e6 * r['cpu'] / r['n']:>13.1f}  {r['outcome']}", flush=True)
+                if r["outcome"] == "ok":
+                    peaks.setdefault(phase, []).append((r["n"], r["rss_mb"]))
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+    print("\npeak RSS growth per completion between the smallest and the largest N (0 = bounded memory):")
+    for phase, points in peaks.items():
+        if len(points) > 1 and points[-1][0] > points[0][0]:
+            (n0, rss0), (n1, rss1) = points[0], points[-1]
+            print(f"  {phase:<14} {1024 * (rss1 - rss0) / (n1 - n0):>8.2f} kB per completion ({n0} -> {n1})")
+
+
+if __name__ == "__main__":
+    main()
