@@ -28,8 +28,8 @@ HEARTBEAT := sh -c 'label="$$1"; shift; start=$$(date +%s); \
 	"$$@"; status=$$?; kill $$beat 2>/dev/null; exit $$status' heartbeat
 # llama.cpp (the default local engine) is compiled here for this CPU's instruction sets, read from
 # /proc/cpuinfo, never with -march=native: a native build on a CPU that advertises AMX dies with
-# "Illegal instruction" inside VMs/sandboxes that do not grant AMX to processes. AVX512-BF16 gives
-# the bf16 kernels the default engine runs on. LLAVA_BUILD=OFF skips the multimodal library (halves the compile).
+# "Illegal instruction" inside VMs/sandboxes that do not grant AMX to processes. Where the CPU has
+# AVX512-BF16 the default weights are bf16 (its kernels), else f16 (harness/backends/cpu_generation.py). LLAVA_BUILD=OFF skips the multimodal library (halves the compile).
 LLAMA_CPP_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF $(shell sh .ci/ggml_cpu_flags.sh)
 $(STAMP): pyproject.toml
@@ -44,8 +44,8 @@ $(STAMP): pyproject.toml
 	@echo "==> setup 5/6: compiling llama.cpp for this CPU (llama-cpp-python $(LLAMA_CPP_VERSION), once: about 3 min on 2 cores)"
 	@echo "    CMAKE_ARGS=$(LLAMA_CMAKE_ARGS)"
 	@CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(HEARTBEAT) "compiling llama.cpp" $(PIP_AFTER_MODEL) -q --no-cache-dir 'llama-cpp-python==$(LLAMA_CPP_VERSION)'
-	@echo "==> setup 6/6: converting the embedded model once (GGUF -> fp32 transformers for the tokenizer and log-likelihoods, GGUF -> bf16 for llama.cpp)"
-	@$(HEARTBEAT) "converting the model" $(PY) -c "from harness.backends.local import converted_model_dir, llamacpp_model_file; print('model ready:', converted_model_dir(), llamacpp_model_file('bf16'))"
+	@echo "==> setup 6/6: converting the embedded model once (GGUF -> fp32 transformers for the tokenizer and log-likelihoods, GGUF -> bf16 or f16 by CPU for llama.cpp)"
+	@$(HEARTBEAT) "converting the model" $(PY) -c "from harness.backends.local import converted_model_dir, default_weights, llamacpp_model_file; print('model ready:', converted_model_dir(), llamacpp_model_file(default_weights()))"
 	touch $(STAMP)
 
 # Test tools (pytest, ruff, mypy, playwright, lm-eval's API extra, the docs site's mkdocs) only for the targets that test:

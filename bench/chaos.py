@@ -217,6 +217,10 @@ def echo_case(args: argparse.Namespace) -> bool:
         secret = key.encode()
         files = [path for path in root.rglob("*") if path.is_file()]
         leaked_files = [path.name for path in files if secret in path.read_bytes()]
+        from tests.report_fixtures import page_data  # report.html's sample data is compressed: read it decoded
+
+        leaked_files += [f"{path.parent.name}/report.html (embedded data)" for path in root.rglob("report.html")
+                         if key in json.dumps(page_data(path.read_text(encoding="utf-8")))]
         leaked_output = sum(key in out.stdout + out.stderr for out in outputs)
         echoed = sum((root / "results" / name / "samples.jsonl").read_text(encoding="utf-8").count("Bearer ***")
                      for name in ("env", "url"))

@@ -48,11 +48,12 @@ _PUBLIC = {
     "Request": "harness.core.types", "GenerationSettings": "harness.core.types", "Generation": "harness.core.types",
     "Loglikelihood": "harness.core.types", "LoglikelihoodResult": "harness.core.types", "Verdict": "harness.core.types",
     "ScoredSample": "harness.core.types", "Sample": "harness.core.types", "HarnessError": "harness.core.errors",
+    "JudgeProblem": "harness.core.types",
 }
 _RENAMED = {"register_family": "register", "load_samples": "select_samples"}
 
 __all__ = [  # the public API (a literal list, so linters and editors see it)
-    "__version__", "Ask", "Backend", "BackendOptions", "Family", "Generation", "GenerationSettings", "HarnessError",
+    "__version__", "Ask", "Backend", "BackendOptions", "Family", "Generation", "GenerationSettings", "HarnessError", "JudgeProblem",
     "Loglikelihood", "LoglikelihoodResult", "MaskedQuestion", "Masking", "Metric", "MetricValue", "ModelSession", "Request",
     "Results", "Sample",
     "ScoredSample", "StepTraces", "Strategy", "StrategyContext", "StrategyOutcome", "Task", "Verdict", "binary", "bounded",
@@ -85,6 +86,7 @@ if TYPE_CHECKING:  # static types for editors and mypy; at run time names load o
     from harness.core.types import (
         Generation,
         GenerationSettings,
+        JudgeProblem,
         Loglikelihood,
         LoglikelihoodResult,
         Request,

@@ -157,12 +157,19 @@ def test_identity_keeps_answer_options_and_drops_transport_and_credentials():
         assert answer_identity("openai:m", dataclasses.replace(base, **change)) != identity, change
 
 
-def test_the_local_default_engine_is_part_of_the_identity():
+def test_the_local_default_engine_is_part_of_the_identity(monkeypatch):
+    from harness.backends import cpu_generation
+
+    chosen = cpu_generation.preferred_weights()[0]  # the weights this CPU runs by default
     implied = answer_identity("local", BackendOptions())
-    assert implied == {"model": "local", "engine": "llamacpp", "weights": "bf16"}
-    assert answer_identity("local", BackendOptions(extra={"engine": "llamacpp", "weights": "bf16"})) == implied
-    for other in ({"engine": "ctranslate2"}, {"engine": "transformers"}, {"weights": "f32"}):
+    assert implied == {"model": "local", "engine": "llamacpp", "weights": chosen}
+    assert answer_identity("local", BackendOptions(extra={"engine": "llamacpp", "weights": chosen})) == implied
+    for other in ({"engine": "ctranslate2"}, {"engine": "transformers"}, {"weights": "f32"},
+                  {"weights": "bf16" if chosen != "bf16" else "f16"}):
         assert answer_identity("local", BackendOptions(extra=other)) != implied
+    # another CPU's default weights are another namespace: its answers are never served here
+    monkeypatch.setattr(cpu_generation, "cpu_flags", lambda: frozenset({"f16c", "avx512_bf16"} if chosen != "bf16" else {"f16c"}))
+    assert answer_identity("local", BackendOptions()) != implied
 
 
 def spec(tmp_path, **options) -> RunSpec:

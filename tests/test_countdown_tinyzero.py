@@ -261,3 +261,22 @@ def test_the_figure_plots_the_table_metrics_under_their_own_names(monkeypatch):
     for name, bars in drawn.items():
         assert bars[0].value == mean_with_ci([line["scores"][name] for line in lines], "binary").value, name
     assert "tinyzero_accuracy" in drawn
+
+
+def test_the_readme_quotes_gandhi_et_al_as_their_csvs_say(reference_dir):
+    """The reference points in tasks/countdown/README.md are read from the authors' released CSVs
+    (condition base_ppo): the best checkpoint's accuracy and step, and the last checkpoint's (issue 26:
+    61.3% / 35.4% are best checkpoints, not the runs' ends)."""
+    import csv
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "tasks" / "countdown" / "README.md").read_text().split())
+    results = reference_dir / "upstream" / "cognitive_behaviors" / "results"
+    if not results.is_dir():
+        pytest.skip(f"Gandhi et al.'s results not found at {results}")
+    for model, csv_name in (("Qwen", "qwen_results.csv"), ("Llama", "llama_results.csv")):
+        rows = [r for r in csv.DictReader((results / csv_name).open()) if r["condition"] == "base_ppo"]
+        best = max(rows, key=lambda r: float(r["accuracy"]))
+        last = max(rows, key=lambda r: int(r["step"]))
+        assert f"{100 * float(best['accuracy']):.1f}%" in readme and f"{model} at step {best['step']}" in readme
+        assert f"{100 * float(last['accuracy']):.1f}% ({model}, step {last['step']})" in readme

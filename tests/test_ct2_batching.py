@@ -1,4 +1,5 @@
-"""How the CTranslate2 engine groups prompts into batches and picks a thread count (no model)."""
+"""How the CTranslate2 engine groups prompts into batches, how the CPU engines pick a thread count and
+the weights format (no model)."""
 
 from harness.backends import cpu_generation
 from harness.backends.ct2 import length_batches
@@ -17,12 +18,21 @@ def test_one_prompt_per_batch_when_every_length_differs_widely():
     assert length_batches([10, 500, 90], size=8, max_spread=8) == [[0], [2], [1]]
 
 
-def test_threads_follow_the_free_cores(monkeypatch):
+def test_threads_are_all_cores_unless_the_box_is_clearly_saturated(monkeypatch):
     monkeypatch.setattr(cpu_generation.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(cpu_generation, "busy_cores", lambda: 0.2)
-    assert cpu_generation.free_cores() == 2
-    monkeypatch.setattr(cpu_generation, "busy_cores", lambda: 5.0)
-    assert cpu_generation.free_cores() == 1
+    for busy, load, threads in ((0.2, 0.5, 2), (1.6, 2.1, 2), (2.0, 3.5, 2), (1.5, 4.5, 2), (1.9, 4.5, 1), (2.0, 9.0, 1)):
+        monkeypatch.setattr(cpu_generation, "busy_cores", lambda busy=busy: busy)
+        monkeypatch.setattr(cpu_generation.os, "getloadavg", lambda load=load: (load, load, load))
+        chosen, reason = cpu_generation.choose_threads()
+        assert chosen == threads, (busy, load)
+        assert ("saturated" in reason) == (threads == 1) and f"{load:.1f}" in reason
+
+
+def test_weights_follow_the_cpu_flags():
+    assert cpu_generation.preferred_weights(frozenset({"avx2", "f16c", "avx512_bf16"}))[0] == "bf16"
+    assert cpu_generation.preferred_weights(frozenset({"avx2", "f16c", "avx512f"}))[0] == "f16"
+    assert cpu_generation.preferred_weights(frozenset({"sse2"}))[0] == "f32"
+    assert cpu_generation.preferred_weights()[0] in ("bf16", "f16", "f32")
 
 
 def test_busy_cores_reads_a_sane_figure():

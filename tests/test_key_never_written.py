@@ -9,6 +9,7 @@ serves are searched for it in every spelling, and the echoes are checked to have
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 from harness.report.view import RUN_FILES
 from tests.conftest import REPO_ROOT
 from tests.fake_openai_server import FAULT_KINDS, FakeOpenAIServer, FaultMix
+from tests.report_fixtures import page_data
 from tests.view_helpers import get, serving
 
 KEYS = {"plain": "plainKEY0123456789abcXYZ", "sk": "sk-proj-Zx81Yq77Lm33Np55Tt", "url": "UrlPass0987654321zzQQ"}
@@ -69,5 +71,7 @@ def test_an_echoed_key_reaches_no_file_stderr_or_page(form, tmp_path):
         assert not any(s.decode() in output.stdout + output.stderr for s in spellings(key))
     count, leaked = search_files(tmp_path, key)
     assert count >= 8 and not leaked, leaked  # run files, report, leaderboard, cache (+ WAL)
+    embedded = json.dumps(page_data((results / "run" / "report.html").read_text(encoding="utf-8")))
+    assert not any(s.decode() in embedded for s in spellings(key))  # the report's compressed sample data too
     count, leaked = search_pages(results, key)
     assert not leaked, leaked

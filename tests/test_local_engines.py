@@ -1,4 +1,4 @@
-"""The `local` engines: the default (llama.cpp, continuous batching, bf16) gives texts that depend
+"""The `local` engines: the default (llama.cpp, continuous batching, weights by CPU) gives texts that depend
 on nothing but the request (batch size, threads, neighbours), hands each completion back as it
 ends, samples reproducibly, reports over-long prompts per request; CTranslate2 against transformers
 on the same fp32 weights: same greedy text, token counts and finish reasons."""
@@ -6,6 +6,8 @@ on the same fp32 weights: same greedy text, token counts and finish reasons."""
 import pytest
 
 from harness.backends import BackendOptions, make_backend
+from harness.backends.cpu_generation import preferred_weights
+from harness.backends.local import llamacpp_model_file
 from harness.core.errors import HarnessError, is_permanent_error
 from harness.core.types import GenerationSettings, Request
 
@@ -88,7 +90,10 @@ def test_the_default_engine_still_scores_log_likelihoods(engines):
 
 def test_describe_names_the_engine(engines):
     assert engines["llamacpp"].describe()["engine"] == "llamacpp"
-    assert engines["llamacpp"].describe()["dtype"] == "bfloat16"
+    described = engines["llamacpp"].describe()
+    chosen = preferred_weights()[0]
+    assert described["dtype"] == {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}[chosen]
+    assert described["weights_chosen"].startswith(chosen) and described["threads_chosen"] and described["tokenizer"] == "tokenizers"
     assert engines["ctranslate2"].describe()["engine"] == "ctranslate2"
     assert engines["transformers"].describe()["engine"] == "transformers"
 
@@ -169,6 +174,20 @@ def test_llamacpp_sampling_is_seeded_per_completion_whatever_the_batch(engines):
     assert other_seed.texts != first.texts
 
 
+def test_llamacpp_requests_differing_only_in_seed_decode_together_and_draw_as_alone(engines, monkeypatch):
+    """A strategy's N draws (one request per seed) share a batch and draw what each draws alone."""
+    backend = engines["llamacpp"]
+    backend.options.batch_size = 4
+    requests = [chat("Tell me a colour.", temperature=1.0, seed=seed, max_tokens=8) for seed in (3, 4, 5)]
+    calls, real = [], backend._engine.generate
+    monkeypatch.setattr(backend._engine, "generate", lambda *a, **k: calls.append(k.get("seeds")) or real(*a, **k))
+    together = dict(backend.generate(requests))
+    assert calls == [[3, 4, 5]]  # one call to the engine: one batch
+    alone = [dict(backend.generate([request]))[0] for request in requests]
+    assert [together[i].texts for i in range(3)] == [result.texts for result in alone]
+    assert len({together[i].texts[0] for i in range(3)}) > 1  # each its own seed
+
+
 def test_llamacpp_reports_an_over_long_prompt_and_serves_the_rest(engines):
     backend = engines["llamacpp"]
     too_long = Request(kind="generate", prompt="word " * 9000, settings=GenerationSettings(max_tokens=8))
@@ -201,3 +220,20 @@ def test_llamacpp_weights_can_be_the_shipped_q4_1_file():
         assert backend.describe()["dtype"] == "q4_1" and generation.texts[0] and generation.error is None
     finally:
         backend.close()
+
+
+def test_the_default_weights_are_the_cpus_choice_and_give_that_formats_texts():
+    """The default loads the weights file chosen from the CPU's flags (f16 without AVX512-BF16, bf16
+    with it) and its texts equal those of that format asked for by name."""
+    chosen = preferred_weights()[0]
+    prompts = [chat(text, max_tokens=24) for text in (*PROMPTS, "Who wrote Hamlet?", "Describe a cat in five words.")]
+    results, files = {}, {}
+    for name, extra in (("default", {}), (chosen, {"weights": chosen})):
+        backend = make_backend("local", BackendOptions(batch_size=4, threads=1, extra=extra))
+        try:
+            results[name] = texts(dict(backend.generate(prompts)))
+            files[name] = backend.describe()["weights_file"]
+        finally:
+            backend.close()
+    assert files["default"] == files[chosen] == llamacpp_model_file(chosen).name
+    assert results["default"] == results[chosen]

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from harness.backends import BackendOptions, make_backend
+from harness.backends.cpu_generation import preferred_weights
 from harness.core.types import GenerationSettings, Request
 from tests.conftest import REPO_ROOT
 
@@ -42,7 +43,8 @@ def test_countdown_end_to_end_on_the_embedded_model(tmp_path):
     assert all(0 < line["completion_tokens"] <= 24 and line["responses"][0] for line in lines)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["backend"]["name"] == "local:SmolLM2-135M-Instruct"
-    assert manifest["backend"]["engine"] == "llamacpp" and manifest["backend"]["dtype"] == "bfloat16"
+    assert manifest["backend"]["engine"] == "llamacpp"
+    assert manifest["backend"]["weights_chosen"].startswith(preferred_weights()[0])
     assert manifest["tokens"]["completion"] == sum(line["completion_tokens"] for line in lines)
 
 

@@ -95,6 +95,24 @@ def test_loader_on_the_original_files(task, reference_dir):
     assert len(reverse) == 600 and all("randomized_target" in s for s in reverse)
 
 
+
+def test_the_original_p2d_controls_differ_from_their_pair_only_in_the_name(reference_dir):
+    """The rule the generator follows (issue 26), read from the authors' files: a reversed P2D probe and
+    its randomized control share the prompt, and each completion is a bare two-word name, so a pair
+    differs in the name and nothing else (no punctuation of its own on either side)."""
+    folder = reference_dir / ORIGINAL
+    real, control = ([json.loads(line) for line in (folder / f"p2d_reverse_prompts_test{suffix}.jsonl").open()]
+                     for suffix in ("", "_randomized"))
+    assert len(real) == len(control) == 300
+    for a, b in zip(real, control):
+        assert a["prompt"] == b["prompt"]
+        for completion in (a["completion"], b["completion"]):
+            words = completion.split()
+            assert completion == " " + " ".join(words) and len(words) == 2 and all(w.isalpha() for w in words), completion
+    # their control name was drawn from all names, its own included: 13 pairs compare a name with itself
+    # (the generator draws another fact's: test_generated_randomized_controls_use_another_fact)
+    assert sum(a["completion"] == b["completion"] for a, b in zip(real, control)) == 13
+
 # ----------------------------------------------------------------------------------- generator
 
 def test_generated_layout_has_the_original_shape(task):
@@ -313,3 +331,22 @@ def test_loglik_primary_is_the_log_prob_it_measures_and_controls_are_apart():
     assert by_label["reversal-fictitious-loglik[direction=randomized]"]["control_logprob"].value == -7.0
     assert by_label["reversal-fictitious-loglik"]["logprob_gap"].ci_method == "t"  # unbounded: Student t
     assert get_task("reversal-fictitious").primary_metric == "accuracy"
+
+
+def test_the_likelihood_figure_plots_the_table_metrics_under_their_own_names(monkeypatch):
+    """A figure and a table never disagree (issue 26): the likelihood figure's series are the declared
+    `logprob` / `logprob_randomized` (it called them "correct name" / "randomized name", though a
+    reversed D2P target is a description), with the means of those per-sample scores."""
+    import tasks.reversal.plots as plots
+    from tasks.reversal.metrics import FICTITIOUS_METRICS
+
+    drawn: dict = {}
+    monkeypatch.setattr(plots, "bar_chart", lambda series, labels, **kw: drawn.update(series) or "<svg/>")
+    lines = [{"task": "reversal-fictitious-loglik", "sample": {"split": split},
+              "scores": {"logprob": correct, "logprob_randomized": control, "logprob_gap": correct - control}}
+             for split, correct, control in [("p2d_reverse_prompts_test", -2.0, -5.0), ("p2d_reverse_prompts_test", -4.0, -5.0),
+                                             ("d2p_reverse_prompts_test", -6.0, -6.5)]]
+    assert plots.fictitious_plots([], lines)
+    assert set(drawn) == {"logprob", "logprob_randomized"} <= {m.name for m in FICTITIOUS_METRICS}
+    assert [bar.value for bar in drawn["logprob"]] == [-3.0, -6.0]
+    assert [bar.value for bar in drawn["logprob_randomized"]] == [-5.0, -6.5]

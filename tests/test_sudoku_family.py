@@ -256,3 +256,16 @@ def test_loader_on_reference_lr2bench(reference_dir, task):
     assert by_id == {s["id"]: s["solution"] for s in samples}
     solved_here = list(load_sudoku(str(data / "4-sudoku" / "9_9_hard" / "data.jsonl"), task.config))
     assert all(s["solution"] == by_id[s["id"]] for s in solved_here)  # our solver agrees with the gold
+
+
+def test_the_figure_plots_the_table_metrics_under_their_own_names(monkeypatch):
+    """A figure's series carry the table's metric names (issue 26), with the means of those scores."""
+    import tasks.sudoku.plots as plots
+    from tasks.sudoku.scoring import SUDOKU_METRICS
+
+    drawn: dict = {}
+    monkeypatch.setattr(plots, "bar_chart", lambda series, labels, **kw: drawn.update(series) or "<svg/>")
+    line = {"sample": SAMPLE, "scores": {"solved": 0.0, "cell_accuracy": 0.5}}
+    assert plots.sudoku_plots([], [line, {**line, "scores": {"solved": 1.0, "cell_accuracy": 1.0}}])
+    assert set(drawn) == {"solved", "cell_accuracy"} <= {m.name for m in SUDOKU_METRICS}
+    assert [bar.value for bar in drawn["cell_accuracy"]] == [0.75]

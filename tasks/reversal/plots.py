@@ -1,7 +1,9 @@
 """The reversal curse's figures in report.html, as Berglund et al. show them: forward vs reverse
 (celebrity pairs: mean score per direction; fictitious and in-context facts: accuracy per
-direction, with the randomized control), and the likelihood test: mean log P(correct name) vs
-log P(randomized name) on the reverse prompts, whose absence of a gap is the curse."""
+direction, with the randomized control), and the likelihood test: mean log P(correct target) vs
+log P(randomized control) on the reverse prompts, whose absence of a gap is the curse. Bars carry
+the metric names of the table (``logprob``, ``logprob_randomized``): a reversed D2P target is a
+description, not a name."""
 
 from __future__ import annotations
 
@@ -41,12 +43,13 @@ def fictitious_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) ->
         correct, control = means_by(paired, split, metric_named(FICTITIOUS_METRICS, "logprob")), means_by(
             paired, split, metric_named(FICTITIOUS_METRICS, "logprob_randomized"))
         splits = list(correct)
-        svg = bar_chart({"correct name": [correct[s] for s in splits], "randomized name": [control.get(s) for s in splits]},
+        svg = bar_chart({"logprob": [correct[s] for s in splits], "logprob_randomized": [control.get(s) for s in splits]},
                         [s.replace("_prompts_test", "") for s in splits], ylabel="mean log P(target)", ylim=None, annotate=False,
                         width=600)
         p_values = [f"{r['task']}: t-test p={r['metrics']['reverse_gap_t_p_value'].value:.3g}" for r in rows
                     if r["group"] == "" and "reverse_gap_t_p_value" in r["metrics"]]
         tested = ", ".join(dict.fromkeys(str(line.get("task", "")) for line in paired))
         plots.append(Plot(f"Likelihood test on the reverse prompts ({tested})", svg,
-                          "No gap between correct and randomized = the reversal curse. " + "; ".join(p_values)))
+                          "logprob = the correct completion, logprob_randomized = the same prompt with another fact's name or "
+                          "description (the control). No gap between them = the reversal curse. " + "; ".join(p_values)))
     return plots

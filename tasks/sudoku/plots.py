@@ -25,8 +25,8 @@ def sudoku_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> lis
     levels = sorted(solved)  # by size, then most clues (easiest) first
     if not levels:
         return []
-    svg = bar_chart({"solved": [solved.get(k) for k in levels], "cell accuracy": [cells.get(k) for k in levels]},
+    svg = bar_chart({"solved": [solved.get(k) for k in levels], "cell_accuracy": [cells.get(k) for k in levels]},
                     [f"{side}x{side}, {-neg} clues" for side, neg in levels], ylabel="mean over puzzles",
                     xlabel="difficulty (grid size, given clues)")
     return [Plot("Sudoku: accuracy by difficulty", svg,
-                 "Solved = complete valid grid keeping the clues; cell accuracy = share of empty cells filled correctly.")]
+                 "solved = complete valid grid keeping the clues; cell_accuracy = share of empty cells filled correctly.")]
