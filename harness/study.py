@@ -8,13 +8,18 @@ command line   did_you_mean, add_model_options, add_task_options, add_generation
                code, 130 or 143, for a command stopped by Ctrl-C or SIGTERM)
 study folder   write_json, write_samples (atomic), slug (a folder-safe id), provenance() (command,
                versions, git commit), model_identity (the cache namespace of a model and its options)
-traces         BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position, summarize_behaviours
+traces         BEHAVIOURS, count_behaviours, model_written (a strategy's own words blanked), first_correct_position,
+               tokens_at_position, summarize_behaviours,
+               scorecard_line (the keyword detector's measured recall, for wherever its counts are shown)
+efficiency     ThinkingEfficiency, thinking_efficiency (one completion), summarize_efficiency, mode_rows,
+               EFFICIENCY_METRICS (their declarations)
 reports        render (a Jinja2 template with autoescaping, from the engine's templates or a study's own
                folder), markup (trusted HTML such as an SVG figure), visible_bidi, write_page (atomic),
                run_facts, figure_svg / save_figure_png (a matplotlib figure inline in a page, or as a PNG)
 tasks          families, config_as_dict, settings_for (the --set values a task has, when a command runs
                several), embedded_model_dir (the embedded SmolLM2 as a transformers folder)
-strategies     MissingCapability: what a strategy's run raises when the model cannot do what it needs
+strategies     strategy_options (a strategy's options dataclass from key=value strings, validated),
+               MissingCapability: what a strategy's run raises when the model cannot do what it needs
                (a study that runs several catches it, skips that one and says why)
 """
 
@@ -38,12 +43,17 @@ _NAMES = {
     "slug": "harness.core.files", "write_json": "harness.core.files", "write_samples": "harness.core.files",
     "config_as_dict": "harness.core.registry", "families": "harness.core.registry",
     "BEHAVIOURS": "harness.parsing.traces", "count_behaviours": "harness.parsing.traces",
+    "model_written": "harness.parsing.traces",
     "first_correct_position": "harness.parsing.traces", "tokens_at_position": "harness.parsing.traces",
-    "summarize_behaviours": "harness.report.behaviours", "write_page": "harness.report.html",
+    "summarize_behaviours": "harness.report.behaviours", "scorecard_line": "harness.report.behaviours",
+    "ThinkingEfficiency": "harness.parsing.traces", "thinking_efficiency": "harness.parsing.traces",
+    "summarize_efficiency": "harness.report.behaviours", "mode_rows": "harness.report.behaviours",
+    "EFFICIENCY_METRICS": "harness.report.behaviours", "strategy_options": "harness.strategies.registry",
+    "write_page": "harness.report.html",
     "run_facts": "harness.report.run_summary", "markup": "harness.report.templating",
     "render": "harness.report.templating", "visible_bidi": "harness.report.templating",
 }
-_RENAMED = {"backend_options_from_args": "backend_options"}
+_RENAMED = {"backend_options_from_args": "backend_options", "strategy_options": "make_strategy_options"}
 
 
 __getattr__ = lazy_attributes('harness.study', globals(), _NAMES, _RENAMED)
@@ -103,12 +113,13 @@ def embedded_model_dir() -> Path:
     return converted_model_dir()
 
 
-__all__ = ["BEHAVIOURS", "MissingCapability", "RESULTS_DIR_DEFAULT", "add_generation_options", "add_model_options",
-           "add_output_options", "add_task_options", "backend_options_from_args", "command_line", "config_as_dict",
-           "count_behaviours", "did_you_mean", "embedded_model_dir", "families", "figure_svg", "first_correct_position",
-           "git_commit", "markup", "model_identity", "package_versions", "parse_settings", "provenance", "render", "run_facts",
-           "save_figure_png", "settings_for", "slug", "stopped", "summarize_behaviours", "tokens_at_position", "visible_bidi",
-           "write_json", "write_page", "write_samples"]
+__all__ = ["BEHAVIOURS", "EFFICIENCY_METRICS", "MissingCapability", "RESULTS_DIR_DEFAULT", "ThinkingEfficiency",
+           "add_generation_options", "add_model_options", "add_output_options", "add_task_options", "backend_options_from_args",
+           "command_line", "config_as_dict", "count_behaviours", "did_you_mean", "embedded_model_dir", "families", "figure_svg",
+           "first_correct_position", "git_commit", "markup", "mode_rows", "model_identity", "model_written", "package_versions",
+           "parse_settings", "provenance", "render", "run_facts", "save_figure_png", "scorecard_line", "settings_for", "slug",
+           "stopped", "strategy_options", "summarize_behaviours", "summarize_efficiency", "thinking_efficiency",
+           "tokens_at_position", "visible_bidi", "write_json", "write_page", "write_samples"]
 assert set(__all__) == {*_NAMES, "provenance", "model_identity", "embedded_model_dir", "figure_svg", "save_figure_png"}
 
 if TYPE_CHECKING:  # static types for editors and mypy
@@ -125,9 +136,18 @@ if TYPE_CHECKING:  # static types for editors and mypy
     from harness.core.errors import MissingCapability, did_you_mean
     from harness.core.files import command_line, git_commit, package_versions, slug, write_json, write_samples
     from harness.core.registry import config_as_dict, families
-    from harness.parsing.traces import BEHAVIOURS, count_behaviours, first_correct_position, tokens_at_position
+    from harness.parsing.traces import (
+        BEHAVIOURS,
+        ThinkingEfficiency,
+        count_behaviours,
+        first_correct_position,
+        model_written,
+        thinking_efficiency,
+        tokens_at_position,
+    )
     from harness.pipeline.plan import settings_for
-    from harness.report.behaviours import summarize_behaviours
+    from harness.report.behaviours import EFFICIENCY_METRICS, mode_rows, scorecard_line, summarize_behaviours, summarize_efficiency
     from harness.report.html import write_page
     from harness.report.run_summary import run_facts
     from harness.report.templating import markup, render, visible_bidi
+    from harness.strategies.registry import make_strategy_options as strategy_options

@@ -195,3 +195,29 @@ def test_a_figure_label_cannot_become_markup():
     for markup in (svg, table):
         assert TAG not in markup and "<script" not in markup
     assert_escaped(f"<div>{table}</div>", ("row", "column", "corner"), scripts=0)
+
+
+def test_the_behaviour_judge_section_escapes_every_value(tmp_path):
+    """A judge's summary (FOLDER/behaviours/<id>/summary.json) carries model text: the judge's answers,
+    the detector's sentences, the traces. report.html and the judge's own page show them as text."""
+    from harness.report.judge_page import write_judge_pages
+
+    run_dir = make_run(tmp_path / "run", ["countdown"], 2)
+    metric = {"value": 0.5, "ci_low": 0.1, "ci_high": 0.9, "n": 2, "ci_method": "wilson"}
+    out = run_dir / "behaviours" / "judge"
+    out.mkdir(parents=True)
+    (out / "summary.json").write_text(json.dumps({
+        "judge": hostile("judge"), "prompts_requested": "auto", "request_settings": {"max_tokens": 512},
+        "source": {"kind": "run"}, "requests": {}, "finished_at": "2025",
+        "tasks": [{"task": hostile("task"), "completions": 2, "judged": 2, "prompts": "gandhi2025",
+                   "detector": {"verification": metric}, "judge": {"verification": metric},
+                   "agreement": {"verification": {"kappa": metric, "spearman": metric, "both": 1}},
+                   "paper_columns": {hostile("column"): 1.0},
+                   "disagreements": [{"behaviour": "verification", "id": hostile("id"), "completion": "#1", "detector": 1,
+                                      "judge": 0, "detector_sentences": [hostile("sentence")], "judge_reply": hostile("reply"),
+                                      "trace": hostile("trace")}]}],
+    }))
+    write_judge_pages(run_dir, "run", out)
+    fields = ("judge", "task", "column", "id", "sentence", "reply", "trace")
+    assert_escaped((out / "report.html").read_text(encoding="utf-8"), fields, scripts=1)
+    assert_escaped((run_dir / "report.html").read_text(encoding="utf-8"), fields, scripts=2)

@@ -77,7 +77,7 @@ def test_report_shows_metrics_json_and_filters_exactly(page, results):
     open_report(page, (run_dir / "report.html").as_uri())
     page.screenshot(path=str(ARTIFACTS / "report-top.png"))
     # every metric cell shows the value metrics.json holds
-    cells = page.eval_on_selector_all("td.m[data-metric]", "els => els.map(e => [e.dataset.row, e.dataset.metric, e.querySelector('.val').textContent])")
+    cells = page.eval_on_selector_all("#metrics td.m[data-metric]", "els => els.map(e => [e.dataset.row, e.dataset.metric, e.querySelector('.val').textContent])")
     shown = {(row, metric): text for row, metric, text in cells}
     for row in read_metrics(run_dir):
         label = f"{row['task']}[{row['group']}]" if row["group"] else row["task"]
@@ -122,7 +122,7 @@ def test_free_text_search_and_sample_details(page, results):
     assert page.locator("#list article.sample").count() == 1
     page.locator("#list article.sample .sum").first.click()
     text = page.locator("#list article.sample .det").first.text_content()
-    assert "<answer>" in text and "accuracy" in text and "behaviours (rule-based sentence counts)" in text
+    assert "<answer>" in text and "accuracy" in text and "behaviours (keyword detector, sentences" in text
     page.screenshot(path=str(ARTIFACTS / "report-sample-open.png"), full_page=True)
     page.locator("#plots").screenshot(path=str(ARTIFACTS / "report-figures.png"))
     assert page.errors == []

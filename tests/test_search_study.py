@@ -183,3 +183,78 @@ def test_search_study_on_the_embedded_model(tmp_path):
     assert png.startswith(PNG_MAGIC) and len(png) > 5_000
     again = run_search_study(spec)
     assert again.backend_calls == 0 and again.cache_hits == 6
+
+
+class ThinkingSudokuBackend(Backend):
+    """A Sudoku chain that thinks 40 tokens before its answer: cut below that it has none; after the
+    answer cue a forced end gets the right grid in 20 tokens. It can continue its own turn (prefill)."""
+
+    name = "thinking-sudoku"
+
+    def __init__(self, log: list):
+        self.log = log
+
+    def sends_assistant_prefill(self, request):
+        return True
+
+    def generate(self, requests):
+        for index, request in enumerate(requests):
+            self.log.append(request)
+            user = request.messages[1]["content"]
+            puzzle = extract_sudoku_grid(user.split("\n\n")[1], 4)
+            solution = json.dumps(solve_sudoku(puzzle, SudokuShape(2, 2), limit=1)[0])
+            cap = request.settings.max_tokens
+            if request.assistant_prefill.endswith("<answer> "):
+                yield index, Generation(texts=[f"{solution}</answer>"], finish_reasons=["stop"], completion_tokens=[min(cap, 20)])
+            elif cap >= 40:
+                yield index, Generation(texts=[f"try, check. </think> <answer>{solution}</answer>"], finish_reasons=["stop"],
+                                        completion_tokens=[40])
+            else:
+                yield index, Generation(texts=["try, check, try"], finish_reasons=["length"], completion_tokens=[cap])
+
+
+def test_budget_forcing_arms_run_through_the_strategy_layer(tmp_path):
+    log: list = []
+    spec = _spec(tmp_path, (16, 64), strategies=("sequential", "forced"), strategy_options={"answer_tokens": "24"})
+    outcome = run_search_study(spec, backend_factory=lambda model, options: ThinkingSudokuBackend(log))
+    seq16, forced16 = _row(outcome.rows, "sequential", 16, 1), _row(outcome.rows, "forced", 16, 1)
+    assert seq16["metrics"]["accuracy"].value == 0.0 and seq16["truncated"] == 1.0  # cut at its budget: no answer
+    assert forced16["metrics"]["accuracy"].value == 1.0 and forced16["metrics"]["forced"].value == 1.0
+    assert forced16["metrics"]["tokens"].value == 16 + 20  # the thinking budget plus the forced answer
+    forced64 = _row(outcome.rows, "forced", 64, 1)
+    assert forced64["metrics"]["forced"].value == 0.0 and forced64["metrics"]["accuracy"].value == 1.0
+    # the forced arm's first request is the sequential arm's: asked once, from the cache the second time
+    assert len(log) == 3 * (2 + 1)  # per problem: sequential 16 and 64 (= forced's think rounds), forced 16's answer
+    assert not any(row["strategy"] == "parallel" for row in outcome.rows)
+    study = tmp_path / "study"
+    manifest = json.loads((study / "manifest.json").read_text())
+    assert manifest["strategies"] == ["sequential", "forced"] and manifest["strategy_options"]["forced"]["answer_tokens"] == 24
+    info = json.loads((study / "study.json").read_text())["metric_info"]
+    assert info["forced"]["kind"] == "binary" and info["share_before_first_correct"]["higher_is_better"] is True
+    report = (study / "report.html").read_text(encoding="utf-8")
+    assert "budget forcing" in report and 'data-row="forced B=16" data-metric="accuracy"' in report
+    with pytest.raises(HarnessError, match="no chosen arm takes it"):
+        run_search_study(_spec(tmp_path, (16,), strategies=("forced",), strategy_options={"max_waits": "2"}))
+    with pytest.raises(HarnessError, match="--strategies takes arms"):
+        run_search_study(_spec(tmp_path, (16,), strategies=("beam",)))
+
+
+def test_budget_forcing_arms_refuse_a_chat_api(tmp_path):
+    with pytest.raises(HarnessError, match="continuing a partial assistant turn"):
+        run_search_study(_spec(tmp_path, (16,), strategies=("extend",)), backend_factory=lambda m, o: ScriptedSudokuBackend([]))
+
+
+@pytest.mark.model
+def test_forced_and_extend_run_on_the_embedded_model(tmp_path):
+    """`search-study --strategies forced,extend` on the embedded model: the figure shows both arms."""
+    assert main(["search-study", "countdown-3", "--strategies", "sequential,forced,extend", "--budgets", "16,32",
+                 "--limit", "2", "--strategy-option", "answer_tokens=16", "--results-dir", str(tmp_path),
+                 "--out", str(tmp_path / "study"), "--no-progress"]) == 0
+    study = tmp_path / "study"
+    rows = json.loads((study / "study.json").read_text())["rows"]
+    assert {(r["strategy"], r["budget"]) for r in rows} == {(a, b) for a in ("sequential", "forced", "extend") for b in (16, 32)}
+    forced = [r for r in rows if r["strategy"] == "forced"]
+    assert all(r["metrics"]["tokens"]["value"] > 0 for r in forced)
+    svg = (study / "report.html").read_text(encoding="utf-8")
+    assert "budget forcing (forced end at B)" in svg and "budget forcing ('Wait', extend)" in svg  # the figure's legend
+    assert (study / "search_study.png").read_bytes().startswith(PNG_MAGIC)

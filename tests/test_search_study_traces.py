@@ -1,4 +1,4 @@
-"""The rule-based reasoning-behaviour detector and the first-correct-answer position."""
+"""The keyword behaviour detector and the first-correct-answer position."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ TRACE = (
 def test_each_behaviour_is_detected_in_a_worked_trace():
     counts = count_behaviours(TRACE)
     assert set(counts) == set(BEHAVIOURS) == {"verification", "backtracking", "subgoal_setting", "backward_chaining"}
-    assert counts["verification"] == 1
+    assert counts["verification"] == 2  # "28 is too small" (implicit, as the paper's "Too high!") and "Let me verify"
     assert counts["backtracking"] == 2  # "Wait, that doesn't work" and "Let me try another combination"
     assert counts["subgoal_setting"] == 2  # "break this down" and "Step 1"
     assert counts["backward_chaining"] == 1  # one sentence, two cues: counted once

@@ -31,7 +31,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
 
 # the engine's own commands, in the order `harness --help` lists them
-COMMAND_MODULES = ("list_tasks", "run", "generate", "score", "export", "export_lmeval", "report", "leaderboard", "view")
+COMMAND_MODULES = ("list_tasks", "run", "generate", "score", "behaviours", "export", "export_lmeval", "report", "leaderboard", "view")
 
 
 class HarnessArgumentParser(argparse.ArgumentParser):

@@ -60,11 +60,15 @@ def add_generation_options(parser: argparse.ArgumentParser, temperature: float |
                        help=f"nucleus sampling mass (default: {top_p if top_p is not None else keep})")
 
 
-def add_model_options(parser: argparse.ArgumentParser) -> None:
-    """--model and every backend setting (local, API, backend-specific)."""
-    parser.add_argument("--model", default="local",
-                        help="model spec: local, hf:<path-or-id>, openai:<model>, lmeval:<model>,<args>,"
-                             " llamacpp:<gguf>, vllm:<model> (see 'harness list'; default: %(default)s, the embedded SmolLM2-135M)")
+MODEL_SPECS = "local, hf:<path-or-id>, openai:<model>, lmeval:<model>,<args>, llamacpp:<gguf>, vllm:<model>"
+
+
+def add_model_options(parser: argparse.ArgumentParser, flag: str = "--model", default: str | None = "local",
+                      help: str | None = None) -> None:
+    """``flag`` (--model; a command whose model has another role names it, e.g. --judge) and every
+    backend setting (local, API, backend-specific)."""
+    parser.add_argument(flag, default=default,
+                        help=help or f"model spec: {MODEL_SPECS} (see 'harness list'; default: %(default)s, the embedded SmolLM2-135M)")
     local = parser.add_argument_group("local models (local, hf:, llamacpp:, lmeval:, vllm:)")
     local.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default: %(default)s)")
     local.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when present, else cpu)")

@@ -9,14 +9,15 @@ through folders given with ``--include`` (harness.core.plugins). Family modules 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.errors import HarnessError, did_you_mean
 from harness.core.masking import Masking
 from harness.core.metric_spec import ENGINE_METRICS, Metric, check_unique, find_metric, undeclared
-from harness.core.types import Loglikelihood, Request, Sample, ScoredSample, Verdict
+from harness.core.step_traces import StepTraces
+from harness.core.types import JudgeProblem, Loglikelihood, Request, Sample, ScoredSample, Verdict
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class Family:
                   studies that compare sequential search with parallel sampling.
     trace_markers strings that end an answer in a completion (e.g. "</answer>"): where a partial
                   completion may already hold a complete answer (trace analysis)
+    behaviour_markers (completion_text) -> {behaviour: [character offsets]}: where the family's own
+                  trace format marks a reasoning behaviour the keyword detector cannot read (Countdown's
+                  Stream-of-Search lines: "28,24 unequal: No Solution" is verification, a "Moving to Node"
+                  that is not to the node just generated is backtracking); added to the detector's counts
     export        (cfg, out_dir, seed, source) -> list[Path]: writes the files a protocol needs
                   before probing (fine-tuning data); None = the family has nothing to export
     primary_metric_for (cfg) -> str: the primary metric of a configuration, where a variant measures
@@ -66,9 +71,18 @@ class Family:
     canonical_answer (cfg, sample, answer) -> JSON-able: the form of an extracted answer that votes
                   compare (maj@k, self-consistency): two answers with one canonical form are one
                   answer (Countdown: "(1+2)*3" and "(1 + 2) * 3"); default: the answer as extracted
+    answer_cue    text that opens the family's final answer ("<answer>" where answers are tagged): what
+                  budget forcing appends after the end-of-thinking delimiter; "" = s1's "Final Answer:"
+    judge_problem (cfg, sample) -> harness.JudgeProblem: the problem as a behaviour judge reads it
+                  (`harness behaviours --judge`): a description in words for any judge prompt, and the
+                  fields a paper's prompts insert (Countdown: numbers and target for Gandhi et al.'s);
+                  None = the judge is shown the last user message the model saw
     default_strategy (cfg) -> str | None: the strategy a configuration answers with (a registered
                   name, e.g. one the family registers for a mode whose samples need several requests);
                   None = one request per sample. `--strategy` overrides it.
+    step_traces   harness.core.step_traces.StepTraces: how the samples' step-by-step reasoning traces
+                  are read, continued by a model and judged, for studies that cut a trace at a step
+                  (the backtracking study); None = the samples hold no such traces
     question_text (cfg, sample) -> str: the question alone, without instructions or examples: what
                   time-reversed scoring (the ``trlm`` strategy) asks the model to predict from an
                   answer; default: the last user message of the family's request (or its prompt)
@@ -94,16 +108,20 @@ class Family:
     examples: Callable[[Any], list[Sample]] | None = None
     search_prompt_settings: Mapping[str, Any] | None = None
     trace_markers: tuple[str, ...] = ()
+    behaviour_markers: Callable[[str], Mapping[str, Sequence[int]]] | None = None
     export: Callable[..., list[Any]] | None = None
     metrics: tuple[Metric, ...] = ()
     metrics_for: Callable[[Any], tuple[Metric, ...]] | None = None
     primary_metric_for: Callable[[Any], str] | None = None
     gold: Callable[[Sample], Any] | None = None
     plots: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]] | None = None
+    answer_cue: str = ""
+    judge_problem: Callable[[Any, Sample], JudgeProblem] | None = None
     why_unparseable: Callable[[Any, Sample, str], str] | None = None
     report_note: str | None = None
     default_strategy: Callable[[Any], str | None] | None = None
     canonical_answer: Callable[[Any, Sample, Any], Any] | None = None
+    step_traces: StepTraces | None = None
     question_text: Callable[[Any, Sample], str] | None = None
     masking: Masking | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

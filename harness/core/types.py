@@ -8,6 +8,7 @@ A family turns a sample into one `Request`; a backend turns requests into `Gener
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -139,3 +140,22 @@ class ScoredSample:
     @property
     def unparseable(self) -> int:
         return sum(1 for verdict in self.verdicts if verdict.answer is None)
+
+
+@dataclass(frozen=True)
+class JudgeProblem:
+    """A problem as a behaviour judge reads it (a family's ``judge_problem`` hook).
+
+    description    the problem in words, for the project's own judge prompts (any family): what the model
+                   was asked, with its givens and its goal (the Sudoku grid, the CounterBench rules)
+    paper_prompts  where a paper's own judge prompts fit the family: completion -> its four user prompts,
+                   in the order verification, backtracking, subgoal setting, backward chaining (Gandhi et
+                   al. 2025's Countdown prompts, filled with this problem's numbers and target)
+    paper_system   the system message those prompts go with
+    paper          the name runs record for them ("gandhi2025")
+    """
+
+    description: str
+    paper_prompts: Callable[[str], Sequence[str]] | None = None
+    paper_system: str = ""
+    paper: str = ""

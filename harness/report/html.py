@@ -5,8 +5,10 @@ The header, the metrics tables and the figures are static HTML rendered from
 templates/report.html (autoescaped: harness/report/templating.py), so every number on the page is
 the number in metrics.json and manifest.json; the sample browser is the only script, and it reads
 the compressed blob built by harness/report/sample_data.py. Families contribute through declared
-hooks only (``plots``, ``gold``, ``group_keys``, ``trace_markers``); this module knows no family by
-name. The functions here prepare plain values for the templates; none of them writes markup.
+hooks only (``plots``, ``gold``, ``group_keys``, ``trace_markers``, ``behaviour_markers``); this module
+knows no family by name. The "Reasoning traces" section (keyword detector counts with its measured
+recall, and any behaviour judge's results) comes from harness/report/judge_page.py. The functions
+here prepare plain values for the templates; none of them writes markup.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def render_report(run_dir: Path) -> str:
                   **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir), lines, families),
                   engine_counts=ENGINE_COUNTS,
                   figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT,
-                  selection=selection)
+                  traces=traces_section(run_dir, lines, families), selection=selection)
 
 
 # -- families and their hooks ------------------------------------------------------------------
@@ -134,13 +136,37 @@ def _gold(family: Any, line: Mapping[str, Any]) -> Any:
         return None
 
 
-def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
-    """Reasoning behaviours per response, for search families (those declaring trace markers)."""
-    if family is None or not family.trace_markers or "responses" not in line:
-        return None
-    from harness.parsing.traces import count_behaviours
+def _reads_traces(family: Any) -> bool:
+    """Families whose completions are searches worth reading for behaviours (they declare answer
+    markers inside traces, or trace-format markers)."""
+    return family is not None and bool(family.trace_markers or family.behaviour_markers)
 
-    return [count_behaviours(text or "") for text in line.get("responses") or []]
+
+def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
+    """Reasoning behaviours per response (keyword detector), for search families."""
+    if not _reads_traces(family) or "responses" not in line:
+        return None
+    from harness.parsing.traces import count_behaviours, model_written
+
+    info = line.get("strategy_info")
+    inserted = (info.get("inserted") if isinstance(info, dict) else None) or ()  # a strategy's own words (budget forcing) in the first response
+    return [count_behaviours(model_written(text or "", inserted if index == 0 else ()), family.behaviour_markers)
+            for index, text in enumerate(line.get("responses") or [])]
+
+
+def traces_section(run_dir: Path, lines: Sequence[tuple[int, Mapping[str, Any]]], families: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The keyword detector's counts per search task, and every behaviour judge run on the folder."""
+    from harness.report.behaviours import summarize_behaviours
+    from harness.report.judge_page import load_judges, traces_context
+
+    per_task: dict[str, list[dict[str, int]]] = {}
+    for _, line in lines:
+        task = str(line.get("task", ""))
+        counts = _behaviours(families.get(task), line)
+        if counts is not None and not line.get("error"):
+            per_task.setdefault(task, []).extend(counts)
+    detector = [(task, len(counts), summarize_behaviours(counts)) for task, counts in per_task.items() if counts]
+    return traces_context(detector, load_judges(run_dir))
 
 
 # -- header ------------------------------------------------------------------------------------

@@ -236,3 +236,29 @@ def stratified_bootstrap_interval(strata: Sequence[tuple[float, Sequence[float],
     bounds: Any = np.quantile(total, [0.025, 0.975])
     q_low, q_high = float(bounds[0]), float(bounds[1])
     return (min(float(q_low), value), max(float(q_high), value), "stratified-bootstrap")
+
+
+def bootstrap_paired_interval(a: Sequence[float], b: Sequence[float], statistic_rows: Any, value: float,
+                              low: float, high: float) -> tuple[float, float] | None:
+    """Percentile bootstrap of a statistic of paired values (an agreement: kappa, Spearman), resampling
+    pairs (seeded). ``statistic_rows(A, B)`` gets 2-D arrays (one resample per row) and returns one value
+    per row, NaN where the statistic is undefined (those resamples are dropped). The interval stays in
+    [low, high] and contains ``value``; None with fewer than two pairs or no defined resample."""
+    n = len(a)
+    if n < 2 or len(b) != n or math.isnan(value):
+        return None
+    import numpy as np
+
+    data_a, data_b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    parts, per_block = [], max(1, _CHUNK // n)
+    for start in range(0, BOOTSTRAP_RESAMPLES, per_block):
+        size = min(per_block, BOOTSTRAP_RESAMPLES - start)
+        idx = rng.integers(0, n, size=(size, n))
+        parts.append(np.asarray(statistic_rows(data_a[idx], data_b[idx]), dtype=float))
+    values = np.concatenate(parts)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    q_low, q_high = (float(q) for q in np.quantile(values, [0.025, 0.975]))
+    return (max(low, min(q_low, value)), min(high, max(q_high, value)))

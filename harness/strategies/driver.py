@@ -120,8 +120,9 @@ def run_strategy(session: Session, task: Task, samples: Sequence[Sample], reques
         if reason:
             raise HarnessError(f"strategy '{strategy.name}' cannot run on task '{task.name}': {reason}")
     running = []
+    model = str(getattr(getattr(session, "spec", None), "model", "") or "")
     for sample, request in zip(samples, requests):
-        ctx = StrategyContext(task=task, sample=sample, request=request, options=options, seed=seed)
+        ctx = StrategyContext(task=task, sample=sample, request=request, options=options, seed=seed, model=model)
         item = _Running(strategy.run(ctx, sample), strategy)
         item.advance(None)
         running.append(item)

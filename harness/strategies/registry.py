@@ -35,7 +35,7 @@ def load_strategies() -> None:
     _loaded = True
     from harness.core.plugins import STRATEGY_GROUP, load_entry_points
     from harness.core.registry import load_families
-    from harness.strategies import fobar, likelihood, selection, single  # noqa: F401 - they register themselves
+    from harness.strategies import budget, fobar, likelihood, selection, single  # noqa: F401 - they register themselves
 
     load_families()
     load_entry_points(STRATEGY_GROUP, "strategy")

@@ -71,6 +71,7 @@ class StrategyContext:
     request: Request
     options: Any
     seed: int
+    model: str = ""  # the model spec the session answers with (a model-specific setting may depend on it)
 
     def score(self, text: str) -> Verdict:
         """The family's verdict on a completion (its extracted answer and scores)."""

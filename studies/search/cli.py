@@ -36,6 +36,8 @@ def cmd_search_study(args: argparse.Namespace) -> int:
     spec = StudySpec(
         task=args.task, model=args.model, budgets=_int_list(args.budgets, "--budgets"),
         parallel_n=_int_list(args.parallel_n, "--parallel-n"), min_cap=args.min_cap, temperature=args.temperature,
+        strategies=tuple(arm.strip() for arm in args.strategies.split(",") if arm.strip()),
+        strategy_options=parse_settings(args.strategy_option, "--strategy-option"),
         top_p=args.top_p, seed=args.seed, limit=args.limit, data=args.data, settings=parse_settings(args.set),
         backend_options=backend_options_from_args(args),
         out=args.out, results_dir=args.results_dir, cache_path=args.cache, progress=not args.no_progress,
@@ -55,14 +57,21 @@ def cmd_search_study(args: argparse.Namespace) -> int:
 def add_command(sub: argparse._SubParsersAction) -> None:
     study = sub.add_parser(
         "search-study",
-        help="sequential backtracking vs parallel best-of-n at equal token budgets (Qin et al. 2025)",
+        help="sequential backtracking vs parallel best-of-n at equal token budgets (Qin et al. 2025), with budget forcing",
         description="For each total budget B: one completion of B tokens with the backtracking prompt, versus n"
-        " completions of B/n tokens (solved if any verifies). Plots accuracy vs generated tokens.",
+        " completions of B/n tokens (solved if any verifies), and optionally the chain under budget forcing (s1: forced,"
+        " extend). Plots accuracy vs generated tokens.",
     )
     study.add_argument("task", help="a task whose family declares a backtracking prompt, e.g. countdown, sudoku-4x4")
     add_model_options(study)
     study.add_argument("--budgets", default="512,1024,2048,4096", help="total tokens per problem, comma-separated (default: %(default)s)")
     study.add_argument("--parallel-n", default="2,4,8", help="samples per budget for the parallel strategy (default: %(default)s)")
+    study.add_argument("--strategies", default="sequential,parallel",
+                       help="arms, comma-separated: sequential, parallel, forced (budget forcing: the end of thinking forced"
+                            " at B), extend ('Wait' when the chain stops early) (default: %(default)s)")
+    study.add_argument("--strategy-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="option of the forced/extend arms: answer_tokens, delimiter (default: by the model, '</think>'),"
+                            " answer_cue, max_waits, wait; repeatable (default: the strategies' own)")
     study.add_argument("--min-cap", type=int, default=32, help="skip parallel points with fewer tokens per sample (default: %(default)s)")
     study.add_argument("--limit", type=int, default=20, help="number of problems (default: %(default)s)")
     add_task_options(study)

@@ -12,6 +12,16 @@ from typing import Any
 from harness.study import save_figure_png
 
 MARKERS = ("s", "^", "D", "v", "P", "X", "*", "<", ">")
+SERIES_ORDER = {"sequential": 0, "forced": 1, "extend": 2, "parallel": 3}
+CHAIN_MARKERS = {"sequential": "o", "forced": "*", "extend": "D"}
+CHAIN_MARKER_SIZES = {"forced": 12, "extend": 5}  # the forced points drawn large and on top: they often coincide with extend's
+CHAIN_STYLES = {"sequential": "-", "forced": "-.", "extend": ":"}
+
+
+def series_name(row: dict[str, Any]) -> str:
+    """The legend entry of a study row's arm."""
+    return {"sequential": "sequential (backtracking)", "forced": "sequential + budget forcing (forced end at B)",
+            "extend": "sequential + budget forcing ('Wait', extend)"}.get(row["strategy"], f"parallel best-of-{row['n']}")
 LABEL_FONT_SIZE = 7
 LABEL_STEP_PT = 9  # one label line apart: how far a crowded label moves per try
 LABEL_TRIES = 8  # rings of candidate positions around a point before giving up on a free spot
@@ -23,8 +33,8 @@ def plot_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], path: Path, title: s
 
 
 def figure_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], title: str):
-    """Accuracy (95% CI bars) against mean generated tokens per problem: one line for the
-    sequential strategy, one per parallel n. ``rows`` are search-study rows
+    """Accuracy (95% CI bars) against mean generated tokens per problem: one line per single-chain
+    arm (sequential, and budget forcing's forced and extend), one per parallel n. ``rows`` are search-study rows
     (studies.search.points.point_row). Points of one line that coincide (a model that stops
     early generates the same tokens at every budget) get one label naming all their budgets,
     and every label is placed where it overlaps no other label, marker or the legend."""
@@ -35,12 +45,11 @@ def figure_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], title: str):
 
     series: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        name = "sequential (backtracking)" if row["strategy"] == "sequential" else f"parallel best-of-{row['n']}"
-        series.setdefault(name, []).append(row)
+        series.setdefault(series_name(row), []).append(row)
     figure, axis = plt.subplots(figsize=(8.5, 4.5), dpi=120)
     labels: list[tuple[float, float, str, Any]] = []  # (x, y, text, colour)
     bars: list[tuple[float, float, float]] = []  # (x, y_low, y_high) of every error bar
-    for index, (name, members) in enumerate(sorted(series.items(), key=lambda item: (not item[0].startswith("seq"), item[0]))):
+    for index, (name, members) in enumerate(sorted(series.items(), key=lambda item: (SERIES_ORDER.get(item[1][0]["strategy"], 9), item[0]))):
         points = sorted(
             (r for r in members if r["problems"] and not math.isnan(r["metrics"]["tokens"].value)),
             key=lambda r: (r["metrics"]["tokens"].value, r["budget"]),
@@ -51,11 +60,12 @@ def figure_accuracy_vs_tokens(rows: Sequence[dict[str, Any]], title: str):
         ys = [r["metrics"]["accuracy"].value for r in points]
         low = [max(0.0, y - _or(r["metrics"]["accuracy"].ci_low, y)) for y, r in zip(ys, points)]
         high = [max(0.0, _or(r["metrics"]["accuracy"].ci_high, y) - y) for y, r in zip(ys, points)]
-        sequential = name.startswith("sequential")
+        chain = members[0]["strategy"] != "parallel"  # one chain per problem: solid lines
         drawn = axis.errorbar(
             xs, ys, yerr=[low, high], label=name, capsize=3,
-            marker="o" if sequential else MARKERS[index % len(MARKERS)],
-            linewidth=2.2 if sequential else 1.2, linestyle="-" if sequential else "--",
+            marker=CHAIN_MARKERS.get(members[0]["strategy"], MARKERS[index % len(MARKERS)]),
+            markersize=CHAIN_MARKER_SIZES.get(members[0]["strategy"], 6), zorder=4 if members[0]["strategy"] == "forced" else 2,
+            linewidth=2.2 if chain else 1.2, linestyle=CHAIN_STYLES.get(members[0]["strategy"], "--"),
         )
         colour = drawn.lines[0].get_color()
         bars.extend((x, y - lo, y + hi) for x, y, lo, hi in zip(xs, ys, low, high))

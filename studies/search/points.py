@@ -3,10 +3,13 @@
 no model and no I/O, so every number in a study table can be tested with hand-made attempts.
 
 Vocabulary
-- attempt: one completion of one problem, identified by (sample id, strategy, cap, replicate).
-  "sequential" attempts use the backtracking prompt, "parallel" ones the family's default prompt.
-- point: (strategy, budget B, n). Sequential: n = 1, cap = B, replicate 0. Parallel: n samples with
-  cap = B // n each, replicates 0..n-1. Points share attempts: parallel (1024, 4) and (512, 2) both use
+- arm: how a problem is attempted. "sequential": one completion with the backtracking prompt;
+  "parallel": n completions with the family's default prompt; "forced" and "extend": the sequential
+  prompt under budget forcing (the engine's strategies of those names: the end of thinking forced at
+  the budget; "Wait" appended when the model stops early).
+- attempt: one (possibly multi-request) answer to one problem, identified by (sample id, arm, cap, replicate).
+- point: (arm, budget B, n). Sequential, forced, extend: n = 1, cap = B, replicate 0. Parallel: n samples
+  with cap = B // n each, replicates 0..n-1. Points share attempts: parallel (1024, 4) and (512, 2) both use
   replicates 0-1 at cap 256, which is why a study never asks the same completion twice.
 - solved: any of the point's attempts verifies (the family's primary metric is 1).
 - tokens: completion tokens actually generated, summed over the point's attempts (not the caps).
@@ -18,19 +21,29 @@ Vocabulary
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import MetricValue, Sample, ScoredSample, Verdict, mean_with_ci, sampling_metrics
-from harness.study import BEHAVIOURS, summarize_behaviours
+from harness import MetricValue, Sample, ScoredSample, Verdict, binary, bounded, mean_with_ci, metric_mean, sampling_metrics
+from harness.study import (
+    BEHAVIOURS,
+    EFFICIENCY_METRICS,
+    ThinkingEfficiency,
+    mode_rows,
+    scorecard_line,
+    summarize_behaviours,
+    summarize_efficiency,
+)
 
-SEQUENTIAL, PARALLEL = "sequential", "parallel"
+SEQUENTIAL, PARALLEL, FORCED, EXTEND = "sequential", "parallel", "forced", "extend"
+ARMS = (SEQUENTIAL, PARALLEL, FORCED, EXTEND)
+SINGLE_CHAIN_ARMS = (SEQUENTIAL, FORCED, EXTEND)  # one attempt of B tokens per problem
 
 
 @dataclass(frozen=True)
 class StudyPoint:
-    strategy: str  # SEQUENTIAL | PARALLEL
+    strategy: str  # an arm: SEQUENTIAL | PARALLEL | FORCED | EXTEND
     budget: int  # total token budget B per problem
     n: int  # completions per problem
     cap: int  # max_tokens of each completion
@@ -58,6 +71,9 @@ class Attempt:
     correct: bool = False
     behaviours: dict[str, int] = field(default_factory=dict)
     first_correct_tokens: int | None = None  # None: no prefix of the text verifies
+    efficiency: ThinkingEfficiency | None = None
+    strategy_scores: dict[str, float] = field(default_factory=dict)  # forced / extend: thinking_tokens, forced, waits
+    inserted: list[list[int]] = field(default_factory=list)  # [start, end) spans budget forcing appended to text
     error: str | None = None
 
     @property
@@ -65,13 +81,37 @@ class Attempt:
         return (self.sample_id, self.strategy, self.cap, self.replicate)
 
 
-def study_points(budgets: Sequence[int], parallel_n: Sequence[int], min_cap: int) -> tuple[list[StudyPoint], list[str]]:
-    """Every point of the study, and a note for each (B, n) left out because B // n < min_cap."""
+# What each number of a point means (study.json "metric_info"); pass@k, best_of_n and maj@n are the engine's.
+POINT_METRICS = (
+    binary("accuracy", "problems solved: any of the point's completions verifies"),
+    bounded("tokens", "completion tokens generated per problem, summed over its completions", 0.0, None, higher_is_better=False),
+    binary("ever_correct", "problems where a correct answer appears somewhere in a completion's text"),
+    bounded("first_correct_tokens", "tokens generated per problem before a correct answer first appears (earlier completions"
+            " count in full)", 0.0, None, higher_is_better=False),
+    binary("forced", "completions whose thinking reached the budget and had its end forced (forced, extend)", higher_is_better=None),
+    bounded("waits", "times an early stop was answered with 'Wait' per completion (extend)", 0.0, None, higher_is_better=None),
+    *(m for m in EFFICIENCY_METRICS if m.name != "first_correct_tokens"),
+)
+
+
+def _declared(name: str) -> Any:
+    return next(m for m in POINT_METRICS if m.name == name)
+
+
+def metric_info(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, object]]:
+    """The declarations of the study's own metrics that appear in ``rows``."""
+    present = {name for row in rows for name in row["metrics"]}
+    return {m.name: m.to_json() for m in POINT_METRICS if m.name in present}
+
+
+def study_points(budgets: Sequence[int], parallel_n: Sequence[int], min_cap: int,
+                 arms: Sequence[str] = (SEQUENTIAL, PARALLEL)) -> tuple[list[StudyPoint], list[str]]:
+    """Every point of the study's arms, and a note for each (B, n) left out because B // n < min_cap."""
     points: list[StudyPoint] = []
     skipped: list[str] = []
     for budget in budgets:
-        points.append(StudyPoint(SEQUENTIAL, budget, 1, budget))
-        for n in parallel_n:
+        points.extend(StudyPoint(arm, budget, 1, budget) for arm in SINGLE_CHAIN_ARMS if arm in arms)
+        for n in (parallel_n if PARALLEL in arms else ()):
             cap = budget // n
             if cap < min_cap:
                 skipped.append(f"parallel B={budget} n={n}: {cap} tokens per sample is below --min-cap {min_cap}")
@@ -145,6 +185,7 @@ def point_row(point: StudyPoint, outcomes: Sequence[ProblemOutcome], primary_met
             for o in ok
         ]
         metrics.update(sampling_metrics(records, primary_metric))
+    metrics.update(efficiency_metrics(completions))
     mean_tokens = metrics["tokens"].value if ok else math.nan
     return {
         "strategy": point.strategy,
@@ -161,6 +202,33 @@ def point_row(point: StudyPoint, outcomes: Sequence[ProblemOutcome], primary_met
     }
 
 
+def efficiency_metrics(attempts: Sequence[Attempt]) -> dict[str, MetricValue]:
+    """Per completion, averaged over the point's: how tokens were spent (harness.study.summarize_efficiency),
+    and for budget forcing the share of completions whose end was forced and the Waits appended."""
+    readings = [a for a in attempts if a.efficiency is not None]
+    out = summarize_efficiency([a.efficiency for a in readings if a.efficiency], [a.correct for a in readings])
+    del out["first_correct_tokens"]  # the point's own first_correct_tokens is per problem (earlier attempts count in full)
+    forced = [a.strategy_scores["forced"] for a in attempts if "forced" in a.strategy_scores]
+    waits = [a.strategy_scores["waits"] for a in attempts if "waits" in a.strategy_scores]
+    if forced:
+        out["forced"] = metric_mean(forced, _declared("forced"))
+    if waits:
+        out["waits"] = metric_mean(waits, _declared("waits"))
+    return out
+
+
+def mode_table(points: Sequence[StudyPoint], samples: Sequence[Sample], attempts: Mapping[AttemptKey, Attempt],
+               difficulty: Callable[[Sample], str]) -> list[dict[str, Any]]:
+    """For think/no-think models: per point and difficulty, the think-mode rate and accuracy per mode."""
+    rows = []
+    for point in points:
+        used = [(o.sample, a) for o in point_outcomes(point, samples, attempts) for a in o.attempts if a.efficiency is not None]
+        for row in mode_rows([a.efficiency for _, a in used if a.efficiency], [a.correct for _, a in used],
+                             [difficulty(s) for s, _ in used]):
+            rows.append({"strategy": point.strategy, "budget": point.budget, "n": point.n, **row})
+    return rows
+
+
 def behaviour_row(label: dict[str, Any], attempts: Sequence[Attempt]) -> dict[str, Any]:
     """Mean count per completion (and share of completions showing it) of each behaviour."""
     usable = [a for a in attempts if a.error is None]
@@ -170,7 +238,7 @@ def behaviour_row(label: dict[str, Any], attempts: Sequence[Attempt]) -> dict[st
 def behaviour_rows(points: Sequence[StudyPoint], samples: Sequence[Sample], attempts: Mapping[AttemptKey, Attempt]) -> list[dict[str, Any]]:
     """One row per strategy (every distinct completion it used) and one per point."""
     rows = []
-    for strategy in (SEQUENTIAL, PARALLEL):
+    for strategy in ARMS:
         used = {k: a for k, a in attempts.items() if k[1] == strategy}
         if used:
             rows.append(behaviour_row({"strategy": strategy, "budget": "all", "n": ""}, list(used.values())))
@@ -256,7 +324,7 @@ def format_study_table(rows: Sequence[dict[str, Any]], behaviours: Sequence[dict
              *(f"{b['metrics'][name].value:.2f} ({_pct(b['metrics'][name + '_any'].value)})" for name in BEHAVIOURS)]
             for b in overall
         ]
-        out += "\n\nreasoning behaviours per completion (rule-based, harness/parsing/traces.py):\n" + _fixed(b_header, b_lines)
+        out += f"\n\nreasoning behaviours per completion ({scorecard_line()}):\n" + _fixed(b_header, b_lines)
     return out
 
 

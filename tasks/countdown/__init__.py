@@ -7,6 +7,7 @@ from tasks.countdown.loader import load_countdown
 from tasks.countdown.plots import countdown_plots
 from tasks.countdown.prompts import build_countdown_request
 from tasks.countdown.scoring import COUNTDOWN_METRICS, countdown_canonical_answer, score_countdown_response, why_countdown_unparseable
+from tasks.countdown.traces import countdown_judge_problem, stream_of_search_markers
 
 
 def countdown_gold(sample):
@@ -29,6 +30,9 @@ FAMILY = register(
         load=load_countdown,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("</answer>",),  # where an answer can be complete inside a longer completion
+        answer_cue="<answer>",  # what budget forcing appends to begin the answer
+        behaviour_markers=stream_of_search_markers,  # "No Solution", "Moving to Node", "Goal Reached" lines
+        judge_problem=countdown_judge_problem,  # numbers and target, in Gandhi et al.'s judge prompts and in words
         gold=countdown_gold,
         why_unparseable=why_countdown_unparseable,
         plots=countdown_plots,

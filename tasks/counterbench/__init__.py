@@ -10,7 +10,7 @@ from tasks.counterbench.config import CounterBenchConfig
 from tasks.counterbench.generator import generate_counterbench
 from tasks.counterbench.loader import load_counterbench
 from tasks.counterbench.plots import counterbench_plots
-from tasks.counterbench.prompts import build_counterbench_request
+from tasks.counterbench.prompts import build_counterbench_request, counterbench_judge_problem
 from tasks.counterbench.scoring import (
     COUNTERBENCH_METRICS,
     counterbench_aggregate,
@@ -46,6 +46,7 @@ FAMILY = register(
         aggregate=counterbench_aggregate,
         group_keys=counterbench_group_keys,
         chance_level=counterbench_chance_level,
+        judge_problem=counterbench_judge_problem,  # the rules and the question, for `harness behaviours --judge`
         variants={
             "counterbench-cot": {"strategy": "cot"},
             "counterbench-coin": {"strategy": "coin"},

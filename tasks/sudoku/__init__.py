@@ -11,7 +11,14 @@ from tasks.sudoku.generator import generate_sudoku
 from tasks.sudoku.loader import load_sudoku
 from tasks.sudoku.plots import sudoku_plots
 from tasks.sudoku.prompts import build_sudoku_request
-from tasks.sudoku.scoring import SUDOKU_METRICS, sample_shape, score_sudoku_response, sudoku_canonical_answer, why_sudoku_unparseable
+from tasks.sudoku.scoring import (
+    SUDOKU_METRICS,
+    sample_shape,
+    score_sudoku_response,
+    sudoku_canonical_answer,
+    sudoku_judge_problem,
+    why_sudoku_unparseable,
+)
 
 
 def sudoku_groups(sample: Sample) -> dict[str, str]:
@@ -41,6 +48,8 @@ FAMILY = register(
         group_keys=sudoku_groups,
         search_prompt_settings={"prompt_style": "backtrack"},  # the search study's sequential prompt
         trace_markers=("]]",),  # where an answer can be complete inside a longer completion
+        answer_cue="<answer>",  # what budget forcing appends to begin the answer
+        judge_problem=sudoku_judge_problem,  # the grid and its rules, for `harness behaviours --judge`
         variants={
             "sudoku-4x4": {"box_rows": 2, "box_cols": 2, "n_clues": 6, "max_tokens": 1024},
             "sudoku-4x4-hard": {"box_rows": 2, "box_cols": 2, "n_clues": 5, "max_tokens": 1024},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.core.metric_spec import binary, fraction
-from harness.core.types import Sample, Verdict
+from harness.core.types import JudgeProblem, Sample, Verdict
 from tasks.sudoku.config import SudokuConfig
 from tasks.sudoku.extraction import answer_block, extract_sudoku_grid
 from tasks.sudoku.solver import SudokuShape
@@ -66,6 +66,15 @@ def format_grid(grid: list[list[int]]) -> str:
 def gold_response(sample: Sample) -> str:
     """A response that states the gold solution the way the prompt asks (for end-to-end tests)."""
     return f"<answer>\n{format_grid(sample['solution'])}\n</answer>"
+
+
+def sudoku_judge_problem(cfg: SudokuConfig, sample: Sample) -> JudgeProblem:
+    """The puzzle for a behaviour judge: its rules and grid, as the prompt states them."""
+    shape = sample_shape(sample)
+    return JudgeProblem(description=(
+        f"Sudoku: fill the empty cells (0) of this {shape.side}x{shape.side} grid so that every row, every column and"
+        f" every {shape.box_rows}x{shape.box_cols} box holds each number from 1 to {shape.side} exactly once,"
+        f" keeping the given numbers:\n{format_grid(sample['puzzle'])}"))
 
 
 def sudoku_canonical_answer(cfg: SudokuConfig, sample: Sample, answer: object) -> object:

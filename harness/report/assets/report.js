@@ -221,7 +221,7 @@
         box.appendChild(longText(str(k)));
         if (s.b && s.b[j]) {
           var beh = el("div", "beh");
-          beh.appendChild(document.createTextNode("behaviours (rule-based sentence counts): "));
+          beh.appendChild(document.createTextNode("behaviours (keyword detector, sentences; its recall is under Reasoning traces): "));
           Object.keys(s.b[j]).forEach(function (name) { beh.appendChild(textNode(name + " ")); beh.appendChild(el("b", null, s.b[j][name])); beh.appendChild(document.createTextNode("  ")); });
           box.appendChild(beh);
         }
