@@ -112,6 +112,7 @@ def test_gold_locations_fix_every_wrong_trace_the_random_baseline_far_fewer(tmp_
             assert result.steps == correct_trace(sample) and result.changed and result.right_after
             assert result.draws == next(d for d in range(1, 9) if _seed(sample, result.location, d - 1) % 3)
     assert "delta_right" in gold["metrics"] and gold["metrics"]["delta_right"].value == 0.0
+    assert "-0.0" not in outcome.table and "-0.0" not in (outcome.study_dir / "study.json").read_text()  # no right trace turned wrong
     lines = [json.loads(line) for line in (outcome.study_dir / "traces.jsonl").read_text().splitlines()]
     assert len(lines) == 24 and {line["location_source"] for line in lines} == {"gold", "random"}
     assert (outcome.study_dir / "backtrack.md").read_text().count("\n") > 4

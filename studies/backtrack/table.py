@@ -57,7 +57,8 @@ def row(source: str, group: str, items: Sequence[TraceResult]) -> dict[str, Any]
     }
     if right:
         turned = mean_with_ci([float(not r.right_after) for r in right], "binary")
-        metrics["delta_right"] = MetricValue(-turned.value, _neg(turned.ci_high), _neg(turned.ci_low), turned.n, turned.ci_method)
+        metrics["delta_right"] = MetricValue(_neg(turned.value) or 0.0, _neg(turned.ci_high), _neg(turned.ci_low), turned.n,
+                                             turned.ci_method)
     if wrong:
         metrics["delta_wrong"] = mean_with_ci([float(r.right_after) for r in wrong], "binary")
     return {"location": source, "group": group, "traces": len(ok), "right": len(right), "wrong": len(wrong),
