@@ -174,6 +174,20 @@ def test_llamacpp_sampling_is_seeded_per_completion_whatever_the_batch(engines):
     assert other_seed.texts != first.texts
 
 
+def test_llamacpp_requests_differing_only_in_seed_decode_together_and_draw_as_alone(engines, monkeypatch):
+    """A strategy's N draws (one request per seed) share a batch and draw what each draws alone."""
+    backend = engines["llamacpp"]
+    backend.options.batch_size = 4
+    requests = [chat("Tell me a colour.", temperature=1.0, seed=seed, max_tokens=8) for seed in (3, 4, 5)]
+    calls, real = [], backend._engine.generate
+    monkeypatch.setattr(backend._engine, "generate", lambda *a, **k: calls.append(k.get("seeds")) or real(*a, **k))
+    together = dict(backend.generate(requests))
+    assert calls == [[3, 4, 5]]  # one call to the engine: one batch
+    alone = [dict(backend.generate([request]))[0] for request in requests]
+    assert [together[i].texts for i in range(3)] == [result.texts for result in alone]
+    assert len({together[i].texts[0] for i in range(3)}) > 1  # each its own seed
+
+
 def test_llamacpp_reports_an_over_long_prompt_and_serves_the_rest(engines):
     backend = engines["llamacpp"]
     too_long = Request(kind="generate", prompt="word " * 9000, settings=GenerationSettings(max_tokens=8))

@@ -14,6 +14,7 @@ import harness
 from harness.core.errors import HarnessError
 from harness.pipeline.runner import RunSpec, run
 from tasks.prontoqa.lambada_prompts import read_fact_check, read_rule_selection, read_sign_agreement
+from tasks.prontoqa.plots import prontoqa_plots
 from tests.prontoqa_backend import PrOntoQAOracle
 
 MODULES = ("fact_check", "rule_selection", "goal_decomposition", "sign_agreement")
@@ -109,6 +110,9 @@ def test_forward_and_backward_runs_ask_the_same_questions(tmp_path):
     assert all("trace" not in l for l in lines if l["task"] == "prontoqa")
     page = (both.run_dir / "report.html").read_text()
     assert "PrOntoQA: label accuracy by number of hops" in page and "tokens per question" in page
+    figures = {plot.title: plot.svg for plot in prontoqa_plots([], lines)}
+    assert ">label_accuracy<" in figures["PrOntoQA: label accuracy by number of hops"]  # the table's metric names
+    assert ">proof_accuracy<" in figures["PrOntoQA: strict proof accuracy by number of hops"]
 
 
 def test_lambada_refuses_what_it_cannot_answer(tmp_path):

@@ -1,33 +1,26 @@
 """Both PrOntoQA methods end to end on the embedded model, offline (mechanics, not quality): forward
 chain of thought and LAMBADA backward chaining answer the same one-hop question, and every
-answer, whatever the small model writes, is graded step by step."""
+answer, whatever the small model writes, is graded step by step. One process for both runs (the
+Python API, as `harness run` does it): the imports and the model load are paid once."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import REPO_ROOT
+import harness
 
 pytestmark = pytest.mark.model
 
 
-def harness_run(tmp_path, *args):
-    done = subprocess.run([sys.executable, "-m", "harness", "run", *args, "--limit", "1", "--set", "hops=1", "--results-dir", str(tmp_path),
-                           "--no-progress"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=900)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
-
-
 def test_chain_of_thought_and_lambada_on_the_embedded_model(tmp_path):
-    harness_run(tmp_path, "prontoqa", "--set", "few_shot=1", "--max-tokens", "48", "--out", str(tmp_path / "cot"))
-    done = harness_run(tmp_path, "prontoqa-lambada", "--strategy-option", "max_calls=6", "--out", str(tmp_path / "lambada"))
-    assert "prontoqa-lambada" in done.stdout and "label_accuracy" in done.stdout
-    cot = json.loads((tmp_path / "cot" / "samples.jsonl").read_text())
-    lambada = json.loads((tmp_path / "lambada" / "samples.jsonl").read_text())
+    common = {"limit": 1, "results_dir": tmp_path, "progress": False}
+    cot_run = harness.evaluate("prontoqa", settings={"hops": "1", "few_shot": "1"}, max_tokens=48, out=tmp_path / "cot", **common)
+    lambada_run = harness.evaluate("prontoqa-lambada", settings={"hops": "1"}, strategy_options={"max_calls": "6"},
+                                   out=tmp_path / "lambada", **common)
+    assert not cot_run.failures and not lambada_run.failures
+    assert 0.0 <= lambada_run.value("prontoqa-lambada", "label_accuracy").value <= 1.0
+    [cot] = cot_run.samples
+    [lambada] = lambada_run.samples
     assert cot["sample"]["question"] == lambada["sample"]["question"] and cot["error"] is None and lambada["error"] is None
     assert 0 < cot["completion_tokens"] <= 48 and cot["responses"][0]
     assert 1 <= lambada["scores"]["calls"] == len(lambada["trace"]) <= 6

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ from studies.verify.study import StudySpec, run_verify_study
 from tests.test_html_escaping import TAG, assert_escaped, hostile
 from tests.test_verify_selectors import problems
 from tests.verify_backend import ChatOnlyMath, ScriptedMath
+
+FIXTURES = Path(__file__).parent / "fixtures" / "mathword"
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +112,11 @@ def test_the_report_escapes_every_value(tmp_path):
 @pytest.mark.model
 def test_the_study_runs_end_to_end_on_the_embedded_model(tmp_path, capsys):
     """Mechanics only (a 135M model answers these problems at chance): one problem, two draws, one
-    backward chain, short completions; every selector runs and the folder is complete."""
-    code = main(["verify-study", "arith-word", "--limit", "1", "--n", "2", "--chains", "1", "--max-tokens", "48",
+    backward chain, short completions, one-shot prompts (prefilling the shipped few-shot ones is most
+    of the cost on a CPU); every selector runs and the folder is complete."""
+    code = main(["verify-study", "arith-word", "--limit", "1", "--n", "2", "--chains", "1", "--max-tokens", "32",
+                 "--set", f"forward_prompt={FIXTURES / 'forward_one_shot.txt'}",
+                 "--set", f"backward_prompt={FIXTURES / 'backward_one_shot.txt'}",
                  "--results-dir", str(tmp_path), "--out", str(tmp_path / "study"), "--no-progress"])
     assert code == 0
     manifest = json.loads((tmp_path / "study" / "manifest.json").read_text())

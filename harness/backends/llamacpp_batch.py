@@ -151,9 +151,12 @@ class LlamaCppBatchGenerator:
         self.context_shape = (rows, tokens)
         return self.context
 
-    def generate(self, prompts: Sequence[str], settings: GenerationSettings, batch_size: int) -> Iterator[tuple[int, Generation]]:
+    def generate(self, prompts: Sequence[str], settings: GenerationSettings, batch_size: int,
+                 seeds: Sequence[int] | None = None) -> Iterator[tuple[int, Generation]]:
         """(prompt index, Generation) for every prompt, in the order they finish; at most
-        ``batch_size`` rows decode at once (a prompt with n completions takes n rows)."""
+        ``batch_size`` rows decode at once (a prompt with n completions takes n rows). ``seeds``: each
+        prompt's own seed when sampling (default: ``settings.seed`` for all), so requests that differ
+        only in their seed decode together and draw what each would alone."""
         tokenized = [self.tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
         limits = [fit_max_tokens(settings.max_tokens, len(tokens), self.n_ctx_train) for tokens in tokenized]
         waiting: list[tuple[int, int]] = []
@@ -200,7 +203,8 @@ class LlamaCppBatchGenerator:
             for slot in range(rows):  # new prompts take the lowest free rows, prefilled one by one
                 if slots[slot] is None and waiting:
                     prompt, k = waiting.pop()
-                    joining = slots[slot] = _Row(prompt, k, position=len(tokenized[prompt]), rng=_rng(settings, k))
+                    seed = settings.seed if seeds is None else seeds[prompt]
+                    joining = slots[slot] = _Row(prompt, k, position=len(tokenized[prompt]), rng=_rng(settings, seed, k))
                     last = self._prefill(context, memory, slot, tokenized[prompt])
                     yield from take(slot, joining, last)
             busy = [slot for slot in range(rows) if slots[slot] is not None]
@@ -256,13 +260,13 @@ class LlamaCppBatchGenerator:
         return sample(logits, settings.temperature, settings.top_p, rng)
 
 
-def _rng(settings: GenerationSettings, k: int) -> Any:
-    """The random generator of completion ``k`` when sampling (None: greedy)."""
+def _rng(settings: GenerationSettings, seed: int, k: int) -> Any:
+    """The random generator of completion ``k`` of a prompt seeded ``seed`` when sampling (None: greedy)."""
     if settings.temperature <= 0:
         return None
     import numpy as np
 
-    return np.random.default_rng(settings.seed + k)
+    return np.random.default_rng(seed + k)
 
 
 def sample(logits: Any, temperature: float, top_p: float, rng: Any) -> int:

@@ -21,6 +21,7 @@ engines' and from each other (bench/local_engines.py counts how many).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import sys
@@ -200,12 +201,21 @@ class LocalBackend(HFBackend):
         if self._engine is None:
             yield from super().generate(requests)
             return
+        # llama.cpp seeds each row on its own, so requests that differ only in their seed (a strategy's
+        # N draws, FOBAR's chains) share one batch; CTranslate2 seeds a whole batch, so it keeps them apart.
+        per_row_seed = self.engine == "llamacpp"
         groups: dict[Any, list[int]] = {}
         for index, request in enumerate(requests):
-            groups.setdefault(request.settings, []).append(index)
+            key = dataclasses.replace(request.settings, seed=0) if per_row_seed else request.settings
+            groups.setdefault(key, []).append(index)
         for settings, indices in groups.items():
             prompts = [self.render(requests[i]) for i in indices]
-            for position, generation in self._engine.generate(prompts, settings, self.options.batch_size):
+            if per_row_seed:
+                seeds = [requests[i].settings.seed for i in indices]
+                generated = self._engine.generate(prompts, settings, self.options.batch_size, seeds=seeds)
+            else:
+                generated = self._engine.generate(prompts, settings, self.options.batch_size)
+            for position, generation in generated:
                 yield indices[position], generation
 
     def close(self) -> None:

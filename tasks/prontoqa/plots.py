@@ -1,4 +1,5 @@
-"""PrOntoQA's figures in report.html: accuracy by number of hops, as both papers plot it, one line
+"""PrOntoQA's figures in report.html: accuracy by number of hops, as both papers plot it (each axis
+named by the table's metric, so a point and the table's `[hops=N]` row are one number), one line
 per PrOntoQA task of the run, so a run of `prontoqa` and `prontoqa-lambada` on the same questions
 draws forward chain of thought against backward chaining; and what each costs per question
 (model calls and tokens, prompt and completion, from samples.jsonl)."""
@@ -49,12 +50,12 @@ def prontoqa_plots(rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> l
     label = _by_task(lines, metric_named(LABEL_METRICS, "label_accuracy"))
     if label:
         plots.append(Plot("PrOntoQA: label accuracy by number of hops",
-                          line_chart(label, xlabel="hops (rules applied)", ylabel="label accuracy", chance=0.5),
+                          line_chart(label, xlabel="hops (rules applied)", ylabel="label_accuracy", chance=0.5),
                           "One line per task of the run (chain of thought, LAMBADA, ...); 95% CIs; dashed: chance."))
     proof = _by_task(lines, metric_named(PROOF_METRICS, "proof_accuracy"))
     if proof:
         plots.append(Plot("PrOntoQA: strict proof accuracy by number of hops",
-                          line_chart(proof, xlabel="hops (rules applied)", ylabel="proof accuracy (strict)"),
+                          line_chart(proof, xlabel="hops (rules applied)", ylabel="proof_accuracy"),
                           "The gold conclusion derived through strictly valid steps, graded as the paper grades chains of thought."))
     tokens = _by_task(lines, TOKENS, cost=True)
     if tokens and len(tokens) > 1:
