@@ -12,7 +12,7 @@ from harness.pipeline.runner import RunSpec, run
 
 pytestmark = pytest.mark.model
 
-SMALL = {"source_tasks": "multistep_arithmetic", "min_terms": "2", "max_terms": "2"}  # 4-step traces
+SMALL = {"source_tasks": "word_sorting", "min_words": "2", "max_words": "2"}  # 3-step traces
 
 
 def test_the_embedded_model_runs_every_mode_on_generated_traces(tmp_path):
@@ -22,7 +22,7 @@ def test_the_embedded_model_runs_every_mode_on_generated_traces(tmp_path):
     lines = {line["task"]: line for line in map(json.loads, (outcome.run_dir / "samples.jsonl").read_text().splitlines())}
     assert set(lines) == set(tasks) and all(line["error"] is None for line in lines.values())
     steps = len(lines["mistake-finding-generated"]["sample"]["steps"])
-    assert steps == 4 and "trace" not in lines["mistake-finding-generated"]
+    assert steps == 3 and "trace" not in lines["mistake-finding-generated"]
     for task in tasks[1:]:
         assert lines[task]["strategy"] == "first-no" and len(lines[task]["trace"]) == steps
         assert lines[task]["completion_tokens"] > 0
