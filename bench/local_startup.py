@@ -90,7 +90,7 @@ from harness.backends.local import converted_model_dir, generation_eos_ids, llam
 from harness.core.types import GenerationSettings
 folder = converted_model_dir()
 tok = LightTokenizer(folder)
-engine = LlamaCppBatchGenerator(llamacpp_model_file(job["weights"]), tok, generation_eos_ids(str(folder), tok), None)
+engine = LlamaCppBatchGenerator(llamacpp_model_file(job["weights"]), tok, generation_eos_ids(str(folder), tok), job["threads"])
 settings = GenerationSettings(**{**job["settings"], "stop": tuple(job["settings"]["stop"]), "max_tokens": job["max_tokens"]})
 out = dict(engine.generate(job["prompts"], settings, job["batch_size"]))
 engine.close()
@@ -106,11 +106,12 @@ def python(code: str, *args: str) -> tuple[float, str]:
     return time.perf_counter() - start, done.stdout.strip().splitlines()[-1]
 
 
-def run_harness(limit: int, max_tokens: int, work: Path) -> float:
+def run_harness(limit: int, max_tokens: int, work: Path, threads: int) -> float:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "harness", "run", "countdown", "--limit", str(limit), "--max-tokens",
                            str(max_tokens), "--results-dir", str(work), "--cache", str(work / "cache.sqlite"),
-                           "--no-progress"], cwd=REPO_ROOT, env=ENV, capture_output=True, text=True)
+                           "--no-progress", *(["--threads", str(threads)] if threads else [])],
+                          cwd=REPO_ROOT, env=ENV, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"harness run failed: {done.stderr.strip().splitlines()[-1:]}")
     return time.perf_counter() - start
@@ -125,6 +126,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=32, help="Countdown prompts for the run comparison")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="the same --threads for both sides of the run comparison"
+                                                                " (default 0: each process chooses, as a plain run does)")
     args = parser.parse_args()
     from harness.backends.local import converted_model_dir
 
@@ -149,6 +152,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="local-startup-") as tmp:
         job = json.loads(python(RENDER, str(args.limit))[1])
         job["max_tokens"] = args.max_tokens
+        job["threads"] = args.threads or None
         job_file = Path(tmp) / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")
         runs, bares = [], []
@@ -156,7 +160,7 @@ def main() -> None:
             for name in ("run", "bare") if repeat % 2 == 0 else ("bare", "run"):
                 if name == "run":
                     work = Path(tmp) / f"run{repeat}"
-                    runs.append(run_harness(args.limit, args.max_tokens, work))
+                    runs.append(run_harness(args.limit, args.max_tokens, work, args.threads))
                 else:
                     bares.append(python(BARE, str(job_file))[0])
         print(f"harness run countdown --limit {args.limit} --max-tokens {args.max_tokens}: {spread(runs)}")

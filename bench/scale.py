@@ -14,6 +14,12 @@ expression that reuses a number, in a fixed cycle. A phase that runs past --time
 --max-rss-gb (an address-space limit, so a 1M run cannot take the box down) is reported as such.
 
     .venv/bin/python bench/scale.py [--sizes 1000,10000] [--problems 1000] [--keep DIR]
+    .venv/bin/python bench/scale.py --api [--sizes 1000,10000] [--latency 0.01] [--concurrency 64]
+
+--api runs the whole chain through the fake OpenAI server (tests/fake_openai_server.py, its own
+process; its answers are unparseable for Countdown, so scoring takes its cheapest path): `harness
+run` with every answer from the server, the same command again with every answer from the
+response cache, then report --html and leaderboard of that run folder.
 """
 
 from __future__ import annotations
@@ -111,6 +117,41 @@ def one_size(n: int, problems: int, work: Path, args: argparse.Namespace) -> lis
     return rows
 
 
+def start_server(latency: float) -> tuple[subprocess.Popen, str]:
+    """tests/fake_openai_server.py in its own process; its base URL."""
+    process = subprocess.Popen([sys.executable, str(REPO_ROOT / "tests" / "fake_openai_server.py"), "--latency", str(latency)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO_ROOT)
+    base_url = (process.stdout.readline() if process.stdout else "").strip()
+    if not base_url.startswith("http://127.0.0.1:"):
+        process.kill()
+        raise SystemExit(f"fake server did not start (got {base_url!r})")
+    return process, base_url
+
+
+def api_chain(n: int, problems: int, work: Path, args: argparse.Namespace, base_url: str) -> list[tuple[str, dict]]:
+    """run (every answer from the fake server) -> the same run again (every answer from the cache) ->
+    report --html -> leaderboard, on one run folder."""
+    problems = min(problems, n) if problems > 0 else n
+    per = n // problems
+    n = per * problems
+    run_dir = work / "run-api"
+    command = [*HARNESS, "run", "countdown", "--limit", str(problems), "--samples", str(per), "--model", "openai:fake-model",
+               "--base-url", base_url, "--api-key-env", "SCALE_BENCH_KEY", "--concurrency", str(args.concurrency),
+               "--results-dir", str(work), "--cache", str(work / "cache.sqlite"), "--out", str(run_dir), "--no-progress"]
+    rows: list[tuple[str, dict]] = []
+    for phase in ("run (API)", "cached re-run"):
+        result = run_phase(command, args.timeout, args.max_rss_gb, REPO_ROOT)
+        rows.append((phase, {**result, "bytes": folder_bytes(work), "n": n}))
+        if result["outcome"] != "ok":
+            return rows
+    reported = run_phase([*HARNESS, "report", str(run_dir), "--html"], args.timeout, args.max_rss_gb, REPO_ROOT)
+    rows.append(("report --html", {**reported, "bytes": folder_bytes(run_dir / "report.html"), "n": n}))
+    ranked = run_phase([*HARNESS, "leaderboard", str(run_dir), "--out", str(work / "leaderboard.csv")], args.timeout,
+                       args.max_rss_gb, REPO_ROOT)
+    rows.append(("leaderboard", {**ranked, "bytes": sum(folder_bytes(p) for p in work.glob("leaderboard.*")), "n": n}))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000", help="numbers of completions, comma-separated (default: %(default)s;"
@@ -120,19 +161,26 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per phase before it is killed")
     parser.add_argument("--max-rss-gb", type=float, default=12.0, help="address-space cap per phase (GB)")
     parser.add_argument("--keep", help="write the run folders under this folder and keep them")
+    parser.add_argument("--api", action="store_true", help="the whole chain through tests/fake_openai_server.py instead of"
+                                                            " score: run, a cached re-run, report --html, leaderboard")
+    parser.add_argument("--latency", type=float, default=0.01, help="--api: the fake server's latency per request (s)")
+    parser.add_argument("--concurrency", type=int, default=64, help="--api: concurrent requests")
     args = parser.parse_args()
     shape = f"{args.problems} problems" if args.problems > 0 else "one problem per completion"
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; Countdown, {shape}")
     print(f"{'N':>9} {'phase':<14} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} {'written MB':>11}"
           f" {'CPU us/compl':>13}  outcome")
     peaks: dict[str, list[tuple[int, float]]] = {}
+    server, base_url = start_server(args.latency) if args.api else (None, "")
+    os.environ["SCALE_BENCH_KEY"] = "sk-scale-bench"  # the fake server takes any key; the backend wants one named
     for n in (int(s) for s in args.sizes.split(",")):
         work = Path(args.keep) / f"n{n}" if args.keep else Path(tempfile.mkdtemp(prefix=f"scale-{n}-"))
         if work.exists() and args.keep:
             shutil.rmtree(work)
         work.mkdir(parents=True, exist_ok=True)
         try:
-            for phase, r in one_size(n, args.problems, work, args):
+            chain = api_chain(n, args.problems, work, args, base_url) if args.api else one_size(n, args.problems, work, args)
+            for phase, r in chain:
                 print(f"{r['n']:>9} {phase:<14} {r['wall']:>8.2f} {r['cpu']:>8.2f} {r['rss_mb']:>12.0f}"
                       f" {r['bytes'] / 1e6:>11.2f} {1e6 * r['cpu'] / r['n']:>13.1f}  {r['outcome']}", flush=True)
                 if r["outcome"] == "ok":
@@ -140,6 +188,9 @@ def main() -> None:
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
+    if server is not None:
+        server.kill()
+        server.wait()
     print("\npeak RSS growth per completion between the smallest and the largest N (0 = bounded memory):")
     for phase, points in peaks.items():
         if len(points) > 1 and points[-1][0] > points[0][0]:

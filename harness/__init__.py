@@ -32,7 +32,7 @@ _PUBLIC = {
     "get_task": "harness.core.registry", "Task": "harness.core.registry", "load_samples": "harness.pipeline.samples",
     # plugins
     "register_family": "harness.core.registry", "Family": "harness.core.registry",
-    "Masking": "harness.core.masking", "MaskedQuestion": "harness.core.masking",
+    "Masking": "harness.core.masking", "MaskedQuestion": "harness.core.masking", "StepTraces": "harness.core.step_traces",
     "register_backend": "harness.backends", "Backend": "harness.backends.base", "BackendOptions": "harness.backends.base",
     "register_strategy": "harness.strategies.registry", "get_strategy": "harness.strategies.registry",
     "Strategy": "harness.strategies.types", "StrategyContext": "harness.strategies.types",
@@ -56,7 +56,7 @@ __all__ = [  # the public API (a literal list, so linters and editors see it)
     "__version__", "Ask", "Backend", "BackendOptions", "Family", "Generation", "GenerationSettings", "HarnessError", "JudgeProblem",
     "Loglikelihood", "LoglikelihoodResult", "MaskedQuestion", "Masking", "Metric", "MetricValue", "ModelSession", "Request",
     "Results", "Sample",
-    "ScoredSample", "Strategy", "StrategyContext", "StrategyOutcome", "Task", "Verdict", "binary", "bounded",
+    "ScoredSample", "StepTraces", "Strategy", "StrategyContext", "StrategyOutcome", "Task", "Verdict", "binary", "bounded",
     "evaluate", "fraction", "get_strategy", "get_task", "include_plugins", "item_kind", "list_strategies", "list_tasks",
     "load_run", "load_samples", "mean_with_ci", "metric_mean", "open_session", "pass_at_k", "register_backend", "register_family",
     "register_strategy", "run_strategy", "sampling_metrics", "score", "statistic", "unbounded", "wilson_interval",
@@ -82,6 +82,7 @@ if TYPE_CHECKING:  # static types for editors and mypy; at run time names load o
     from harness.core.metric_spec import Metric, binary, bounded, fraction, statistic, unbounded
     from harness.core.registry import Family, Task, get_task
     from harness.core.registry import register as register_family
+    from harness.core.step_traces import StepTraces
     from harness.core.types import (
         Generation,
         GenerationSettings,

@@ -39,3 +39,26 @@ def test_bad_engine_options_fail_with_one_clear_line(extra, message):
 def test_without_vllm_the_backend_says_how_to_install_it():
     with pytest.raises(HarnessError, match="needs vLLM.*make setup-vllm"):
         make_backend("vllm:Qwen/Qwen2.5-7B-Instruct", BackendOptions())
+
+
+@pytest.mark.model
+def test_an_assistant_prefill_is_rendered_as_the_hf_backend_renders_it():
+    """vllm: continues a partial assistant turn (strategies that need "prefill" run on it): the
+    embedded model's ChatML template + the continued turn = TinyZero's prefix byte for byte, as hf."""
+    from transformers import AutoTokenizer
+
+    from harness.backends.hf import HFBackend
+    from harness.backends.local import converted_model_dir
+    from harness.backends.vllm import VLLMBackend
+    from tasks.countdown.config import CountdownConfig
+    from tasks.countdown.prompts import build_countdown_request
+
+    tokenizer = AutoTokenizer.from_pretrained(converted_model_dir())
+    vllm, hf = VLLMBackend.__new__(VLLMBackend), HFBackend.__new__(HFBackend)  # the renderers only: no engine
+    for backend in (vllm, hf):
+        backend.tokenizer, backend.supports_chat = tokenizer, True
+    request = build_countdown_request(CountdownConfig(template="qwen-instruct"), {"nums": [44, 19, 35], "target": 98})
+    assert request.assistant_prefill and vllm.render(request) == hf.render(request) == request.prompt
+    assert vllm.sends_assistant_prefill(request) and "prefill" in vllm.capabilities()
+    plain = build_countdown_request(CountdownConfig(), {"nums": [44, 19, 35], "target": 98})
+    assert vllm.render(plain) == hf.render(plain) and vllm.render(plain).endswith("<|im_start|>assistant\n")

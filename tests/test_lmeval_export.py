@@ -12,6 +12,7 @@ from harness.core.registry import get_task, task_names
 from harness.core.types import Generation, Loglikelihood, LoglikelihoodResult
 from harness.interop.lmeval.export import (
     answered_by_strategy,
+    exportable_task_names,
     exported_metric_names,
     render_task_yaml,
     stale_files,
@@ -39,6 +40,8 @@ LR2BENCH_FIXTURE_LEVELS = {"crossword": "5_5", "acrostic": "easy", "logic": "4_4
                            "sudoku": "4_4_easy", "drop": "easy"}
 FIXTURE_DATA.update({f"lr2bench-{t}": (FIX / "lr2bench/data", {"level": level}) for t, level in LR2BENCH_FIXTURE_LEVELS.items()})
 FIXTURE_DATA["lr2bench"] = (FIX / "lr2bench/data", {"level": ",".join(f"{t}/{lv}" for t, lv in LR2BENCH_FIXTURE_LEVELS.items())})
+# the fixture copy's prompt files have the paper's form (a user-turn instruction), which lm-eval's few-shot turns cannot carry
+FIXTURE_DATA["mistake-finding"] = (FIX / "bigbench_mistake", {"prompts": "ours"})
 
 
 def test_checked_in_yamls_are_current_with_the_registry():
@@ -58,6 +61,17 @@ def test_every_registered_task_has_its_yaml_in_its_family_folder():
         assert f"task: {name}\n" in path.read_text()
 
 
+def test_tasks_answered_by_a_strategy_have_no_yaml():
+    """lm-eval asks one request per document; a task whose family answers it with several (one
+    question per step) cannot be exported, and is left out rather than exported wrong."""
+    strategy_tasks = {name for name in task_names() if get_task(name).family.default_strategy
+                      and get_task(name).family.default_strategy(get_task(name).config)}
+    assert {"mistake-finding-step", "mistake-finding-cot", "mistake-finding-generated-step"} <= strategy_tasks
+    assert not strategy_tasks & set(exportable_task_names())
+    assert not [p for p in TASKS_DIR.glob("*/lmeval/*.yaml") if p.stem in strategy_tasks]
+    assert "mistake-finding" in exportable_task_names()
+
+
 def test_check_reports_a_stale_or_leftover_file(tmp_path, capsys):
     assert main(["export-lmeval", "--out", str(tmp_path)]) == 0
     assert stale_files(tmp_path) == []
@@ -71,7 +85,7 @@ def test_check_reports_a_stale_or_leftover_file(tmp_path, capsys):
     assert stale_files(tmp_path) == [] and not (tmp_path / "countdown" / "lmeval" / "gone.yaml").exists()
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", exportable_task_names())
 def test_higher_is_better_comes_from_the_declared_metadata(name):
     """Controls where a knowing model scores low (control_accuracy, logprob_randomized) are exported
     lower-is-better; numbers with no better side (yes_rate) as null; never guessed from the name."""
@@ -114,7 +128,7 @@ def _blank(request, index):
                       completion_tokens=[1] * request.settings.n)
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", exportable_task_names())
 def test_declared_metrics_are_the_task_rows_metrics_on_real_samples(name):
     """The YAML's metric list (read off probe samples) matches what the task row holds on data
     the probes never saw, so the export cannot drift from the families."""
@@ -129,7 +143,7 @@ def test_declared_metrics_are_the_task_rows_metrics_on_real_samples(name):
     assert set(m for m in core if "p_value" in m) <= set(declared) | {m for m in core if m.startswith("both_")}
 
 
-@pytest.mark.parametrize("name", task_names())
+@pytest.mark.parametrize("name", exportable_task_names())
 def test_docs_rebuild_each_request_exactly(name):
     """What lm-eval assembles from a doc (system turn, earlier turns, last user turn, choices) is
     the family's request: the same messages, or the same plain prompt."""

@@ -248,7 +248,7 @@ def test_budget_forcing_arms_refuse_a_chat_api(tmp_path):
 def test_forced_and_extend_run_on_the_embedded_model(tmp_path):
     """`search-study --strategies forced,extend` on the embedded model: the figure shows both arms."""
     assert main(["search-study", "countdown-3", "--strategies", "sequential,forced,extend", "--budgets", "16,32",
-                 "--limit", "2", "--strategy-option", "answer_tokens=16", "--results-dir", str(tmp_path),
+                 "--limit", "1", "--strategy-option", "answer_tokens=16", "--results-dir", str(tmp_path),
                  "--out", str(tmp_path / "study"), "--no-progress"]) == 0
     study = tmp_path / "study"
     rows = json.loads((study / "study.json").read_text())["rows"]

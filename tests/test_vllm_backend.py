@@ -106,3 +106,17 @@ def test_a_prompt_over_max_model_len_is_an_error_record_and_the_rest_go_on(engin
 def test_loglikelihoods_from_prompt_logprobs_equal_the_local_backend(engine, tmp_path):
     outcome = small_run(LOGLIK_TASKS, "vllm:", tmp_path / "vllm-loglik", backend=engine)
     assert assert_loglikelihoods_match(outcome, local_run(LOGLIK_TASKS, tmp_path.parent)) >= 8
+
+
+def test_an_assistant_prefill_is_continued_on_the_tokens_local_sees(engine):
+    """The partial assistant turn (Countdown's qwen-instruct protocol) is the end of the prompt the
+    engine is given, so strategies that need "prefill" (the backtracking study) run on vllm:."""
+    from tasks.countdown.config import CountdownConfig
+    from tasks.countdown.prompts import build_countdown_request
+
+    request = build_countdown_request(CountdownConfig(template="qwen-instruct"), {"nums": [44, 19, 35], "target": 98})
+    request = dataclasses.replace(request, settings=GenerationSettings(max_tokens=MAX_TOKENS))
+    assert "prefill" in engine.capabilities() and engine.render(request) == request.prompt
+    [(_, generation)] = list(engine.generate([request]))
+    assert generation.error is None and generation.completion_tokens[0] >= 1
+    assert generation.prompt_tokens == len(engine.tokenizer(request.prompt, add_special_tokens=False).input_ids)

@@ -70,21 +70,7 @@ class HFBackend(Backend):
 
     # -- prompts -------------------------------------------------------------------------------
     def render(self, request: Request) -> str:
-        """The exact text the model sees: the chat template for chat requests when the model has
-        one (an assistant prefill as the partial last turn, continued), the plain-text prompt
-        otherwise (which ends with the prefill already). A log-likelihood request with messages is
-        scored after the same text: the continuation is what the assistant would answer."""
-        if request.messages is not None and self.supports_chat:
-            messages = [dict(m) for m in request.messages]
-            if request.assistant_prefill:
-                try:
-                    partial = [*messages, {"role": "assistant", "content": request.assistant_prefill}]
-                    return self.tokenizer.apply_chat_template(partial, tokenize=False, continue_final_message=True)
-                except ValueError:  # a template that rewrites the content: open the turn, then the prefill
-                    pass
-            opened = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-            return opened + request.assistant_prefill
-        return request.prompt
+        return render_for_model(self.tokenizer, self.supports_chat, request)
 
     def sends_assistant_prefill(self, request: Request) -> bool:
         return True  # chat template continued, or the plain prompt that ends with the prefill
@@ -206,6 +192,25 @@ class HFBackend(Backend):
             greedy = bool((logprobs[row, positions].argmax(dim=-1) == targets).all())
             results.append(Loglikelihood(logprob=float(token_logprobs.sum()), is_greedy=greedy, n_tokens=n))
         return results
+
+
+def render_for_model(tokenizer: Any, supports_chat: bool, request: Request) -> str:
+    """The exact text a model with a transformers tokenizer sees: the chat template for chat requests
+    when the model has one (an assistant prefill as the partial last turn, continued), the plain-text
+    prompt otherwise (which ends with the prefill already). A log-likelihood request with messages is
+    scored after the same text: the continuation is what the assistant would answer. Shared by hf,
+    local and vllm."""
+    if request.messages is not None and supports_chat:
+        messages = [dict(m) for m in request.messages]
+        if request.assistant_prefill:
+            try:
+                partial = [*messages, {"role": "assistant", "content": request.assistant_prefill}]
+                return tokenizer.apply_chat_template(partial, tokenize=False, continue_final_message=True)
+            except ValueError:  # a template that rewrites the content: open the turn, then the prefill
+                pass
+        opened = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return opened + request.assistant_prefill
+    return request.prompt
 
 
 def encode_pair(tokenizer: Any, context: str, continuation: str) -> tuple[list[int], list[int]]:

@@ -15,8 +15,9 @@ plus ``chunk_size`` (requests per ``generate`` call, default 512),
 which bounds how much work an interrupted run loses, because results are cached chunk by chunk.
 
 Prompts are tokenised here with the model's tokenizer exactly as the ``hf`` backend does (chat
-template for chat requests, no extra special tokens) and handed to vLLM as token ids, so every
-backend scores the same tokens. Each chunk is one ``generate`` call with one ``SamplingParams``
+template for chat requests, an assistant prefill as the partial last turn continued, no extra
+special tokens) and handed to vLLM as token ids, so every backend scores the same tokens and
+strategies that continue a partial turn (``needs`` "prefill") run here. Each chunk is one ``generate`` call with one ``SamplingParams``
 per request: ``n`` samples natively, seeded by the request's seed. Token counts come from the
 engine's own output (the end token included, as elsewhere), finish reasons from vLLM.
 
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, BackendOptions
-from harness.backends.hf import encode_pair
+from harness.backends.hf import encode_pair, render_for_model
 from harness.core.errors import HarnessError, did_you_mean
 from harness.core.types import Generation, GenerationSettings, Loglikelihood, LoglikelihoodResult, Request
 
@@ -163,12 +164,11 @@ class VLLMBackend(Backend):
 
     # ---- prompts -------------------------------------------------------------------------------
     def render(self, request: Request) -> str:
-        """The exact text the model sees (the same rule as the hf backend; a log-likelihood request
-        with messages is scored after the chat template, as the assistant's answer)."""
-        if request.messages is not None and self.supports_chat:
-            return self.tokenizer.apply_chat_template(
-                [dict(m) for m in request.messages], tokenize=False, add_generation_prompt=True)
-        return request.prompt
+        """The exact text the model sees (the hf backend's rule, an assistant prefill included)."""
+        return render_for_model(self.tokenizer, self.supports_chat, request)
+
+    def sends_assistant_prefill(self, request: Request) -> bool:
+        return True  # the chat template continued, or the plain prompt that ends with the prefill
 
     def _ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False).input_ids)

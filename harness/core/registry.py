@@ -16,6 +16,7 @@ from typing import Any
 from harness.core.errors import HarnessError, did_you_mean
 from harness.core.masking import Masking
 from harness.core.metric_spec import ENGINE_METRICS, Metric, check_unique, find_metric, undeclared
+from harness.core.step_traces import StepTraces
 from harness.core.types import JudgeProblem, Loglikelihood, Request, Sample, ScoredSample, Verdict
 
 
@@ -79,6 +80,9 @@ class Family:
     default_strategy (cfg) -> str | None: the strategy a configuration answers with (a registered
                   name, e.g. one the family registers for a mode whose samples need several requests);
                   None = one request per sample. `--strategy` overrides it.
+    step_traces   harness.core.step_traces.StepTraces: how the samples' step-by-step reasoning traces
+                  are read, continued by a model and judged, for studies that cut a trace at a step
+                  (the backtracking study); None = the samples hold no such traces
     question_text (cfg, sample) -> str: the question alone, without instructions or examples: what
                   time-reversed scoring (the ``trlm`` strategy) asks the model to predict from an
                   answer; default: the last user message of the family's request (or its prompt)
@@ -117,6 +121,7 @@ class Family:
     report_note: str | None = None
     default_strategy: Callable[[Any], str | None] | None = None
     canonical_answer: Callable[[Any, Sample, Any], Any] | None = None
+    step_traces: StepTraces | None = None
     question_text: Callable[[Any, Sample], str] | None = None
     masking: Masking | None = None
     variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,17 +83,24 @@ def render_report(run_dir: Path) -> str:
     task_names = list(dict.fromkeys([r["task"] for r in rows] + [str(line.get("task", "")) for _, line in lines]))
     primaries = {r["task"]: r["primary_metric"] for r in rows}
     shown, selection = select_for_page(lines, lambda line: sample_outcome(line, primaries.get(str(line.get("task", "")), "")))
+    counted: dict[int, list[dict[str, int]] | None] = {}  # id(line) -> its behaviours: counted once for the browser and the traces section
+
+    def behaviours_of(task: str, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
+        if id(line) not in counted:
+            counted[id(line)] = _behaviours(families.get(task), line)
+        return counted[id(line)]
+
     data = build_sample_data(
         shown, task_names, primaries,
         groups_of=lambda task, line: _groups(families.get(task), line),
         gold_of=lambda task, line: _gold(families.get(task), line),
-        behaviours_of=lambda task, line: _behaviours(families.get(task), line),
+        behaviours_of=behaviours_of,
     )
     return render("report.html", title="report: " + run_dir.name, blob=encode_blob(data), run_name=run_dir.name,
                   **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir), lines, families),
                   engine_counts=ENGINE_COUNTS,
                   figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT,
-                  traces=traces_section(run_dir, lines, families), selection=selection)
+                  traces=traces_section(run_dir, lines, families, behaviours_of), selection=selection)
 
 
 # -- families and their hooks ------------------------------------------------------------------
@@ -154,15 +161,17 @@ def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | 
             for index, text in enumerate(line.get("responses") or [])]
 
 
-def traces_section(run_dir: Path, lines: Sequence[tuple[int, Mapping[str, Any]]], families: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The keyword detector's counts per search task, and every behaviour judge run on the folder."""
+def traces_section(run_dir: Path, lines: Sequence[tuple[int, Mapping[str, Any]]], families: Mapping[str, Any],
+                   behaviours_of: Callable[[str, Mapping[str, Any]], list[dict[str, int]] | None] | None = None) -> dict[str, Any] | None:
+    """The keyword detector's counts per search task, and every behaviour judge run on the folder
+    (``behaviours_of``: the counts of a line, when the caller has some already)."""
     from harness.report.behaviours import summarize_behaviours
     from harness.report.judge_page import load_judges, traces_context
 
     per_task: dict[str, list[dict[str, int]]] = {}
     for _, line in lines:
         task = str(line.get("task", ""))
-        counts = _behaviours(families.get(task), line)
+        counts = behaviours_of(task, line) if behaviours_of else _behaviours(families.get(task), line)
         if counts is not None and not line.get("error"):
             per_task.setdefault(task, []).extend(counts)
     detector = [(task, len(counts), summarize_behaviours(counts)) for task, counts in per_task.items() if counts]

@@ -182,6 +182,11 @@ def answered_by_strategy(task: Task) -> bool:
     return task.family.default_strategy is not None and task.family.default_strategy(task.config) is not None
 
 
+def exportable_task_names() -> list[str]:
+    """The registered tasks lm-eval can run: those answered with one request per sample."""
+    return [name for name in task_names() if not answered_by_strategy(get_task(name))]
+
+
 def expected_files() -> dict[Path, str]:
     """{path relative to the tasks folder: YAML text} for every registered task answered with one
     request per sample."""
