@@ -19,7 +19,7 @@ import operator
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from harness.core.errors import HarnessError
 
@@ -92,24 +92,43 @@ def read_records(source: str, split: str = "train", subset: str | None = None) -
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(1-based line number, object) for every non-blank line; a corrupt line, a line that is not
     UTF-8 or holds binary, is named in the error."""
+    for line_number, _, record in iter_jsonl_offsets(path):
+        yield line_number, record
+
+
+def iter_jsonl_offsets(path: str | Path) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """iter_jsonl with each line's byte offset, so a reader can keep offsets instead of records and
+    come back for one line (read_jsonl_line) at a cost that does not grow with the file."""
     try:
         handle = Path(path).open("rb")
     except OSError as exc:
         raise HarnessError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
+        offset = 0
         for line_number, raw in enumerate(handle, start=1):
+            start, offset = offset, offset + len(raw)
             if not raw.strip():
                 continue
-            line = _decode_line(path, line_number, raw)
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise HarnessError(f"{path}:{line_number}: corrupt JSON line ({exc.msg}); fix or remove that line") from None
-            except RecursionError:
-                raise HarnessError(f"{path}:{line_number}: JSON nested too deeply") from None
-            if not isinstance(record, dict):
-                raise HarnessError(f"{path}:{line_number}: expected a JSON object per line")
-            yield line_number, record
+            yield line_number, start, _parse_line(path, line_number, raw)
+
+
+def read_jsonl_line(handle: BinaryIO, path: str | Path, line_number: int, offset: int) -> dict[str, Any]:
+    """The object on the line at ``offset`` of an open file (as iter_jsonl_offsets numbered it)."""
+    handle.seek(offset)
+    return _parse_line(path, line_number, handle.readline())
+
+
+def _parse_line(path: str | Path, line_number: int, raw: bytes) -> dict[str, Any]:
+    line = _decode_line(path, line_number, raw)
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{path}:{line_number}: corrupt JSON line ({exc.msg}); fix or remove that line") from None
+    except RecursionError:
+        raise HarnessError(f"{path}:{line_number}: JSON nested too deeply") from None
+    if not isinstance(record, dict):
+        raise HarnessError(f"{path}:{line_number}: expected a JSON object per line")
+    return record
 
 
 def _decode_line(path: str | Path, line_number: int, raw: bytes) -> str:

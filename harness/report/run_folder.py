@@ -14,11 +14,15 @@ were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.core.errors import HarnessError, storage_error
-from harness.core.files import commit_file, file_sha256, write_json, write_samples
+from harness.core.files import commit_file, file_sha256, tmp_path_for, write_json
+from harness.core.jsontext import dumps
 from harness.core.metric_spec import Metric
 from harness.report.tables import rows_from_json, rows_to_json, write_csv
 
@@ -38,12 +42,22 @@ def write_metrics(run_dir: Path, rows: list[dict[str, Any]], metric_info: dict[s
     commit_file(run_dir / "metrics.csv", lambda tmp: write_csv(rows, tmp))
 
 
-def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dict[str, Any]],
-                      manifest: dict[str, Any], metric_info: dict[str, dict[str, Any]] | None = None,
-                      keep_if_unchanged: bool = False) -> None:
-    """Write samples, metrics and, last, the manifest with the other files' hashes (the commit).
-    ``keep_if_unchanged``: a re-run that asked nothing and produced the same files keeps the
-    committed run's times (started_at, finished_at: the wall time of the run that got the answers)."""
+@dataclass(frozen=True)
+class StagedSamples:
+    """samples.jsonl written line by line to its temporary name (stage_samples), waiting for the
+    commit that renames it; ``count``: the lines written."""
+
+    path: Path
+    count: int
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def stage_samples(run_dir: Path, lines: Iterable[dict[str, Any]]) -> StagedSamples:
+    """Write the sample lines as they come (a stream: none is held after it is written) to
+    samples.jsonl's temporary name in ``run_dir``, clearing temporary files a killed run left. The
+    committed samples.jsonl is untouched until commit_run_folder renames this file over it."""
     run_dir = Path(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -51,7 +65,36 @@ def commit_run_folder(run_dir: Path, lines: list[dict[str, Any]], rows: list[dic
         raise storage_error(exc) or exc from None
     for stale in run_dir.glob("*.tmp*"):  # left by a run killed while writing
         stale.unlink(missing_ok=True)
-    write_samples(run_dir / "samples.jsonl", lines)
+    path = run_dir / "samples.jsonl"
+    tmp = tmp_path_for(path)
+    count = 0
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(dumps(line, default=str) + "\n")
+                count += 1
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise storage_error(exc, path=path) or exc from None
+        raise
+    return StagedSamples(tmp, count)
+
+
+def commit_run_folder(run_dir: Path, lines: Iterable[dict[str, Any]] | StagedSamples, rows: list[dict[str, Any]],
+                      manifest: dict[str, Any], metric_info: dict[str, dict[str, Any]] | None = None,
+                      keep_if_unchanged: bool = False) -> None:
+    """Write samples (``lines``, or the file stage_samples wrote), metrics and, last, the manifest
+    with the other files' hashes (the commit).
+    ``keep_if_unchanged``: a re-run that asked nothing and produced the same files keeps the
+    committed run's times (started_at, finished_at: the wall time of the run that got the answers)."""
+    run_dir = Path(run_dir)
+    staged = lines if isinstance(lines, StagedSamples) else stage_samples(run_dir, lines)
+    try:
+        os.replace(staged.path, run_dir / "samples.jsonl")
+    except OSError as exc:
+        staged.discard()
+        raise storage_error(exc, path=run_dir / "samples.jsonl") or exc from None
     write_metrics(run_dir, rows, metric_info)
     files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
     if keep_if_unchanged and (run_dir / "manifest.json").is_file():

@@ -1,0 +1,103 @@
+"""Scoring and reports stream their samples (issue 33): the files they write are byte-identical to
+what the code wrote when it held every line (digests pinned from that code, cases in
+tests/stream_cases.py), predictions are read back by byte offset, and a stream that fails half-way
+leaves the committed run folder as it was."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from stream_cases import SCORE_CASES, all_digests
+
+from harness.core.errors import HarnessError
+from harness.pipeline.rescore import Predictions, read_predictions
+from harness.report.run_folder import commit_run_folder, stage_samples
+
+# sha256 of each file, computed at 200dc5c (before streaming) by `python tests/stream_cases.py`; a change to
+# the page or the line format on purpose re-pins them with that command (and says so in its commit)
+PINNED = {
+    "score-countdown-4x300": {
+        "samples.jsonl": "8d9b6e970b1cf7a190ccf22e6a68393d9e8f4939ff857c54e64a8d12f5fdba06",
+        "metrics.json": "cf71923a16be56351efc4202da54ba0ce15c7745107d1ebf06dba740156a0aab",
+        "metrics.csv": "1fcd1974be591161428b1a980c2dae7584dd62abe3dbc54f6e046cefefe14a40",
+        "report.html": "4f66e5c3163addb6cc90ebb55fe59b29a7aba012410503fb392d1ae7f085e9f9",
+    },
+    "score-countdown-1x2600": {
+        "samples.jsonl": "efbd7d39625ab80a3e77f77b54b8cc8966381985af0644f80bee81fc2642883d",
+        "metrics.json": "eadf5a428c2f8abbd6772e9a6938b09f8f37843719775b10fc5be2cd58b37d81",
+        "metrics.csv": "fa9f97ad6546cda84d0cfde843a6d638988a8332c2ce56b54581bbe66a32d2cf",
+        "report.html": "46f749d588646ca279a75c1baf848976c2a157428d33a11cc82414242a8796e0",
+    },
+    "score-counterbench-1x40": {
+        "samples.jsonl": "28d54872bd11c8006e7d467e67d6af27622c677154e9d06397014b4d7b457b59",
+        "metrics.json": "81f942f0a1932b9a915415a4435c5f6c51fca4e572423e167148af3165082568",
+        "metrics.csv": "42e0966e430ec5abddce062f20ddd1c657cd015679d1fca489323b114346e135",
+        "report.html": "8c577f76f9c3fc6820971b637e9e7a8318d0f8cec944ee2495babcffe39a5181",
+    },
+    "score-sudoku-3x12": {
+        "samples.jsonl": "75ac76ad481971bb91e3a348d138f22276814ce583e4f5e0ab7b01a507d8cbe0",
+        "metrics.json": "74fa7752ca983d35e2fe7eea3229909eead61646291cb78ffded95f6733f4aaf",
+        "metrics.csv": "dcee29440a4e19e4c66a9082fff69a6511019667f70377dd94cd9c4f1de58db4",
+        "report.html": "baafb9e1a8e6628f67fa11b67b8b1e2ccccd68a454a11c4d26b147a5cbfa683a",
+    },
+    "run-three-families": {
+        "samples.jsonl": "79f2ea6a7b5a853146f975d0389bd33d7d47595fd7473ef02405dfa396a82b6b",
+        "metrics.json": "ba635c6818d5c29304f2a8649b4390e58f8514c091a5386a07771b838c59eb46",
+        "metrics.csv": "1abf6cce37d572eec4470ac69237f72d5754b157ec0bbfc23bde25d1ec2fbb52",
+        "report.html": "0a9f729e6c04122d91cf21bf7f1a932e5735d43410a92171c35da01c8caf4391",
+    },
+}
+
+
+def test_streamed_run_folders_are_byte_identical_to_the_held_ones(tmp_path):
+    assert set(PINNED) == {*SCORE_CASES, "run-three-families"}
+    assert all_digests(tmp_path) == PINNED
+
+
+def test_predictions_are_read_back_by_offset_as_written(tmp_path):
+    path = tmp_path / "p.jsonl"
+    rows = [{"id": "a", "response": "x", "model": "m1"}, {"id": 2, "responses": ["y", "z\u00e9"], "model": "m2"},
+            {"id": "c", "response": "line\nbreak"}]
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n".join(json.dumps(r).encode() for r in rows) + b"\n\n")
+    predictions = Predictions(path)
+    try:
+        assert predictions.ids() == ["a", "2", "c"] and len(predictions) == 3 and predictions.model == "m1"
+        assert predictions.get("c") == {**rows[2], "responses": ["line\nbreak"]}  # out of file order
+        assert predictions.get("a") == {**rows[0], "responses": ["x"]}
+        assert predictions.get("2")["responses"] == ["y", "z\u00e9"] and predictions.get("zz") is None
+    finally:
+        predictions.close()
+    assert read_predictions(path) == read_predictions(rows)
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    ('{"id": "a", "response": "x"}\n{"id": "a", "response": "y"}\n', "p.jsonl:2: duplicate prediction for id 'a'"),
+    ('{"id": "a", "response": 3}\n', 'p.jsonl:1: "response" must be a string'),
+    ('{"response": "x"}\n', 'p.jsonl:1: each line needs an "id"'),
+    ('{"id": "a", "response": "x"}\n{"id": \n', "p.jsonl:2: corrupt JSON line"),
+])
+def test_a_bad_prediction_line_is_named_before_anything_is_scored(tmp_path, lines, message):
+    (tmp_path / "p.jsonl").write_text(lines, encoding="utf-8")
+    with pytest.raises(HarnessError, match=message.replace("(", r"\(")):
+        Predictions(tmp_path / "p.jsonl")
+
+
+def test_a_stream_that_fails_half_way_leaves_the_committed_folder_as_it_was(tmp_path):
+    run_dir = tmp_path / "run"
+    commit_run_folder(run_dir, iter([{"id": "1"}, {"id": "2"}]), [], {"model": "m"})
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    assert before["samples.jsonl"] == b'{"id": "1"}\n{"id": "2"}\n'
+
+    def lines():
+        yield {"id": "3"}
+        raise RuntimeError("scorer bug")
+
+    with pytest.raises(RuntimeError):
+        stage_samples(run_dir, lines())
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before  # no temporary file left either
+    staged = stage_samples(run_dir, ({"id": str(i)} for i in range(3)))
+    assert staged.count == 3 and (run_dir / "samples.jsonl").read_bytes() == before["samples.jsonl"]
+    commit_run_folder(run_dir, staged, [], {"model": "m"})
+    assert (run_dir / "samples.jsonl").read_text().splitlines() == [json.dumps({"id": str(i)}) for i in range(3)]
+    assert not list(run_dir.glob("*.tmp*"))
