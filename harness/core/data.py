@@ -109,16 +109,16 @@ def iter_jsonl_offsets(path: str | Path) -> Iterator[tuple[int, int, dict[str, A
             start, offset = offset, offset + len(raw)
             if not raw.strip():
                 continue
-            yield line_number, start, _parse_line(path, line_number, raw)
+            yield line_number, start, parse_jsonl_line(path, line_number, raw)
 
 
 def read_jsonl_line(handle: BinaryIO, path: str | Path, line_number: int, offset: int) -> dict[str, Any]:
     """The object on the line at ``offset`` of an open file (as iter_jsonl_offsets numbered it)."""
     handle.seek(offset)
-    return _parse_line(path, line_number, handle.readline())
+    return parse_jsonl_line(path, line_number, handle.readline())
 
 
-def _parse_line(path: str | Path, line_number: int, raw: bytes) -> dict[str, Any]:
+def parse_jsonl_line(path: str | Path, line_number: int, raw: bytes) -> dict[str, Any]:
     line = _decode_line(path, line_number, raw)
     try:
         record = json.loads(line)

@@ -62,7 +62,9 @@ class Family:
     gold          (sample) -> JSON-able: the expected answer, as report.html shows it beside the model's
     plots         (rows, sample_lines) -> list[harness.report.plots.Plot]: the figures the family's paper
                   shows, built from the metrics rows (metrics.json, MetricValue inside) and samples.jsonl
-                  lines of this family's tasks in one run; drawn into report.html
+                  lines of this family's tasks in one run; drawn into report.html. The lines are an
+                  iterable read from the file on each pass (iterate it, never index it), without their
+                  texts (prompt, responses, per-completion fields: harness/report/sample_scan.py)
     why_unparseable (cfg, sample, completion_text) -> str: why no answer could be read from a completion
                   ("no <answer> block"), for the report and the per-task failure summary; called only
                   for completions whose verdict has no answer. Total: any text gets a short reason

@@ -43,9 +43,9 @@ class Predictions:
                 self._offsets[key] = (number, offset)
         else:
             self.path = "predictions"
-            for number, record in enumerate(source, start=1):
-                key = self._check(number, record, self._held)
-                self._held[key] = {**record, "responses": _texts(record)}
+            for number, given in enumerate(source, start=1):
+                key = self._check(number, given, self._held)
+                self._held[key] = {**given, "responses": _texts(given)}
 
     def _check(self, number: int, record: Any, seen: Mapping[str, Any]) -> str:
         if not isinstance(record, Mapping):

@@ -16,6 +16,7 @@ The detection itself lives in harness.parsing.traces (pure text rules); this roo
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,16 +57,36 @@ JUDGE_BEHAVIOUR_METRICS: tuple[Metric, ...] = tuple(
 )
 
 
+class BehaviourTally:
+    """Behaviour counts added one completion at a time, held as one float per behaviour and
+    completion (a report over a million completions keeps numbers, never the count dicts)."""
+
+    def __init__(self) -> None:
+        self._values = {name: array("d") for name in BEHAVIOURS}
+        self.completions = 0
+
+    def add(self, counts: Mapping[str, int]) -> None:
+        for name, values in self._values.items():
+            values.append(float(counts.get(name, 0)))
+        self.completions += 1
+
+    def summary(self) -> dict[str, MetricValue]:
+        """Mean count of each behaviour and the share of completions showing it (summarize_behaviours)."""
+        out: dict[str, MetricValue] = {}
+        for name in BEHAVIOURS:
+            values = list(self._values[name])
+            out[name] = metric_mean(values, metric_named(BEHAVIOUR_METRICS, name))
+            out[f"{name}_any"] = metric_mean([float(v > 0) for v in values], metric_named(BEHAVIOUR_METRICS, f"{name}_any"))
+        return out
+
+
 def summarize_behaviours(per_completion_counts: Iterable[Mapping[str, int]]) -> dict[str, MetricValue]:
     """Across completions: mean count of each behaviour and the share of completions showing it
     (e.g. "backtracking" and "backtracking_any"), each with a 95% CI."""
-    rows = list(per_completion_counts)
-    out: dict[str, MetricValue] = {}
-    for name in BEHAVIOURS:
-        values = [float(row.get(name, 0)) for row in rows]
-        out[name] = metric_mean(values, metric_named(BEHAVIOUR_METRICS, name))
-        out[f"{name}_any"] = metric_mean([float(v > 0) for v in values], metric_named(BEHAVIOUR_METRICS, f"{name}_any"))
-    return out
+    tally = BehaviourTally()
+    for counts in per_completion_counts:
+        tally.add(counts)
+    return tally.summary()
 
 
 # ---- the detector's scorecard on its labelled set -------------------------------------------------

@@ -23,24 +23,48 @@ def failure_cause(error: str) -> str:
     return re.sub(r"\d+", "N", error)
 
 
+class FailureTally:
+    """What task_failure_summary needs from one task's lines, added a line at a time: outcome
+    counts, the families' unparsed reasons and the errors by cause (numbers, short texts; no line)."""
+
+    def __init__(self, primary_metric: str) -> None:
+        self.primary_metric = primary_metric
+        self.total = 0
+        self.outcomes: Counter = Counter()
+        self.reasons: Counter = Counter()
+        self.errors: Counter = Counter()
+        self.examples: dict[str, str] = {}  # cause -> its last error text
+
+    def add(self, line: Mapping[str, Any]) -> None:
+        self.total += 1
+        self.outcomes[sample_outcome(line, self.primary_metric)] += 1
+        for reason in line.get("unparsed_reasons") or ():
+            self.reasons[reason] += 1
+        if line.get("error"):
+            cause = failure_cause(str(line["error"]))
+            self.errors[cause] += 1
+            self.examples[cause] = str(line["error"])
+
+    def summary(self) -> list[str]:
+        """One line per kind of failure (task_failure_summary)."""
+        outcomes, total, summary = self.outcomes, self.total, []
+        if outcomes["unparseable"] or outcomes["truncated"]:
+            unparsed = outcomes["unparseable"] + outcomes["truncated"]
+            why = _top(self.reasons, "completions")
+            summary.append(f"{unparsed} of {total} without an answer{': ' + why if why else ''}")
+        if outcomes["error"]:
+            top = ", ".join(f"{self.examples[cause]} ({count})" for cause, count in self.errors.most_common(MAX_CAUSES))
+            summary.append(f"{counted(outcomes['error'], 'sample')} of {total} failed (not scored): {top}")
+        return summary
+
+
 def task_failure_summary(lines: Iterable[Mapping[str, Any]], primary_metric: str) -> list[str]:
     """One line per kind of failure of one task's samples: unparseable (with the families' reasons),
     truncated, errors (by cause); nothing for a task whose samples all got an answer."""
-    lines = list(lines)
-    outcomes = Counter(sample_outcome(line, primary_metric) for line in lines)
-    total = len(lines)
-    summary = []
-    if outcomes["unparseable"] or outcomes["truncated"]:
-        reasons = Counter(reason for line in lines for reason in line.get("unparsed_reasons") or ())
-        unparsed = outcomes["unparseable"] + outcomes["truncated"]
-        why = _top(reasons, "completions")
-        summary.append(f"{unparsed} of {total} without an answer{': ' + why if why else ''}")
-    if outcomes["error"]:
-        errors = Counter(failure_cause(str(line["error"])) for line in lines if line.get("error"))
-        examples = {failure_cause(str(line["error"])): str(line["error"]) for line in lines if line.get("error")}
-        top = ", ".join(f"{examples[cause]} ({count})" for cause, count in errors.most_common(MAX_CAUSES))
-        summary.append(f"{counted(outcomes['error'], 'sample')} of {total} failed (not scored): {top}")
-    return summary
+    tally = FailureTally(primary_metric)
+    for line in lines:
+        tally.add(line)
+    return tally.summary()
 
 
 def _top(counts: Counter, unit: str) -> str:

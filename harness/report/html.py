@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.core.data import iter_jsonl
-from harness.report.outcomes import OUTCOMES, RIGHT_AT, sample_outcome
+from harness.report.outcomes import OUTCOMES, RIGHT_AT
 from harness.report.run_summary import run_facts, task_settings
-from harness.report.sample_data import build_sample_data, encode_blob, select_for_page
+from harness.report.sample_data import build_sample_data, encode_blob, select_positions
+from harness.report.sample_scan import SampleLines, read_positions, scan_samples
 
 REPORT_NAME = "report.html"
 PAGE_HINT = "the run's own files are intact; `harness view` shows its report without writing it, or copy the folder to writable storage"
@@ -72,35 +72,40 @@ def try_write_report(run_dir: Path | str) -> Path | None:
 
 
 def render_report(run_dir: Path) -> str:
+    """The page, reading samples.jsonl as a stream (harness/report/sample_scan.py): one pass tallies
+    what every line contributes, then only the embedded lines are read back; memory does not grow
+    with the number of lines beyond a few bytes per line (its outcome) and per completion (its
+    behaviour counts)."""
     from harness.report.run_folder import read_manifest, read_metric_info, read_metrics
     from harness.report.templating import render
 
     manifest = read_manifest(run_dir)
     rows = read_metrics(run_dir)
     samples_path = run_dir / "samples.jsonl"
-    lines = list(iter_jsonl(samples_path)) if samples_path.is_file() else []
     families = _families_of(manifest, rows)
-    task_names = list(dict.fromkeys([r["task"] for r in rows] + [str(line.get("task", "")) for _, line in lines]))
     primaries = {r["task"]: r["primary_metric"] for r in rows}
-    shown, selection = select_for_page(lines, lambda line: sample_outcome(line, primaries.get(str(line.get("task", "")), "")))
-    counted: dict[int, list[dict[str, int]] | None] = {}  # id(line) -> its behaviours: counted once for the browser and the traces section
-
-    def behaviours_of(task: str, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
-        if id(line) not in counted:
-            counted[id(line)] = _behaviours(families.get(task), line)
-        return counted[id(line)]
-
+    table_primaries: dict[str, str] = {}
+    for row in rows:
+        table_primaries.setdefault(row["task"], row["primary_metric"])
+    scan = scan_samples(samples_path, primaries, table_primaries, lambda task, line: _behaviours(families.get(task), line))
+    task_names = list(dict.fromkeys([r["task"] for r in rows] + scan.tasks))
+    positions, selection = select_positions(scan.outcomes)
+    shown = read_positions(samples_path, positions)
     data = build_sample_data(
         shown, task_names, primaries,
         groups_of=lambda task, line: _groups(families.get(task), line),
         gold_of=lambda task, line: _gold(families.get(task), line),
-        behaviours_of=behaviours_of,
+        behaviours_of=lambda task, line: _behaviours(families.get(task), line),
     )
+    from harness.report.judge_page import load_judges, traces_context
+
+    detector = [(task, tally.completions, tally.summary()) for task, tally in scan.behaviours.items() if tally.completions]
+    failures = {task: tally.summary() for task, tally in scan.failures.items()}
     return render("report.html", title="report: " + run_dir.name, blob=encode_blob(data), run_name=run_dir.name,
-                  **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir), lines, families),
+                  **header_context(manifest, rows), tables=metric_tables(rows, read_metric_info(run_dir), failures, families),
                   engine_counts=ENGINE_COUNTS,
-                  figures=figures(rows, lines, families), outcomes=OUTCOMES, right_at=RIGHT_AT,
-                  traces=traces_section(run_dir, lines, families, behaviours_of), selection=selection)
+                  figures=figures(rows, samples_path, families), outcomes=OUTCOMES, right_at=RIGHT_AT,
+                  traces=traces_context(detector, load_judges(run_dir)), selection=selection)
 
 
 # -- families and their hooks ------------------------------------------------------------------
@@ -159,23 +164,6 @@ def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | 
     inserted = (info.get("inserted") if isinstance(info, dict) else None) or ()  # a strategy's own words (budget forcing) in the first response
     return [count_behaviours(model_written(text or "", inserted if index == 0 else ()), family.behaviour_markers)
             for index, text in enumerate(line.get("responses") or [])]
-
-
-def traces_section(run_dir: Path, lines: Sequence[tuple[int, Mapping[str, Any]]], families: Mapping[str, Any],
-                   behaviours_of: Callable[[str, Mapping[str, Any]], list[dict[str, int]] | None] | None = None) -> dict[str, Any] | None:
-    """The keyword detector's counts per search task, and every behaviour judge run on the folder
-    (``behaviours_of``: the counts of a line, when the caller has some already)."""
-    from harness.report.behaviours import summarize_behaviours
-    from harness.report.judge_page import load_judges, traces_context
-
-    per_task: dict[str, list[dict[str, int]]] = {}
-    for _, line in lines:
-        task = str(line.get("task", ""))
-        counts = behaviours_of(task, line) if behaviours_of else _behaviours(families.get(task), line)
-        if counts is not None and not line.get("error"):
-            per_task.setdefault(task, []).extend(counts)
-    detector = [(task, len(counts), summarize_behaviours(counts)) for task, counts in per_task.items() if counts]
-    return traces_context(detector, load_judges(run_dir))
 
 
 # -- header ------------------------------------------------------------------------------------
@@ -266,11 +254,10 @@ def metric_about(declared: Any) -> dict[str, str]:
 
 
 def metric_tables(rows: Sequence[Mapping[str, Any]], info: Mapping[str, Mapping[str, Any]] | None = None,
-                  lines: Sequence[tuple[int, Mapping[str, Any]]] = (), families: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+                  failures: Mapping[str, list[str]] | None = None, families: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """One table per task: its metric names (primary first), what each means (``info``: {task: {metric:
-    Metric}}, from metrics.json), its rows with the engine's counts, why its failed samples failed,
-    and the family's note on reading it (report_note hook)."""
-    from harness.report.failures import task_failure_summary
+    Metric}}, from metrics.json), its rows with the engine's counts, why its failed samples failed
+    (``failures``: {task: FailureTally summary lines}), and the family's note on reading it (report_note hook)."""
     from harness.report.tables import row_label
 
     tables = []
@@ -286,7 +273,7 @@ def metric_tables(rows: Sequence[Mapping[str, Any]], info: Mapping[str, Mapping[
         family = (families or {}).get(task)
         note = family.report_note if family is not None else None
         tables.append({"task": task, "primary": primary, "names": _ordered_metrics(task_rows), "rows": body, "about": about,
-                       "failures": task_failure_summary((line for _, line in lines if line.get("task") == task), primary),
+                       "failures": (failures or {}).get(task, []),
                        "note": note, "notes": [n for r in task_rows for n in r.get("notes", ())]})
     return tables
 
@@ -301,9 +288,10 @@ def _count(value: Any) -> str:
 
 # -- figures -----------------------------------------------------------------------------------
 
-def figures(rows: Sequence[Mapping[str, Any]], lines: Sequence[tuple[int, Mapping[str, Any]]], families: Mapping[str, Any]) -> list[dict[str, Any]]:
+def figures(rows: Sequence[Mapping[str, Any]], samples_path: Path, families: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each family's declared figures, for the rows and samples of its tasks in this run (a figure
-    that fails is shown as its error, not a failed report)."""
+    that fails is shown as its error, not a failed report). The samples are read from the file as
+    the figure iterates them (SampleLines), never held here."""
     from harness.report.templating import markup, visible_bidi
 
     by_family: dict[str, tuple[Any, list[str]]] = {}
@@ -315,9 +303,8 @@ def figures(rows: Sequence[Mapping[str, Any]], lines: Sequence[tuple[int, Mappin
         if hook is None:
             continue
         family_rows = [r for r in rows if r["task"] in tasks]
-        family_lines = [line for _, line in lines if line.get("task") in tasks]
         try:
-            plots = hook(family_rows, family_lines)
+            plots = hook(family_rows, SampleLines(samples_path, tasks))
         except Exception as exc:  # noqa: BLE001 - shown in the page, not a failed report
             out.append({"family": family.name, "error": f"{type(exc).__name__}: {exc}"})
             continue

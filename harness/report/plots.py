@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,7 +197,7 @@ def scored_lines(lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [line for line in lines if not line.get("error") and isinstance(line.get("scores"), dict)]
 
 
-def means_by(lines: Sequence[Mapping[str, Any]], key: Any, metric: Metric) -> dict[Any, Any]:
+def means_by(lines: Iterable[Mapping[str, Any]], key: Any, metric: Metric) -> dict[Any, Any]:
     """{key(line): MetricValue of the per-sample metric} over scored lines, keys in first-seen order;
     lines whose key is None or that lack the metric are left out. The interval follows the metric's
     declaration (a binary metric over several completions per sample is a share per sample)."""
@@ -205,7 +205,9 @@ def means_by(lines: Sequence[Mapping[str, Any]], key: Any, metric: Metric) -> di
 
     values: dict[Any, list[float]] = {}
     completions: dict[Any, list[int]] = {}
-    for line in scored_lines(lines):
+    for line in lines:  # one at a time: the lines may be read from the file as they come (SampleLines)
+        if line.get("error") or not isinstance(line.get("scores"), dict):
+            continue  # errored requests are never scored (scored_lines)
         k = key(line)
         value = line["scores"].get(metric.name)
         if k is None or not isinstance(value, (int, float)):

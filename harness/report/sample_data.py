@@ -110,26 +110,33 @@ def select_for_page(lines: Sequence[tuple[int, Mapping[str, Any]]], outcome_of: 
     """The lines the page embeds, and a description of the selection (None: every line). Up to
     ``limit`` lines: the first ``per_kind`` of each failure kind, then a seeded choice among the
     others; kept in file order. Deterministic: the same file gives the same selection."""
-    if len(lines) <= limit:
-        return list(lines), None
-    outcomes = [outcome_of(line) for _, line in lines]
+    kept, selection = select_positions([outcome_of(line) for _, line in lines], limit, per_kind, seed)
+    return [lines[position] for position in kept], selection
+
+
+def select_positions(outcomes: Sequence[str], limit: int = MAX_EMBEDDED_SAMPLES, per_kind: int = FAILURES_PER_KIND,
+                     seed: int = SELECTION_SEED) -> tuple[list[int], dict[str, Any] | None]:
+    """select_for_page from the lines' outcomes alone (the positions of the lines to embed, in file
+    order), so a report can choose in one pass over samples.jsonl and read back only those lines."""
+    if len(outcomes) <= limit:
+        return list(range(len(outcomes))), None
     taken = dict.fromkeys(FAILURE_KINDS, 0)
     chosen: set[int] = set()
     for position, outcome in enumerate(outcomes):
         if outcome in taken and taken[outcome] < per_kind:
             taken[outcome] += 1
             chosen.add(position)
-    rest = [position for position in range(len(lines)) if position not in chosen]
+    rest = [position for position in range(len(outcomes)) if position not in chosen]
     chosen.update(random.Random(seed).sample(rest, min(len(rest), max(0, limit - len(chosen)))))
     kept = sorted(chosen)
     totals: dict[str, int] = {}
     embedded: dict[str, int] = {}
-    for position, outcome in enumerate(outcomes):
+    for outcome in outcomes:
         totals[outcome] = totals.get(outcome, 0) + 1
     for position in kept:
         embedded[outcomes[position]] = embedded.get(outcomes[position], 0) + 1
-    return [lines[position] for position in kept], {
-        "embedded": len(kept), "total": len(lines), "per_kind": per_kind, "seed": seed,
+    return kept, {
+        "embedded": len(kept), "total": len(outcomes), "per_kind": per_kind, "seed": seed,
         "outcomes": [(name, embedded.get(name, 0), count) for name, count in totals.items()],
     }
 
