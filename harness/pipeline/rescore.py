@@ -141,7 +141,7 @@ def score_predictions(task_name: str, data: str | None, predictions_path: str | 
         predictions.close()
 
 
-def scored_lines(task: Task, samples: Iterable[Sample], predictions: Predictions, records: list[ScoredSample]) -> Iterator[dict[str, Any]]:
+def scored_sample_lines(task: Task, samples: Iterable[Sample], predictions: Predictions, records: list[ScoredSample]) -> Iterator[dict[str, Any]]:
     """Each predicted sample's line, scored as it is read; its record (numbers, no texts) goes to
     ``records`` for the metrics. One sample's texts are held at a time."""
     for sample in samples:
@@ -176,7 +176,7 @@ def _score(task: Task, task_name: str, samples: list[Sample], predictions: Predi
     lock = RunFolderLock(run_dir)
     lock.acquire()
     try:
-        staged = stage_samples(run_dir, scored_lines(task, samples, predictions, records))
+        staged = stage_samples(run_dir, scored_sample_lines(task, samples, predictions, records))
         if not records:
             staged.discard()
             raise HarnessError(f"no prediction in {predictions_path if isinstance(predictions_path, (str, Path)) else 'the predictions'}"

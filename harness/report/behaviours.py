@@ -70,6 +70,11 @@ class BehaviourTally:
             values.append(float(counts.get(name, 0)))
         self.completions += 1
 
+    def counts(self, start: int, n: int) -> list[dict[str, int]]:
+        """The count dicts of completions start..start+n, as count_behaviours gave them (one key per
+        behaviour, in BEHAVIOURS order), without counting again."""
+        return [{name: int(values[index]) for name, values in self._values.items()} for index in range(start, start + n)]
+
     def summary(self) -> dict[str, MetricValue]:
         """Mean count of each behaviour and the share of completions showing it (summarize_behaviours)."""
         out: dict[str, MetricValue] = {}

@@ -91,11 +91,17 @@ def render_report(run_dir: Path) -> str:
     task_names = list(dict.fromkeys([r["task"] for r in rows] + scan.tasks))
     positions, selection = select_positions(scan.outcomes)
     shown = read_positions(samples_path, positions)
+    recorded = {id(line): scan.recorded_behaviours(position, line) for position, (_, line) in zip(positions, shown)}
+
+    def behaviours_of(task: str, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
+        counts = recorded.get(id(line))
+        return counts if counts is not None else _behaviours(families.get(task), line)
+
     data = build_sample_data(
         shown, task_names, primaries,
         groups_of=lambda task, line: _groups(families.get(task), line),
         gold_of=lambda task, line: _gold(families.get(task), line),
-        behaviours_of=lambda task, line: _behaviours(families.get(task), line),
+        behaviours_of=behaviours_of,
     )
     from harness.report.judge_page import load_judges, traces_context
 

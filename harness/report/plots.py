@@ -192,11 +192,6 @@ def metric_of(row: Mapping[str, Any], name: str) -> Any:
     return row["metrics"].get(name)
 
 
-def scored_lines(lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The sample lines that were scored (errored requests are never scored)."""
-    return [line for line in lines if not line.get("error") and isinstance(line.get("scores"), dict)]
-
-
 def means_by(lines: Iterable[Mapping[str, Any]], key: Any, metric: Metric) -> dict[Any, Any]:
     """{key(line): MetricValue of the per-sample metric} over scored lines, keys in first-seen order;
     lines whose key is None or that lack the metric are left out. The interval follows the metric's
@@ -207,7 +202,7 @@ def means_by(lines: Iterable[Mapping[str, Any]], key: Any, metric: Metric) -> di
     completions: dict[Any, list[int]] = {}
     for line in lines:  # one at a time: the lines may be read from the file as they come (SampleLines)
         if line.get("error") or not isinstance(line.get("scores"), dict):
-            continue  # errored requests are never scored (scored_lines)
+            continue  # an errored request was never scored
         k = key(line)
         value = line["scores"].get(metric.name)
         if k is None or not isinstance(value, (int, float)):

@@ -10,6 +10,7 @@ through SampleLines, without their texts, one line at a time. No line is held af
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,16 @@ class SampleScan:
     outcomes: list[str] = field(default_factory=list)
     failures: dict[str, FailureTally] = field(default_factory=dict)
     behaviours: dict[str, BehaviourTally] = field(default_factory=dict)
+    behaviour_start: array = field(default_factory=lambda: array("q"))  # per line: its first completion in its task's tally, -1: none
+
+    def recorded_behaviours(self, position: int, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
+        """The behaviour counts of the line at ``position`` as the pass recorded them (None: not
+        recorded, e.g. a failed request's line), so the embedded lines are not counted twice."""
+        start = self.behaviour_start[position] if position < len(self.behaviour_start) else -1
+        tally = self.behaviours.get(str(line.get("task", "")))
+        if start < 0 or tally is None:
+            return None
+        return tally.counts(start, len(line.get("responses") or []))
 
 
 def scan_samples(path: Path, primaries: Mapping[str, str], table_primaries: Mapping[str, str],
@@ -61,8 +72,11 @@ def scan_samples(path: Path, primaries: Mapping[str, str], table_primaries: Mapp
         counts = behaviours_of(task, line)
         if counts is not None and not line.get("error"):
             behaviour_tally = scan.behaviours.setdefault(task, BehaviourTally())
+            scan.behaviour_start.append(behaviour_tally.completions)
             for row in counts:
                 behaviour_tally.add(row)
+        else:
+            scan.behaviour_start.append(-1)
     return scan
 
 
