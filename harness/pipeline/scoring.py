@@ -26,7 +26,7 @@ def score_generation(task: Task, sample: Sample, generation: Generation) -> Scor
     if generation.error is not None or task.family.score is None:
         return ScoredSample(sample=sample, verdicts=[], scores={}, prompt_tokens=generation.prompt_tokens,
                             error=generation.error or f"task {task.name} cannot score generations")
-    verdicts = [task.family.score(task.config, sample, text) for text in generation.texts]
+    verdicts = [shared(task.family.score(task.config, sample, text)) for text in generation.texts]
     return ScoredSample(
         sample=sample,
         verdicts=verdicts,
@@ -36,6 +36,34 @@ def score_generation(task: Task, sample: Sample, generation: Generation) -> Scor
         truncated=sum(generation.truncated),
         unparsed_reasons=unparsed_reasons(task, sample, generation, verdicts),
     )
+
+
+MAX_SHARED = 65_536  # distinct score dicts and answers kept for sharing; past it, new ones are kept as they are
+_shared_scores: dict[tuple[tuple[str, str], ...], dict[str, float]] = {}
+_shared_answers: dict[str, str] = {}
+
+
+def shared(verdict: Verdict) -> Verdict:
+    """The verdict with its scores dict and (text) answer replaced by an equal one already held, when
+    there is one: a pass@k study holds a verdict per completion until its metrics are computed, and
+    most are alike ({"accuracy": 0.0, ...}, the same wrong expression), so a million completions
+    cost pointers instead of a million dicts. Nothing changes a verdict's scores after scoring."""
+    if not isinstance(verdict.scores, dict):
+        return verdict
+    key = tuple((name, repr(value)) for name, value in verdict.scores.items())  # repr: 1 and 1.0, 0.0 and -0.0 stay apart
+    scores = _shared_scores.get(key)
+    if scores is None and len(_shared_scores) < MAX_SHARED:
+        scores = _shared_scores[key] = verdict.scores
+    if scores is not None:
+        verdict.scores = scores
+    answer = verdict.answer
+    if type(answer) is str:
+        held = _shared_answers.get(answer)
+        if held is None and len(_shared_answers) < MAX_SHARED:
+            held = _shared_answers[answer] = answer
+        if held is not None:
+            verdict.answer = held
+    return verdict
 
 
 def unparsed_reasons(task: Task, sample: Sample, generation: Generation, verdicts: Sequence[Verdict]) -> list[str]:

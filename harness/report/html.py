@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from harness.report.outcomes import OUTCOMES, RIGHT_AT
 from harness.report.run_summary import run_facts, task_settings
 from harness.report.sample_data import build_sample_data, encode_blob, select_positions
-from harness.report.sample_scan import SampleLines, read_positions, scan_samples
+from harness.report.sample_scan import SampleLines, iter_positions, scan_samples
 
 REPORT_NAME = "report.html"
 PAGE_HINT = "the run's own files are intact; `harness view` shows its report without writing it, or copy the folder to writable storage"
@@ -90,15 +90,19 @@ def render_report(run_dir: Path) -> str:
     scan = scan_samples(samples_path, primaries, table_primaries, lambda task, line: _behaviours(families.get(task), line))
     task_names = list(dict.fromkeys([r["task"] for r in rows] + scan.tasks))
     positions, selection = select_positions(scan.outcomes)
-    shown = read_positions(samples_path, positions)
-    recorded = {id(line): scan.recorded_behaviours(position, line) for position, (_, line) in zip(positions, shown)}
+    recorded: dict[int, list[dict[str, int]] | None] = {}  # id(line) -> its counts from the pass, while the line is in use
+
+    def shown() -> Iterator[tuple[int, Mapping[str, Any]]]:
+        for position, number, line in iter_positions(samples_path, positions):
+            recorded[id(line)] = scan.recorded_behaviours(position, line)
+            yield number, line
 
     def behaviours_of(task: str, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
-        counts = recorded.get(id(line))
+        counts = recorded.pop(id(line), None)
         return counts if counts is not None else _behaviours(families.get(task), line)
 
     data = build_sample_data(
-        shown, task_names, primaries,
+        shown(), task_names, primaries,
         groups_of=lambda task, line: _groups(families.get(task), line),
         gold_of=lambda task, line: _gold(families.get(task), line),
         behaviours_of=behaviours_of,

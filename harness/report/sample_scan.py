@@ -4,7 +4,7 @@ Why: a pass@k study's samples.jsonl holds hundreds of thousands of completions, 
 lines costs kilobytes each. The page needs from every line only numbers and short texts: its task,
 its outcome (which lines the browser embeds), the failure summary per task, the keyword detector's
 behaviour counts. Those are tallied as the file is read (scan_samples); the few lines the page
-embeds are read back by position (read_positions), and the families' figures read the lines again
+embeds are read back by position (iter_positions), one at a time, and the families' figures read the lines again
 through SampleLines, without their texts, one line at a time. No line is held after it is read.
 """
 
@@ -80,13 +80,13 @@ def scan_samples(path: Path, primaries: Mapping[str, str], table_primaries: Mapp
     return scan
 
 
-def read_positions(path: Path, positions: list[int]) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, line) of the non-blank lines at ``positions`` (0-based), in file order; only
-    those lines are parsed."""
+def iter_positions(path: Path, positions: list[int]) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """(position, line number, line) of the non-blank lines at ``positions`` (0-based), in file
+    order, one at a time; only those lines are parsed (a pass@k study's line holds every completion
+    of its problem, so even the embedded selection is never held at once)."""
     wanted = set(positions)
-    out: list[tuple[int, dict[str, Any]]] = []
     if not wanted:
-        return out
+        return
     last, position = max(wanted), -1
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -94,10 +94,9 @@ def read_positions(path: Path, positions: list[int]) -> list[tuple[int, dict[str
                 continue
             position += 1
             if position in wanted:
-                out.append((number, parse_jsonl_line(path, number, raw)))
+                yield position, number, parse_jsonl_line(path, number, raw)
             if position >= last:
                 break
-    return out
 
 
 class SampleLines:
