@@ -4,7 +4,7 @@ every line, as before. No model."""
 
 from __future__ import annotations
 
-from harness.report.sample_data import FAILURE_KINDS, select_for_page
+from harness.report.sample_data import FAILURE_KINDS, FAILURES_PER_KIND, select_for_page
 
 KINDS = ("right", "wrong", "right", "unparseable", "right", "truncated", "right", "error", "right", "right")
 
@@ -45,3 +45,16 @@ def test_the_failure_caps_bound_the_page_even_past_the_limit():
     lines = [(i + 1, {"kind": "wrong"}) for i in range(1_000)]
     shown, selection = select_for_page(lines, kind, limit=100, per_kind=500)
     assert selection is not None and [number for number, _ in shown] == list(range(1, 501))  # the first 500, no seeded rest
+
+
+def test_lines_of_many_completions_are_embedded_fewer_so_the_page_stays_bounded():
+    from harness.report.sample_data import MAX_EMBEDDED_COMPLETIONS, MAX_EMBEDDED_SAMPLES, page_limits
+
+    assert page_limits(2_600, 2_600) == (MAX_EMBEDDED_SAMPLES, FAILURES_PER_KIND)  # one completion a line: as before
+    assert page_limits(1_000, 20_000) == (1_000, 125)  # 20 a line: every line of a 1 000-line run still fits
+    limit, per_kind = page_limits(1_000, 1_000_000)  # 1 000 problems x 1 000 completions
+    assert limit * 1_000 <= MAX_EMBEDDED_COMPLETIONS and limit == 20 and per_kind == 2
+    assert page_limits(1, 10**6) == (1, 1)  # never fewer than one line
+    lines = numbered(1_000)
+    shown, selection = select_for_page(lines, kind, limit=limit, per_kind=per_kind)
+    assert selection is not None and len(shown) == 20 and selection["per_kind"] == 2

@@ -101,3 +101,33 @@ def test_a_stream_that_fails_half_way_leaves_the_committed_folder_as_it_was(tmp_
     commit_run_folder(run_dir, staged, [], {"model": "m"})
     assert (run_dir / "samples.jsonl").read_text().splitlines() == [json.dumps({"id": str(i)}) for i in range(3)]
     assert not list(run_dir.glob("*.tmp*"))
+
+
+def test_equal_verdicts_share_their_scores_and_answers_but_never_change_a_value():
+    from harness.core.types import Verdict
+    from harness.pipeline.scoring import shared
+
+    a = shared(Verdict(answer="1 + 2", scores={"accuracy": 1.0, "reward": 0.5}))
+    b = shared(Verdict(answer="".join(["1 + ", "2"]), scores={"accuracy": 1.0, "reward": 0.5}))
+    assert a.scores is b.scores and a.answer is b.answer
+    for other in ({"accuracy": 1, "reward": 0.5}, {"accuracy": True, "reward": 0.5}, {"reward": 0.5, "accuracy": 1.0},
+                  {"accuracy": -0.0, "reward": 0.5}):
+        kept = shared(Verdict(answer=None, scores=dict(other)))
+        assert kept.scores is not a.scores and json.dumps(kept.scores) == json.dumps(other)
+    listed = shared(Verdict(answer=["x"], scores={"accuracy": 0.0}))
+    assert listed.answer == ["x"]
+
+
+def test_figures_iterate_the_lines_from_the_file_without_their_texts(tmp_path):
+    from harness.report.sample_scan import TEXT_FIELDS, SampleLines, iter_positions
+
+    path = tmp_path / "samples.jsonl"
+    lines = [{"task": "a" if i % 2 else "b", "id": str(i), "prompt": "p", "responses": ["r"], "scores": {"accuracy": 1.0},
+              "answers": ["1"], "sample": {"n": i}} for i in range(6)]
+    path.write_text("".join(json.dumps(line) + ("\n\n" if i == 2 else "\n") for i, line in enumerate(lines)), encoding="utf-8")
+    view = SampleLines(path, ["a"])
+    first, again = list(view), list(view)
+    assert first == again == [{k: v for k, v in line.items() if k not in TEXT_FIELDS} for line in lines if line["task"] == "a"]
+    assert all("responses" not in line and "prompt" not in line and "sample" in line for line in first)
+    picked = list(iter_positions(path, [1, 4]))
+    assert [(position, number, line["id"]) for position, number, line in picked] == [(1, 2, "1"), (4, 6, "4")]

@@ -21,7 +21,7 @@ from typing import Any
 
 from harness.report.outcomes import OUTCOMES, RIGHT_AT
 from harness.report.run_summary import run_facts, task_settings
-from harness.report.sample_data import build_sample_data, encode_blob, select_positions
+from harness.report.sample_data import build_sample_data, encode_blob, page_limits, select_positions
 from harness.report.sample_scan import SampleLines, iter_positions, scan_samples
 
 REPORT_NAME = "report.html"
@@ -89,7 +89,8 @@ def render_report(run_dir: Path) -> str:
         table_primaries.setdefault(row["task"], row["primary_metric"])
     scan = scan_samples(samples_path, primaries, table_primaries, lambda task, line: _behaviours(families.get(task), line))
     task_names = list(dict.fromkeys([r["task"] for r in rows] + scan.tasks))
-    positions, selection = select_positions(scan.outcomes)
+    limit, per_kind = page_limits(len(scan.outcomes), scan.completions)
+    positions, selection = select_positions(scan.outcomes, limit, per_kind)
     recorded: dict[int, list[dict[str, int]] | None] = {}  # id(line) -> its counts from the pass, while the line is in use
 
     def shown() -> Iterator[tuple[int, Mapping[str, Any]]]:

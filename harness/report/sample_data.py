@@ -10,7 +10,8 @@ from the caller (the family's hooks).
 
 A run of more than MAX_EMBEDDED_SAMPLES lines (a pass@k study holds hundreds of thousands) embeds a
 bounded selection instead (select_for_page): every failure of each kind up to FAILURES_PER_KIND,
-then a seeded choice among the rest, in file order. The page says so and links samples.jsonl, so
+then a seeded choice among the rest, in file order; lines holding many completions each (a pass@k
+study's) are embedded fewer, about MAX_EMBEDDED_COMPLETIONS completions in all (page_limits). The page says so and links samples.jsonl, so
 the page builds in seconds and stays a few MB at any N; the metrics, tables and figures are always
 computed from every line.
 """
@@ -32,6 +33,7 @@ MAX_FIELD_CHARS = 4_000  # per JSON value shown (answers, gold, sample fields)
 MAX_EMBEDDED_SAMPLES = 2_000  # a run with more lines embeds a selection of this many (select_for_page)
 FAILURES_PER_KIND = 250  # of those, every wrong / unparseable / truncated / error line up to this many each
 FAILURE_KINDS = ("wrong", "unparseable", "truncated", "error")
+MAX_EMBEDDED_COMPLETIONS = 20_000  # a pass@k line holds every completion of its problem: fewer such lines are embedded
 SELECTION_SEED = 0
 
 
@@ -112,6 +114,16 @@ def select_for_page(lines: Sequence[tuple[int, Mapping[str, Any]]], outcome_of: 
     others; kept in file order. Deterministic: the same file gives the same selection."""
     kept, selection = select_positions([outcome_of(line) for _, line in lines], limit, per_kind, seed)
     return [lines[position] for position in kept], selection
+
+
+def page_limits(lines: int, completions: int) -> tuple[int, int]:
+    """(lines, failures per kind) a page embeds: MAX_EMBEDDED_SAMPLES and FAILURES_PER_KIND, scaled
+    down when the lines hold many completions each (the mean, rounded up) so the page holds about
+    MAX_EMBEDDED_COMPLETIONS at most; at least one line. A run of at most 20 000 completions is
+    unaffected."""
+    per_line = max(1, -(-completions // max(1, lines)))
+    limit = min(MAX_EMBEDDED_SAMPLES, max(1, MAX_EMBEDDED_COMPLETIONS // per_line))
+    return limit, min(FAILURES_PER_KIND, max(1, limit * FAILURES_PER_KIND // MAX_EMBEDDED_SAMPLES))
 
 
 def select_positions(outcomes: Sequence[str], limit: int = MAX_EMBEDDED_SAMPLES, per_kind: int = FAILURES_PER_KIND,

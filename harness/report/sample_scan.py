@@ -36,6 +36,7 @@ class SampleScan:
     outcomes: list[str] = field(default_factory=list)
     failures: dict[str, FailureTally] = field(default_factory=dict)
     behaviours: dict[str, BehaviourTally] = field(default_factory=dict)
+    completions: int = 0  # over all lines (a line's answers, or one)
     behaviour_start: array = field(default_factory=lambda: array("q"))  # per line: its first completion in its task's tally, -1: none
 
     def recorded_behaviours(self, position: int, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
@@ -63,6 +64,8 @@ def scan_samples(path: Path, primaries: Mapping[str, str], table_primaries: Mapp
         if task not in seen:
             seen.add(task)
             scan.tasks.append(task)
+        answers = line.get("answers")
+        scan.completions += max(1, len(answers) if isinstance(answers, list) else 0)
         outcome = sample_outcome(line, primaries.get(task, ""))
         scan.outcomes.append(interned.setdefault(outcome, outcome))
         raw_task = line.get("task")
