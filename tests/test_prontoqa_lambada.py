@@ -130,3 +130,24 @@ def test_module_readers_are_total(text):
     assert all(0 <= i < 3 for i in read_rule_selection(text, 3))
     assert read_sign_agreement(text) in (True, False, None)
     assert read_rule_selection("Answer: 2, 2, 99, 1", 3) == [1, 0] and read_sign_agreement("Disagree.") is False
+
+
+def test_a_suite_gives_each_default_strategy_only_the_options_it_declares(tmp_path):
+    """Like --set, --strategy-option in a suite without --strategy reaches the tasks whose default
+    strategy declares it; tasks without a strategy run as they would alone; a typo still fails."""
+    from harness.pipeline.plan import plan_tasks
+
+    suite = spec(tmp_path, limit=2, strategy_options={"depth": "2"})
+    suite.tasks = ["prontoqa-lambada", "countdown-3"]
+    planned, _ = plan_tasks(suite)
+    by_task = {p.task.name: p for p in planned}
+    assert by_task["prontoqa-lambada"].strategy_options.depth == 2
+    assert by_task["countdown-3"].strategy is None
+    typo = spec(tmp_path, limit=2, strategy_options={"deep": "2"})
+    typo.tasks = ["prontoqa-lambada", "countdown-3"]
+    with pytest.raises(HarnessError, match="deep: no task's strategy has that option .'lambada' takes depth"):
+        plan_tasks(typo)
+    nothing = spec(tmp_path, limit=2, strategy_options={"depth": "2"})
+    nothing.tasks = ["countdown-3", "sudoku"]
+    with pytest.raises(HarnessError, match="none of these tasks runs a strategy by default"):
+        plan_tasks(nothing)

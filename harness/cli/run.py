@@ -59,7 +59,8 @@ def add_command(sub: argparse._SubParsersAction) -> None:
                         help="answer each sample with a strategy of several requests (see 'harness list --strategies';"
                              " default: the task's own, else one request per sample)")
     parser.add_argument("--strategy-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="a setting of the strategy, repeatable (default: the strategy's)")
+                        help="a setting of the strategy, repeatable (default: the strategy's); with several tasks and no --strategy,"
+                             " it reaches the tasks whose own strategy takes it")
     parser.add_argument("--skip-unavailable", action="store_true",
                         help="with several tasks, skip those whose data cannot be loaded (default: stop)")
     parser.set_defaults(func=cmd_run)

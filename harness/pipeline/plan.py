@@ -82,9 +82,9 @@ def expand_task_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def plan_task(task: Task, spec: RunSpec) -> PlannedTask:
+def plan_task(task: Task, spec: RunSpec, suite: bool = False) -> PlannedTask:
     """The samples of one task (seeded) and their requests, with the CLI's generation overrides."""
-    strategy, options = task_strategy(task, spec)
+    strategy, options = task_strategy(task, spec, suite)
     if strategy is not None and strategy.metrics:
         task = dataclasses.replace(task, extra_metrics=strategy.metrics)
     samples = select_samples(task, seed=spec.seed, limit=spec.limit, data=spec.data)
@@ -92,18 +92,45 @@ def plan_task(task: Task, spec: RunSpec) -> PlannedTask:
     return PlannedTask(task=task, samples=samples, requests=requests, strategy=strategy, strategy_options=options)
 
 
-def task_strategy(task: Task, spec: RunSpec) -> tuple[Strategy | None, Any]:
+def task_strategy(task: Task, spec: RunSpec, suite: bool = False) -> tuple[Strategy | None, Any]:
     """The strategy a task runs under (--strategy, else the family's default for its configuration,
-    else None: one call per sample) and its validated options."""
+    else None: one call per sample) and its validated options. In a suite without --strategy each
+    task's default strategy takes only the options it declares, as --set applies only where a task
+    has that setting (plan_tasks checks that every option reached some task)."""
     from harness.strategies.registry import get_strategy, make_strategy_options
 
     name = spec.strategy or (task.family.default_strategy(task.config) if task.family.default_strategy else None)
+    values = dict(spec.strategy_options)
     if name is None:
-        if spec.strategy_options:
+        if values and not suite:
             raise HarnessError("--strategy-option needs --strategy NAME (see 'harness list --strategies')")
         return None, None
     strategy = get_strategy(name)
-    return strategy, make_strategy_options(strategy, spec.strategy_options)
+    if suite and spec.strategy is None:
+        values = {key: value for key, value in values.items() if key in strategy_option_names(strategy)}
+    return strategy, make_strategy_options(strategy, values)
+
+
+def strategy_option_names(strategy: Strategy) -> set[str]:
+    return {f.name for f in dataclasses.fields(strategy.options)} if strategy.options is not None else set()
+
+
+def check_suite_strategy_options(spec: RunSpec, planned: list[PlannedTask]) -> None:
+    """In a suite without --strategy, an option no task's default strategy declares is a typo or a
+    missing --strategy: say which strategies ran and what they take."""
+    if spec.strategy is not None or not spec.strategy_options:
+        return
+    strategies = {p.strategy.name: p.strategy for p in planned if p.strategy is not None}
+    declared = set().union(*(strategy_option_names(s) for s in strategies.values()))
+    unused = sorted(set(spec.strategy_options) - declared)
+    if not unused:
+        return
+    if not strategies:
+        raise HarnessError("--strategy-option needs --strategy NAME: none of these tasks runs a strategy by default"
+                           " (see 'harness list --strategies')")
+    takes = "; ".join(f"'{name}' takes {', '.join(sorted(strategy_option_names(s))) or 'no options'}"
+                      for name, s in sorted(strategies.items()))
+    raise HarnessError(f"--strategy-option {', '.join(unused)}: no task's strategy has that option ({takes})")
 
 
 def plan_tasks(spec: RunSpec) -> tuple[list[PlannedTask], dict[str, str]]:
@@ -117,7 +144,7 @@ def plan_tasks(spec: RunSpec) -> tuple[list[PlannedTask], dict[str, str]]:
     for name in spec.tasks:
         task = get_task(name, spec.settings if len(spec.tasks) == 1 else settings_for(name, spec.settings))
         try:
-            planned.append(plan_task(task, spec))
+            planned.append(plan_task(task, spec, suite=len(spec.tasks) > 1))
         except HarnessError as exc:
             if spec.skip_unavailable:
                 skipped[name] = str(exc)
@@ -126,6 +153,8 @@ def plan_tasks(spec: RunSpec) -> tuple[list[PlannedTask], dict[str, str]]:
                                    f" --skip-unavailable; to run it, give its data: harness run {name} --data PATH") from None
             else:
                 raise
+    if len(spec.tasks) > 1:
+        check_suite_strategy_options(spec, planned)
     return planned, skipped
 
 
