@@ -95,6 +95,8 @@ def test_the_judge_runs_on_a_run_folder_and_reports_its_agreement(tmp_path):
     assert judge.asked[0].messages[0]["content"] == "You are a helpful assistant that analyzes mathematical reasoning."
     [summary] = outcome.summaries
     assert summary["prompts"] == "gandhi2025" and summary["completions"] == 6
+    low, high = summary["accuracy_ci"]  # the task accuracy of the judged completions, with its Wilson interval
+    assert summary["accuracy_n"] == 6 and 0.0 <= low <= summary["accuracy"] <= high <= 1.0 and high - low > 0.2
     assert summary["judged"] == 4 and summary["failed_requests"] == 2  # the two "I'll get 12" completions
     assert summary["untagged_answers"] == 6  # every subgoal answer: read as 0, as the paper does
     judge_means = summary["judge"]

@@ -253,8 +253,12 @@ def task_summary(task: str, judged: Sequence[JudgedItem], prompt_set: str | None
         "task": task, "completions": len(judged), "prompts": prompt_set,
         "detector": summarize_behaviours(j.detector for j in judged),
     }
+    from harness.report.intervals import wilson_interval
+
     correct = [j.item.correct for j in judged if j.item.correct is not None]
     summary["accuracy"] = sum(correct) / len(correct) if correct else None
+    summary["accuracy_n"] = len(correct)
+    summary["accuracy_ci"] = list(wilson_interval(sum(correct), len(correct))) if correct else None  # 95%, Wilson
     if prompt_set is None:
         return summary
     summary["judged"] = len(complete)
