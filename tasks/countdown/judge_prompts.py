@@ -3,7 +3,7 @@
 Reproduced verbatim from github.com/kanishkg/cognitive-behaviors (commit 9c90d33),
 behavioral_evals/gpt_api_eval.py, CountdownAnalyzer.create_analysis_prompts, with its system message;
 Copyright 2023-2024 Bytedance Ltd. and/or its affiliates (the upstream NOTICE), licensed under the
-Apache License, Version 2.0 (LICENSES/Apache-2.0.txt; see NOTICE). Only the wrapping into functions is
+Apache License, Version 2.0 (https://www.apache.org/licenses/LICENSE-2.0; see NOTICE). Only the wrapping into functions is
 ours. tests/test_behaviour_judge.py compares them byte for byte with the upstream function. The
 engine's judge (`harness behaviours --judge`) gets them through the family's judge_problem hook.
 """
