@@ -6,9 +6,15 @@ identity is the model spec plus every backend option that can change an answer (
 ``KEY_VERSION`` orphans every older entry: old keys are never looked up again, so an entry made
 under another key scheme can never be misread as an answer to a new request.
 
-Each answer is committed to SQLite the moment it arrives (WAL journal), so Ctrl-C, kill -9 or a
-crash loses at most the requests in flight; re-running the same command asks the backend only for
-what is missing. Failed requests are never cached, so a re-run retries exactly those. Values are
+Answers are committed to SQLite in short windows (WAL journal): an answer is held in memory until
+``COMMIT_EVERY`` answers wait or ``COMMIT_WINDOW_S`` has passed since the oldest of them, then all
+are written in one transaction (one commit per answer cost more CPU than the HTTP exchange on a busy
+box). Every task's answers are committed when it ends, and on Ctrl-C, SIGTERM or an error (the
+``finally`` of execute, and close). So kill -9 or a crash loses at most the requests in flight plus
+the answers of one commit window, and never corrupts what was committed; re-running the same
+command asks the backend only for what is missing. No transaction stays open between commits, so
+other runs sharing the file never wait on the window. Failed requests are never cached, so a
+re-run retries exactly those. Values are
 pure-ASCII JSON (every non-ASCII character escaped), so any text a model sends (lone surrogates,
 NUL, bytes that were not UTF-8) is stored and read back exactly.
 
@@ -48,6 +54,8 @@ CACHE_HINT = "make it writable or free space, or give --cache PATH on other stor
 KEY_VERSION = 2  # 1: (backend name, request) with model/dtype/base_url only
 _HOST = socket.gethostname()
 CLAIM_TTL_S = 3600.0  # a claim from another host is trusted this long (its pid cannot be checked)
+COMMIT_EVERY = 64  # answers held before a commit: at most this many are asked again after kill -9
+COMMIT_WINDOW_S = 0.25  # the next answer after this long commits the window, however few it holds
 
 
 def request_key(identity: str, request: Request) -> str:
@@ -93,6 +101,8 @@ class ResponseCache:
         except OSError as exc:
             raise storage_error(exc, CACHE_HINT, self.path.parent) or exc from None
         self.pid = os.getpid()
+        self._pending: dict[str, tuple[str, Generation | LoglikelihoodResult]] = {}  # key -> (value, result)
+        self._window_opened = 0.0
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -185,7 +195,7 @@ class ResponseCache:
         keys = list(dict.fromkeys(keys))
 
         def read() -> dict[str, Generation | LoglikelihoodResult]:
-            found: dict[str, Any] = {}
+            found: dict[str, Any] = {key: self._pending[key][1] for key in keys if key in self._pending}
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -198,15 +208,30 @@ class ResponseCache:
         return self._use(read)
 
     def put(self, key: str, result: Generation | LoglikelihoodResult) -> None:
+        """Cache an answer (and drop our claim on it) at the next commit: when ``COMMIT_EVERY``
+        answers wait or the window is ``COMMIT_WINDOW_S`` old; ``flush`` commits at once."""
         self.check_still_there()
-        value = encode_result(result)
+        now = time.monotonic()
+        if not self._pending:
+            self._window_opened = now
+        self._pending[key] = (encode_result(result), result)
+        if len(self._pending) >= COMMIT_EVERY or now - self._window_opened >= COMMIT_WINDOW_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit every answer held since the last commit, in one transaction."""
+        if not self._pending:
+            return
+        answers = [(key, value) for key, (value, _) in self._pending.items()]
+        claims = [(key, _HOST, self.pid) for key in self._pending]
 
         def write() -> None:
             with self._db:
-                self._db.execute("INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", (key, value))
-                self._db.execute("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?", (key, _HOST, self.pid))
+                self._db.executemany("INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", answers)
+                self._db.executemany("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?", claims)
 
         self._use(write)
+        self._pending.clear()
 
     # ---- history: what answers cost, for the estimate a run prints before it starts ---------
     def record_cost(self, identity: str, task: str, requests: int, tokens: int, seconds: float) -> None:
@@ -233,6 +258,7 @@ class ResponseCache:
         us, claimed by another live run or answered meanwhile). One write transaction, so an
         answer that lands while we claim can never be asked again."""
         keys = list(dict.fromkeys(keys))
+        self.flush()  # our own answers first: a key answered here is never claimed again
 
         def claim_them() -> tuple[list[str], list[str]]:
             mine, theirs = [], []
@@ -264,6 +290,7 @@ class ResponseCache:
     def release(self, keys: Iterable[str]) -> None:
         """Drop our claims (a request that failed, or a run that stops): others may ask them now."""
         rows = [(key, _HOST, self.pid) for key in keys]
+        self.flush()  # answers first: a claim is never dropped before its answer is committed
 
         def drop() -> None:
             with self._db:
@@ -292,6 +319,10 @@ class ResponseCache:
         return now - at < CLAIM_TTL_S
 
     def close(self) -> None:
+        try:
+            self.flush()
+        except StorageError as exc:  # closing must not mask the run's own outcome: say it, in one line
+            print(f"harness: warning: {exc}", file=sys.stderr)
         try:
             with self._db:
                 self._db.execute("DELETE FROM claims WHERE host = ? AND pid = ?", (_HOST, self.pid))
