@@ -35,6 +35,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -42,9 +43,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CLIENTS = ("bare", "harness", "run", "lmeval")
+CLIENTS = ("bare", "harness", "run", "before", "lmeval")
 DEFAULT_CLIENTS = ("bare", "harness", "lmeval")
 LABELS = {"bare": "bare aiohttp loop", "harness": "harness openai: backend", "run": "`harness run` (API phase)",
+          "before": "`harness run` of --before (API phase)",
           "lmeval": "lm-eval local-chat-completions"}
 MAX_TOKENS = 16
 
@@ -132,7 +134,7 @@ def run_harness(base_url: str, concurrency: int, count: int, profile: str | None
     return wall, cpu, sum(1 for _, g in results if g.error or not g.texts[0])
 
 
-def run_command(base_url: str, concurrency: int, count: int) -> dict:
+def run_command(base_url: str, concurrency: int, count: int, repo: Path = ROOT) -> dict:
     """`harness run` end to end in its own process: (API phase, CPU of the command, errors) and its wall."""
     import resource
     import sqlite3
@@ -146,8 +148,8 @@ def run_command(base_url: str, concurrency: int, count: int) -> dict:
                    "--out", str(work / "run"), "--no-progress"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
-                              env=dict(os.environ, API_BENCH_KEY="sk-bench"))
+        done = subprocess.run(command, capture_output=True, text=True, cwd=repo,
+                              env=dict(os.environ, API_BENCH_KEY="sk-bench", PYTHONPATH=str(repo)))
         wall = time.perf_counter() - wall
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
@@ -187,8 +189,9 @@ def child(args: argparse.Namespace) -> None:
         wall, cpu, errors = run_bare(args.base_url, args.concurrency, args.requests)
     elif args.client == "harness":
         wall, cpu, errors = run_harness(args.base_url, args.concurrency, args.requests, args.profile)
-    elif args.client == "run":
-        return print(json.dumps(run_command(args.base_url, args.concurrency, args.requests)))
+    elif args.client in ("run", "before"):
+        repo = Path(args.before) if args.client == "before" else ROOT
+        return print(json.dumps(run_command(args.base_url, args.concurrency, args.requests, repo)))
     else:
         wall, cpu, errors = run_lmeval(args.base_url, args.concurrency, args.requests)
     print(json.dumps({"wall_s": wall, "cpu_s": cpu, "errors": errors}))
@@ -207,11 +210,14 @@ def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     return process, base_url
 
 
-def measure(client: str, base_url: str, concurrency: int, count: int, timeout: float, profile: str | None) -> dict:
+def measure(client: str, base_url: str, concurrency: int, count: int, timeout: float, profile: str | None,
+            before: str | None = None) -> dict:
     command = [sys.executable, __file__, "--child", client, "--base-url", base_url,
                "--concurrency", str(concurrency), "--requests", str(count)]
     if profile and client == "harness":
         command += ["--profile", profile]
+    if before and client == "before":
+        command += ["--before", before]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
                           env=dict(os.environ, PYTHONPATH=str(ROOT), TOKENIZERS_PARALLELISM="false"))
     if done.returncode != 0:
@@ -247,6 +253,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--clients", default=",".join(DEFAULT_CLIENTS), help="of " + ",".join(CLIENTS))
     parser.add_argument("--busy", type=int, default=0, help="CPU burners to run throughout (a busy box)")
+    parser.add_argument("--before", help="client 'before': `harness run` from this other checkout (e.g. the code before a"
+                                         " change, from `git worktree add`), interleaved with the others")
     parser.add_argument("--timeout", type=float, default=300, help="seconds one client run may take")
     parser.add_argument("--profile", help="write a cProfile of the harness client's API phase here")
     parser.add_argument("--out", help="also write every measurement as JSON here")
@@ -264,7 +272,8 @@ def main() -> None:
     rows: list[dict] = []
     print(f"{args.requests} chat requests per run, {args.repeats} repeats, clients {', '.join(clients)};"
           f" {os.cpu_count()} CPUs, load average {load_before[0]:.1f} at start, {args.busy} CPU burners", flush=True)
-    burners = start_burners(args.busy, args.timeout * args.repeats * len(clients) * len(points))
+    burners = start_burners(args.busy, 60 * args.repeats * len(clients) * len(points))  # end by themselves too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a terminated bench still stops its burners
     try:
         measure_points(args, clients, points, rows)
     finally:
@@ -280,7 +289,7 @@ def measure_points(args: argparse.Namespace, clients: list[str], points: list[tu
                 order = clients[repeat % len(clients):] + clients[: repeat % len(clients)]
                 for client in order:
                     row = {"client": client, "latency_s": latency, "concurrency": concurrency, "repeat": repeat,
-                           **measure(client, base_url, concurrency, args.requests, args.timeout, args.profile)}
+                           **measure(client, base_url, concurrency, args.requests, args.timeout, args.profile, args.before)}
                     rows.append(row)
                     shown = (f"{args.requests / row['wall_s']:.0f} req/s, {1000 * row['cpu_s'] / args.requests:.2f}"
                              f" ms CPU/req, {row['errors']} errors" if "wall_s" in row else f"FAILED: {row['failed']}")
@@ -309,16 +318,16 @@ def print_table(args: argparse.Namespace, clients: list[str], points: list[tuple
                 versus_cpu = f"{statistics.median(cpu[client]) / statistics.median(cpu['bare']):.2f}x"
             print(f"| L={latency:g} s, C={concurrency} | {ceiling(args.requests, concurrency, latency):.0f} |"
                   f" {LABELS[client]} | {spread(rate[client])} | {spread(cpu[client], '{:.2f}')} | {versus} | {versus_cpu} |")
-    for latency, concurrency in points:
+    for (latency, concurrency), client in ((point, c) for point in points for c in ("run", "before")):
         mine = [r for r in rows if r["latency_s"] == latency and r["concurrency"] == concurrency and "wall_s" in r]
-        whole = [r["command_s"] for r in mine if r["client"] == "run"]
+        whole = [r["command_s"] for r in mine if r["client"] == client]
         if whole:
-            phase = [r["wall_s"] for r in mine if r["client"] == "run"]
+            phase = [r["wall_s"] for r in mine if r["client"] == client]
             bare = [r["wall_s"] for r in mine if r["client"] == "bare"]
             versus = (f", {statistics.median(phase) / statistics.median(bare):.2f}x the bare loop's"
                       f" {statistics.median(bare):.2f} s") if bare else ""
-            print(f"`harness run` at L={latency:g} s, C={concurrency}: {spread(whole, '{:.2f}')} s end to end;"
-                  f" API phase {spread(phase, '{:.2f}')} s{versus} (its CPU column: the whole command's)")
+            print(f"{LABELS[client].replace(' (API phase)', '')} at L={latency:g} s, C={concurrency}: {spread(whole, '{:.2f}')}"
+                  f" s end to end; API phase {spread(phase, '{:.2f}')} s{versus} (its CPU column: the whole command's)")
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=2))
 

@@ -4,6 +4,7 @@ damaged). No timing is asserted: the window's age is set far off, so only the co
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -110,3 +111,13 @@ def test_ctrl_c_commits_the_answers_of_the_open_window(tmp_path, monkeypatch):
     else:
         raise AssertionError("the simulated Ctrl-C did not stop the run")
     assert len(stored_keys(tmp_path / ".cache" / "responses.sqlite")) == COMMIT_EVERY + 3  # the held 3 as well
+
+
+def test_an_answer_is_stored_as_the_same_bytes_as_before_batching():
+    from dataclasses import asdict
+
+    from harness.pipeline.cache import encode_result
+
+    generation = Generation(texts=["a\ud800", "\x00 caf\u00e9"], finish_reasons=["stop", "length"], prompt_tokens=3,
+                            completion_tokens=[1, 2], reasoning=["why", None], error=None, max_tokens=5)
+    assert encode_result(generation) == json.dumps({"kind": "generation", "data": asdict(generation)})
