@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from stat import S_ISREG
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from harness.core.errors import HarnessError, storage_error
