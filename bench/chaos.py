@@ -263,7 +263,7 @@ def hostile_verdict_case(args: argparse.Namespace) -> bool:
     from hostile_verdicts import MEGABYTE, largest_power, lr2bench_cases
 
     from harness.core.registry import get_task
-    from harness.pipeline.data import iter_jsonl
+    from harness.core.data import iter_jsonl
     from tests.fake_openai_server import FakeOpenAIServer, FaultMix
 
     payloads = [text for _, text in lr2bench_cases().values()]
