@@ -168,7 +168,8 @@ def shown_sample(line: Mapping[str, Any], number: int, primaries: Mapping[str, s
     else:
         turns = [("text", cap_text(prompt, number, text_chars))]
     kind = "responses" if "responses" in line else "continuations"
-    texts = line.get(kind) if isinstance(line.get(kind), list) else []
+    found = line.get(kind)
+    texts: list[Any] = found if isinstance(found, list) else []
     answers, finish, scores = line.get("answers"), line.get("finish_reasons"), line.get("completion_scores")
     likelihoods, reasoning = line.get("loglikelihoods"), line.get("reasoning")
     completions = []
