@@ -177,6 +177,7 @@ def view_phase(results: Path, run: str, lines: int, args: argparse.Namespace) ->
     def limit() -> None:
         cap = int(args.max_rss_gb * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background shell starts us with Ctrl-C ignored
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     start = time.perf_counter()
