@@ -90,7 +90,7 @@ def test_filters_match_the_planned_outcomes(results):
             assert set(re.findall(r'<span class="badge ([a-z]+)">', page)) == {outcome}
         status, page = get(f"{base}/runs/many/samples?task=counterbench&outcome=error&size=5")
         want = [i for i in ids if planned.get(("counterbench", i)) == "error"]
-        assert status == 200 and _ids(page) == want[:5] and all(f'<span class="task">counterbench</span>' in page for _ in want)
+        assert status == 200 and _ids(page) == want[:5] and set(re.findall(r'<span class="task">([^<]*)</span>', page)) == {"counterbench"}
         assert f"page 1 of {-(-len(want) // 5)}" in page
         status, page = get(f"{base}/runs/many/samples?task=counterbench&size=500")
         assert _ids(page) == [i for i in ids if ("counterbench", i) in planned] and len(_ids(page)) == PER_TASK
