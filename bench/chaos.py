@@ -262,8 +262,8 @@ def hostile_verdict_case(args: argparse.Namespace) -> bool:
     sys.path.insert(0, str(ROOT / "bench"))
     from hostile_verdicts import MEGABYTE, largest_power, lr2bench_cases
 
-    from harness.core.registry import get_task
     from harness.core.data import iter_jsonl
+    from harness.core.registry import get_task
     from tests.fake_openai_server import FakeOpenAIServer, FaultMix
 
     payloads = [text for _, text in lr2bench_cases().values()]

@@ -121,3 +121,12 @@ def test_an_answer_is_stored_as_the_same_bytes_as_before_batching():
     generation = Generation(texts=["a\ud800", "\x00 caf\u00e9"], finish_reasons=["stop", "length"], prompt_tokens=3,
                             completion_tokens=[1, 2], reasoning=["why", None], error=None, max_tokens=5)
     assert encode_result(generation) == json.dumps({"kind": "generation", "data": asdict(generation)})
+
+
+def test_answers_held_for_the_next_commit_count_as_cached(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "COMMIT_WINDOW_S", 3600.0)
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    cache.put("held", answer(1))
+    assert "held" not in stored_keys(tmp_path / "c.sqlite")
+    assert cache.has_many(["held", "other"]) == {"held"}
+    cache.close()

@@ -218,7 +218,7 @@ class ResponseCache:
         keys = list(dict.fromkeys(keys))
 
         def read() -> set[str]:
-            found: set[str] = set()
+            found: set[str] = {key for key in keys if key in self._pending}  # held for the next commit
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
