@@ -25,7 +25,7 @@ from array import array
 from collections.abc import Mapping
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harness.parsing.traces import BEHAVIOURS
 
@@ -179,14 +179,15 @@ class BehaviourCounts:
 
     def __call__(self, task: str, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
         family = self.families.get(task)
-        rows = self._take(_shape(family, line))
-        if rows is _MISS:
+        taken = self._take(_shape(family, line))
+        if taken is _MISS:
             rows = count_line(family, line)
             self.counted += rows is not None
         else:
+            rows = cast("list[dict[str, int]] | None", taken)
             self.reused += 1
         self._record(rows)
-        return rows  # type: ignore[return-value]
+        return rows
 
     def _take(self, shape: int) -> object:
         """The cached counts of the next line (None: not counted) when its shape matches, else _MISS;
