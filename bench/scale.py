@@ -19,7 +19,10 @@ expression that reuses a number, in a fixed cycle. A phase that runs past --time
 --api runs the whole chain through the fake OpenAI server (tests/fake_openai_server.py, its own
 process; its answers are unparseable for Countdown, so scoring takes its cheapest path): `harness
 run` with every answer from the server, the same command again with every answer from the
-response cache, then report --html and leaderboard of that run folder.
+response cache, `harness score` of the run's responses (as a predictions file) into a second run
+folder, report --html and leaderboard of the run folder, then `harness view` over both: the time
+of each page a client fetches (index, report, pages of every sample, a filter, one line's page)
+and the view process's CPU and peak RSS.
 """
 
 from __future__ import annotations
@@ -130,7 +133,8 @@ def start_server(latency: float) -> tuple[subprocess.Popen, str]:
 
 def api_chain(n: int, problems: int, work: Path, args: argparse.Namespace, base_url: str) -> list[tuple[str, dict]]:
     """run (every answer from the fake server) -> the same run again (every answer from the cache) ->
-    report --html -> leaderboard, on one run folder."""
+    score (the run's responses as predictions, into a second run folder) -> report --html ->
+    leaderboard -> view (harness view over both run folders, pages fetched as a researcher would)."""
     problems = min(problems, n) if problems > 0 else n
     per = n // problems
     n = per * problems
@@ -144,12 +148,78 @@ def api_chain(n: int, problems: int, work: Path, args: argparse.Namespace, base_
         rows.append((phase, {**result, "bytes": folder_bytes(work), "n": n}))
         if result["outcome"] != "ok":
             return rows
+    predictions, scored_dir = work / "predictions.jsonl", work / "run-score"
+    with (run_dir / "samples.jsonl").open(encoding="utf-8") as source, predictions.open("w", encoding="utf-8") as out:
+        for line in source:
+            sample = json.loads(line)
+            out.write(json.dumps({"id": sample["id"], "responses": sample["responses"]}) + "\n")
+    scored = run_phase([*HARNESS, "score", "countdown", "--predictions", str(predictions), "--limit", str(problems),
+                        "--out", str(scored_dir)], args.timeout, args.max_rss_gb, REPO_ROOT)
+    rows.append(("score", {**scored, "bytes": folder_bytes(scored_dir) if scored_dir.exists() else 0, "n": n}))
+    predictions.unlink()
     reported = run_phase([*HARNESS, "report", str(run_dir), "--html"], args.timeout, args.max_rss_gb, REPO_ROOT)
     rows.append(("report --html", {**reported, "bytes": folder_bytes(run_dir / "report.html"), "n": n}))
     ranked = run_phase([*HARNESS, "leaderboard", str(run_dir), "--out", str(work / "leaderboard.csv")], args.timeout,
                        args.max_rss_gb, REPO_ROOT)
     rows.append(("leaderboard", {**ranked, "bytes": sum(folder_bytes(p) for p in work.glob("leaderboard.*")), "n": n}))
+    viewed = view_phase(work, "run-api", problems, args)
+    rows.append(("view", {**viewed, "n": n}))
     return rows
+
+
+def view_phase(results: Path, run: str, lines: int, args: argparse.Namespace) -> dict:
+    """`harness view` over ``results`` in its own process: the index (leaderboard and runs), the run's
+    report, and pages of every sample (first, middle, last; a filter; one line's own page), each
+    timed as a client sees it; then Ctrl-C, and the process's CPU and peak RSS from wait4."""
+    import signal
+    import urllib.request
+
+    def limit() -> None:
+        cap = int(args.max_rss_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background shell starts us with Ctrl-C ignored
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen([*HARNESS, "view", str(results), "--port", "0"], cwd=REPO_ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=limit)
+    first = proc.stdout.readline() if proc.stdout else ""
+    base = first.split(" at ", 1)[-1].split("/ ", 1)[0].strip().rstrip("/")
+    pages = -(-lines // 50)
+    paths = [("index (leaderboard + runs)", "/"), ("report page", f"/runs/{run}/"),
+             ("samples page 1 (indexes the file)", f"/runs/{run}/samples"),
+             (f"samples page {max(1, pages // 2)}", f"/runs/{run}/samples?page={max(1, pages // 2)}"),
+             (f"samples page {pages} (last)", f"/runs/{run}/samples?page={pages}"),
+             ("samples, outcome filter (parses every line)", f"/runs/{run}/samples?outcome=unparseable"),
+             ("samples, the same filter, page 2", f"/runs/{run}/samples?outcome=unparseable&page={min(2, pages)}"),
+             (f"line {lines} (its own page)", f"/runs/{run}/samples?line={lines}")]
+    outcome, fetched = "ok", 0
+    try:
+        if not base.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"view did not start (printed {first.strip()!r})")
+        for label, path in paths:
+            began = time.perf_counter()
+            with urllib.request.urlopen(base + path, timeout=args.timeout) as response:
+                body = response.read()
+            fetched += len(body)
+            print(f"{'':>9} {'  view GET':<14} {time.perf_counter() - began:>8.2f} {'':>8} {'':>12} {len(body) / 1e6:>11.2f}"
+                  f" {'':>13}  {label}", flush=True)
+    except (OSError, RuntimeError) as exc:
+        outcome = f"failed: {str(exc)[:120]}"
+    finally:
+        proc.send_signal(signal.SIGINT)  # harness view stops on Ctrl-C
+        deadline = time.perf_counter() + 30
+        while True:
+            pid, _, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                _, _, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+    return {"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+            "outcome": outcome, "bytes": fetched}
 
 
 def main() -> None:

@@ -184,3 +184,31 @@ def test_view_pages(page, results):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def test_view_pages_every_sample(page, results):
+    """From the served report to the pages of every sample, then the filter form: exactly the planned lines."""
+    from harness.report.view import serve_in_thread
+
+    server, thread = serve_in_thread(results)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    planned = expected_outcomes(TASKS, LIMIT)
+    try:
+        open_report(page, base + "/runs/mixed/")
+        page.click("#sample-pages")
+        page.wait_for_selector("#samples .sample")
+        assert page.locator("#samples .sample").count() == 2 * LIMIT and "page 1 of 1" in page.inner_text("#page")
+        page.select_option("select[name=task]", "counterbench")
+        page.select_option("select[name=outcome]", "wrong")
+        page.fill("input[name=size]", "3")
+        page.click("form.filters button")
+        page.wait_for_url("**/samples?task=counterbench&outcome=wrong&size=3")
+        wanted = [i for (task, i), outcome in planned.items() if task == "counterbench" and outcome == "wrong"]
+        shown = page.eval_on_selector_all("#samples .sample .id", "els => els.map(e => e.textContent)")
+        assert shown == wanted[:3] and page.locator(".badge.wrong").count() == len(shown)
+        page.screenshot(path=str(ARTIFACTS / "view-sample-pages.png"), full_page=True)
+        assert page.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

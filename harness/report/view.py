@@ -2,7 +2,9 @@
 
 Pages: / (a sortable leaderboard and the list of runs, with a form to compare two of them),
 /runs/<folder>/ (that run's report.html, rebuilt when missing or older than the run's files; the
-run's own json/csv/jsonl files beside it), /compare?a=<folder>&b=<folder> (paired difference with
+run's own json/csv/jsonl files beside it), /runs/<folder>/samples?page=K (every sample of the run,
+a page at a time, read from its samples.jsonl on demand: harness/report/sample_pages.py; the served
+report links it), /compare?a=<folder>&b=<folder> (paired difference with
 a CI per shared task and the samples that flipped either way). Only run and study folders found
 directly under the results folder are served, by name, and only files that resolve inside it: a
 symlink pointing elsewhere is refused, so no path outside the folder can be reached.
@@ -24,12 +26,16 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from harness.core.errors import HarnessError, StorageError
+from harness.report.sample_pages import SamplePages
 from harness.report.view_server import ViewServer
 
 RUN_FILES = {"metrics.json": "application/json", "metrics.csv": "text/csv", "manifest.json": "application/json",
              "samples.jsonl": "application/x-ndjson", "report.html": "text/html"}
 REPORT_SOURCES = ("metrics.json", "samples.jsonl", "manifest.json")
 MAX_FLIPS_SHOWN = 500
+SAMPLES_PAGE = "samples"  # /runs/<folder>/samples: every sample, a page at a time
+SAMPLES_SECTION = b'<section id="samples"><h2>'
+SELECTION_LINK = b'Every sample: <a href="samples.jsonl">samples.jsonl</a>.'
 RUNS_HEAD = ("run folder", "model", "tasks", "host", "seed", "limit", "completion tokens", "wall time", "finished")
 Signature = tuple[tuple[str, int, int], ...]
 
@@ -59,6 +65,7 @@ class ResultsSite:
         self._built: dict[Path, tuple[Signature, Signature]] = {}  # run folder -> (its sources, its page) when fresh
         self._locks: dict[Path, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        self._samples = SamplePages()
 
     def inside(self, path: Path) -> bool:
         """Whether ``path`` resolves (symlinks followed) to a place inside the results folder."""
@@ -107,6 +114,10 @@ class ResultsSite:
                 return self._html(self._read_inside(studies[name] / "report.html").decode("utf-8", "replace"))
             if path.startswith("/runs/"):
                 name, _, file = path[len("/runs/"):].rstrip("/").rpartition("/")  # names may hold '/' (nested runs)
+                if file == SAMPLES_PAGE:
+                    runs = self.runs()
+                    if name in runs:
+                        return self._html(self.sample_pages(name, runs[name], parse_qs(parts.query)))
                 if file not in RUN_FILES:
                     name, file = f"{name}/{file}".strip("/"), "report.html"
                 return self.run_file(name, file)
@@ -139,8 +150,15 @@ class ResultsSite:
         run_dir = runs[name]
         kind = RUN_FILES[file] + "; charset=utf-8"
         if file == "report.html":
-            return HTTPStatus.OK, kind, self._report(run_dir)
+            return HTTPStatus.OK, kind, link_sample_pages(self._report(run_dir), run_href(name) + SAMPLES_PAGE)
         return HTTPStatus.OK, kind, self._read_inside(run_dir / file)
+
+    def sample_pages(self, name: str, run_dir: Path, query: dict[str, list[str]]) -> str:
+        """A page of every sample of the run (harness/report/sample_pages.py), from its samples.jsonl."""
+        samples = run_dir / "samples.jsonl"
+        if not self.inside(samples):
+            raise HarnessError(f"samples.jsonl in {name} points outside {self.results_dir}; it is not served")
+        return self._samples.page(name, run_dir, query)
 
     def _report(self, run_dir: Path) -> bytes:
         """The run's report.html, rebuilt first when stale: once, by the first request, under the
@@ -251,6 +269,27 @@ def run_href(name: str) -> str:
 def sample_href(run: str, sample_id: str) -> str:
     """The link to one sample in a run's report (report.js reads the id back from the hash)."""
     return f"/runs/{quote(run)}/report.html#id={quote(sample_id)}"
+
+
+def link_sample_pages(page: bytes, href: str) -> bytes:
+    """report.html as `harness view` serves it: its samples section also links the pages of every
+    sample (the selection note, or a line under the heading when every sample is embedded). Only
+    the served bytes change; the file in the run folder is left as `harness report` wrote it."""
+    from markupsafe import escape
+
+    start = page.find(SAMPLES_SECTION)
+    if start < 0:
+        return page
+    link = f'<a href="{escape(href)}" id="sample-pages">every sample, a page at a time</a>'.encode()
+    note = page.find(SELECTION_LINK, start)
+    if note >= 0:
+        end = note + len(SELECTION_LINK)
+        return page[:end] + b" Served by harness view: " + link + b", filtered by task and outcome." + page[end:]
+    heading = page.find(b"</h2>", start)
+    if heading < 0:
+        return page
+    end = heading + len(b"</h2>")
+    return page[:end] + b'<p class="sample-pages">Served by harness view: ' + link + b" (read from samples.jsonl, filtered by task and outcome).</p>" + page[end:]
 
 
 def _stale(run_dir: Path, report: Path) -> bool:
