@@ -6,8 +6,8 @@ of a report's CPU; `harness run` and `harness score` write report.html right aft
 that first report counts and stores the counts, and every later `report --html` or `harness view`
 reads them. The file is a cache, never a source: it is not in manifest.json's hashes, and it is used
 only when its key matches exactly: samples.jsonl's size and sha256, and the detector's fingerprint
-(the detector's and this module's source, BEHAVIOUR_PATTERNS, the Python version, and per task its
-family and that family's marker hook with its module's source). A body checksum and a per-line
+(the source of the detector, its prefilter and this module, BEHAVIOUR_PATTERNS, the Python version,
+and per task its family and that family's marker hook with its module's source). A body checksum and a per-line
 shape check (the number of responses each line has) catch a damaged or foreign file. Anything that
 does not match is ignored and counted again, then rewritten; a folder on read-only storage just
 counts every time. Layout (docs/run-folder.md): one JSON header line, then little-endian int32s,
@@ -81,7 +81,7 @@ def detector_fingerprint(families: Mapping[str, Any]) -> str | None:
     read (then nothing is cached: a fingerprint that missed a change would be trusted stale)."""
     from harness.parsing import traces
 
-    sources = [_module_digest(traces.__name__), _module_digest(__name__)]
+    sources = [_module_digest(traces.__name__), _module_digest("harness.parsing.literal_prefilter"), _module_digest(__name__)]
     parts: list[Any] = [CACHE_FORMAT, list(BEHAVIOURS), {k: list(v) for k, v in traces.BEHAVIOUR_PATTERNS.items()},
                         traces.MAX_TRACE_CHARS, traces._SENTENCE_END.pattern, list(sys.version_info[:2])]
     for task in sorted(families):
