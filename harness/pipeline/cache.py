@@ -197,6 +197,21 @@ class ResponseCache:
 
         return self._use(read)
 
+    def has_many(self, keys: Iterable[str]) -> set[str]:
+        """The keys the cache holds an answer for, without reading the answers (a streaming run
+        reads them back a chunk at a time; one found unreadable then is asked again)."""
+        keys = list(dict.fromkeys(keys))
+
+        def read() -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(key for (key,) in self._db.execute(f"SELECT key FROM responses WHERE key IN ({marks})", chunk))
+            return found
+
+        return self._use(read)
+
     def put(self, key: str, result: Generation | LoglikelihoodResult) -> None:
         self.check_still_there()
         value = encode_result(result)

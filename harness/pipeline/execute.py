@@ -34,6 +34,17 @@ CAPABILITY_HELP = {
                " (--backend-option endpoint=completions); chat APIs cannot continue a partial turn",
 }
 SHARED_WAIT_S = 1800.0  # longest wait for answers another live run is asking (then ask them here)
+STREAM_CHUNK = 256  # answers read back from the cache at once by ModelSession.answer_stream
+
+
+class _InCache:
+    """Marks a result left in the response cache, to be read back when its turn comes (streaming)."""
+
+    def __repr__(self) -> str:
+        return "IN_CACHE"
+
+
+IN_CACHE: Any = _InCache()
 
 
 class LazyBackend:
@@ -63,10 +74,15 @@ class Lookup:
     missing: dict[str, list[int]]  # key -> indices of the requests with that key (asked once)
 
 
-def look_up(requests: Sequence[Request], cache: ResponseCache, cache_name: str) -> Lookup:
+def look_up(requests: Sequence[Request], cache: ResponseCache, cache_name: str, load: bool = True) -> Lookup:
+    """``load=False``: only which answers the cache holds (IN_CACHE in ``results``), none read."""
     keys = [request_key(cache_name, r) for r in requests]
-    cached = cache.get_many(keys)
-    results: list[Any] = [cached.get(k) for k in keys]
+    if load:
+        cached = cache.get_many(keys)
+        results: list[Any] = [cached.get(k) for k in keys]
+    else:
+        present = cache.has_many(keys)
+        results = [IN_CACHE if k in present else None for k in keys]
     missing: dict[str, list[int]] = {}
     for i, result in enumerate(results):
         if result is None:
@@ -84,9 +100,12 @@ def resume_line(lookups: Sequence[Lookup]) -> str | None:
 
 
 def execute(requests: Sequence[Request], label: str, backend: LazyBackend, cache: ResponseCache, cache_name: str,
-            progress: bool, lookup: Lookup | None = None, shared_wait_s: float = SHARED_WAIT_S) -> tuple[list[Any], int]:
+            progress: bool, lookup: Lookup | None = None, shared_wait_s: float = SHARED_WAIT_S,
+            hold: bool = True) -> tuple[list[Any], int]:
     """Results for every request, from cache or the backend; returns (results, cache hits).
-    ``label`` names the work on the progress bar and in errors (a task's name)."""
+    ``label`` names the work on the progress bar and in errors (a task's name). ``hold=False``: an
+    answer stored in the cache is left there (IN_CACHE in the list), so memory does not grow with
+    the answers' texts; only failed requests' results are held."""
     lookup = lookup or look_up(requests, cache, cache_name)
     keys, results, hits, missing = lookup.keys, list(lookup.results), lookup.hits, lookup.missing
     if not missing:
@@ -118,12 +137,12 @@ def execute(requests: Sequence[Request], label: str, backend: LazyBackend, cache
                 else:
                     cache.release([keys[index]])  # another run may try it now
                 for same in missing[keys[index]]:
-                    results[same] = result
+                    results[same] = result if hold or result.error is not None else IN_CACHE
                 bar.update(1)
 
     try:
         ask(mine)
-        _wait_for_shared(theirs, missing, results, cache, ask, bar, shared_wait_s)
+        _wait_for_shared(theirs, missing, results, cache, ask, bar, shared_wait_s, hold)
     finally:
         bar.close()
         cache.release(missing)
@@ -135,7 +154,7 @@ def execute(requests: Sequence[Request], label: str, backend: LazyBackend, cache
 
 
 def _wait_for_shared(theirs: list[str], missing: dict[str, list[int]], results: list[Any], cache: ResponseCache,
-                     ask: Callable[[list[str]], None], bar: Any, wait_s: float) -> None:
+                     ask: Callable[[list[str]], None], bar: Any, wait_s: float, hold: bool = True) -> None:
     """Answers to requests another live run claimed: read them from the cache as they land; ask
     here what its claimer dropped (it died, or the request failed there) or, after ``wait_s``,
     everything still missing."""
@@ -143,7 +162,7 @@ def _wait_for_shared(theirs: list[str], missing: dict[str, list[int]], results: 
     deadline = time.monotonic() + wait_s
 
     def take_answers(keys: set[str]) -> set[str]:
-        found = cache.get_many(keys)
+        found: Any = cache.get_many(keys) if hold else dict.fromkeys(cache.has_many(keys), IN_CACHE)
         for key, result in found.items():
             for same in missing[key]:
                 results[same] = result
@@ -183,22 +202,50 @@ class ModelSession:
         self.hits = 0
         self._requirement: tuple[frozenset[str], str] | None = None
 
-    def look_up(self, requests: Sequence[Request]) -> Lookup:
-        """What the cache already holds for these requests (pass it on to ``answer``)."""
-        return look_up(requests, self.cache, self.cache_name)
+    def look_up(self, requests: Sequence[Request], load: bool = True) -> Lookup:
+        """What the cache already holds for these requests (pass it on to ``answer``; ``load=False``
+        reads no answer, for ``answer_stream``)."""
+        return look_up(requests, self.cache, self.cache_name, load)
 
     def answer(self, task: Task, samples: Sequence[Sample], requests: Sequence[Request], lookup: Lookup | None = None) -> list[Any]:
         """A result per request of a task's samples (the samples only name the work)."""
         return self.ask(requests, task.name, lookup)
 
-    def ask(self, requests: Sequence[Request], label: str, lookup: Lookup | None = None) -> list[Any]:
+    def answer_stream(self, task: Task, requests: Sequence[Request], lookup: Lookup | None = None,
+                      chunk: int = STREAM_CHUNK) -> Iterator[Any]:
+        """``answer``'s results one at a time, in request order, in memory bounded by ``chunk``
+        answers: the missing answers are asked first (each stored in the cache as it arrives, none
+        held), then every answer is read back from the cache a chunk at a time as the caller takes
+        it. An answer that cannot be read back (damaged, or deleted by another process meanwhile)
+        is asked again; failed requests' results are held, not cached. Why: a pass@k study's
+        answers are gigabytes of text, and a run must score and write them without holding them."""
+        lookup = lookup or self.look_up(requests, load=False)
+        results = self.ask(requests, task.name, lookup, hold=False)
+        for start in range(0, len(results), chunk):
+            stop = min(start + chunk, len(results))
+            wanted = [lookup.keys[i] for i in range(start, stop) if results[i] is IN_CACHE]
+            found: dict[str, Any] = self.cache.get_many(wanted) if wanted else {}
+            lost = [i for i in range(start, stop) if results[i] is IN_CACHE and lookup.keys[i] not in found]
+            if lost:
+                self.hits -= sum(1 for i in lost if lookup.results[i] is IN_CACHE)  # counted as hits, asked after all
+                again = self.ask([requests[i] for i in lost], task.name)
+                for i, result in zip(lost, again):
+                    found[lookup.keys[i]] = result
+            for i in range(start, stop):
+                result = results[i]
+                results[i] = None  # what was yielded is the caller's to keep or drop
+                yield found[lookup.keys[i]] if result is IN_CACHE else result
+
+    def ask(self, requests: Sequence[Request], label: str, lookup: Lookup | None = None, hold: bool = True) -> list[Any]:
         """A result per request (Generation or LoglikelihoodResult), from the cache or the model;
-        identical requests are asked once. A request that failed for good has ``error`` set."""
-        lookup = lookup or self.look_up(requests)
+        identical requests are asked once. A request that failed for good has ``error`` set.
+        ``hold=False``: answers stored in the cache are left there (IN_CACHE; see answer_stream)."""
+        lookup = lookup or self.look_up(requests, load=hold)
         if lookup.missing and self._requirement is not None:
             self.require(*self._requirement)
             self._requirement = None  # checked once: the backend stays the same
-        results, hits = execute(requests, label, self.backend, self.cache, self.cache_name, self.spec.progress, lookup)
+        results, hits = execute(requests, label, self.backend, self.cache, self.cache_name, self.spec.progress, lookup,
+                                hold=hold)
         self.hits += hits
         return results
 

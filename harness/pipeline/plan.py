@@ -1,6 +1,8 @@
 """Plan: which samples a run asks, and the exact request for each (stage 1 of plan -> execute -> report).
 
-Pure: no backend, no cache, no files. Two equal RunSpecs plan byte-identical samples and prompts.
+No backend, no response cache. Two equal RunSpecs plan byte-identical samples and prompts; the one
+file planning touches is the generated-instance cache (harness.pipeline.instance_cache), which saves
+generating big selections again and changes no byte of them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harness.backends.base import BackendOptions, answer_identity, strip_url_credentials
@@ -87,9 +90,16 @@ def plan_task(task: Task, spec: RunSpec, suite: bool = False) -> PlannedTask:
     strategy, options = task_strategy(task, spec, suite)
     if strategy is not None and strategy.metrics:
         task = dataclasses.replace(task, extra_metrics=strategy.metrics)
-    samples = select_samples(task, seed=spec.seed, limit=spec.limit, data=spec.data)
+    samples = select_samples(task, seed=spec.seed, limit=spec.limit, data=spec.data, instances=instance_cache_path(spec))
     requests = [spec.overrides.apply(task.family.build_request(task.config, s), spec.seed) for s in samples]
     return PlannedTask(task=task, samples=samples, requests=requests, strategy=strategy, strategy_options=options)
+
+
+def instance_cache_path(spec: RunSpec) -> Path:
+    """Where generated instances are kept between runs: beside the response cache
+    (results/.cache/responses.instances.sqlite; with --cache C.sqlite, C.instances.sqlite)."""
+    cache = Path(spec.cache_path) if spec.cache_path else Path(spec.results_dir) / ".cache" / "responses.sqlite"
+    return cache.with_name(f"{cache.stem}.instances.sqlite")
 
 
 def task_strategy(task: Task, spec: RunSpec, suite: bool = False) -> tuple[Strategy | None, Any]:

@@ -132,7 +132,8 @@ def score_predictions(task_name: str, data: str | None, predictions_path: str | 
     `harness generate` make them."""
     started = datetime.now(timezone.utc)
     task = get_task(task_name, settings or {})
-    samples = select_samples(task, seed=seed, limit=limit, data=data)
+    samples = select_samples(task, seed=seed, limit=limit, data=data,
+                             instances=Path(results_dir) / ".cache" / "responses.instances.sqlite")
     predictions = Predictions(predictions_path)
     try:
         return _score(task, task_name, samples, predictions, predictions_path, data, out, settings, results_dir, seed,

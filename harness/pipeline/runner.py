@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,7 +42,7 @@ from harness.pipeline.plan import (
 from harness.pipeline.preview import preview_lines
 from harness.pipeline.scoring import score_result, score_strategy_record
 from harness.report.failures import failure_cause
-from harness.report.run_folder import commit_run_folder
+from harness.report.run_folder import commit_run_folder, stage_samples
 from harness.report.tables import metric_info as task_metric_info
 from harness.report.tables import task_rows
 
@@ -139,14 +139,14 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
     run_dir = Path(spec.out) if spec.out else Path(spec.results_dir) / default_run_id(spec)
     rows: list[dict[str, Any]] = []
     all_records: dict[str, list[ScoredSample]] = {}
-    lines: list[dict[str, Any]] = []
     metric_info: dict[str, dict[str, Any]] = {}
     lock = RunFolderLock(run_dir)
     fitted: dict[str, dict[str, Any] | None] = {}
     with ModelSession(spec, backend_factory) as session:
         try:
             # a strategy's requests are known only as it runs: its model loads on its first uncached one
-            lookups = [session.look_up(item.requests) if item.strategy is None else None for item in planned]
+            # presence only: the answers are read back a chunk at a time as they are scored (answer_stream)
+            lookups = [session.look_up(item.requests, load=False) if item.strategy is None else None for item in planned]
             lock.check_free()  # a folder another run is writing: refused before the model loads
             if any(lookup.missing for lookup in lookups if lookup is not None):
                 load_backend(session, spec, notify)  # a missing key or an unloadable model fails here, before any folder exists
@@ -159,26 +159,36 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
             line = resume_line([lookup for lookup in lookups if lookup is not None])
             if line and notify:
                 notify(line)  # before the first request: the user knows a resume is a resume
-            for item, lookup in zip(planned, lookups):
-                if item.strategy is None:
-                    results = session.answer(item.task, item.samples, item.requests, lookup)
-                    records = [score_result(item.task, s, r) for s, r in zip(item.samples, results)]
-                    task_lines = [sample_line(item.task, s, q, r, rec)
-                                  for s, q, r, rec in zip(item.samples, item.requests, results, records)]
-                else:
-                    records, task_lines = answer_with_strategy(session, item, spec.seed)
-                    results = []
-                all_records[item.task.name] = records
-                task_row_list = task_rows(item.task, records)
-                fit = fitted[item.task.name] = fitted_max_tokens(item.requests, results)
-                if fit:
-                    task_row_list[0]["notes"] = [fit["note"]]
-                rows.extend(task_row_list)
-                metric_info[item.task.name] = task_metric_info(item.task, task_row_list)
-                lines.extend(task_lines)
+
+            def task_lines() -> Iterator[dict[str, Any]]:
+                """Each task's sample lines as they are scored (written at once by stage_samples, none
+                held); its records, metrics rows and fitted-max_tokens note once it is done."""
+                for item, lookup in zip(planned, lookups):
+                    limits: list[int] = []
+                    if item.strategy is None:
+                        records: list[ScoredSample] = []
+                        answers = session.answer_stream(item.task, item.requests, lookup)
+                        for sample, request, result in zip(item.samples, item.requests, answers):
+                            record = score_result(item.task, sample, result)
+                            records.append(record)
+                            if isinstance(result, Generation) and result.max_tokens is not None:
+                                limits.append(result.max_tokens)
+                            yield sample_line(item.task, sample, request, result, record)
+                    else:
+                        records, strategy_lines = answer_with_strategy(session, item, spec.seed)
+                        yield from strategy_lines
+                    all_records[item.task.name] = records
+                    task_row_list = task_rows(item.task, records)
+                    fit = fitted[item.task.name] = fitted_note(item.requests, limits)
+                    if fit:
+                        task_row_list[0]["notes"] = [fit["note"]]
+                    rows.extend(task_row_list)
+                    metric_info[item.task.name] = task_metric_info(item.task, task_row_list)
+
+            staged = stage_samples(run_dir, task_lines())
             backend_info = session.backend_info()
             prefills = {item.task.name: prefill_note(item.requests, session.backend.backend) for item in planned}
-            commit_run_folder(run_dir, lines, rows, _manifest(spec, planned, backend_info, started, all_records,
+            commit_run_folder(run_dir, staged, rows, _manifest(spec, planned, backend_info, started, all_records,
                                                               session.calls, session.hits, skipped, prefills, fitted),
                               metric_info, keep_if_unchanged=session.calls == 0)
             from harness.report.html import try_write_report
@@ -192,7 +202,11 @@ def run(spec: RunSpec, backend_factory: Callable[[str, BackendOptions], Backend]
 def fitted_max_tokens(requests: Sequence[Request], results: Sequence[Any]) -> dict[str, Any] | None:
     """For the manifest and the table: how the backend fitted max_tokens to its context, when it did
     (the protocol asked for more new tokens than the model's context leaves after the prompt)."""
-    limits = [r.max_tokens for r in results if isinstance(r, Generation) and r.max_tokens is not None]
+    return fitted_note(requests, [r.max_tokens for r in results if isinstance(r, Generation) and r.max_tokens is not None])
+
+
+def fitted_note(requests: Sequence[Request], limits: Sequence[int]) -> dict[str, Any] | None:
+    """fitted_max_tokens from the fitted limits alone (a streaming run keeps only those numbers)."""
     if not limits:
         return None
     asked = max(q.settings.max_tokens for q in requests)

@@ -21,13 +21,18 @@ DEFAULT_GENERATED = 100
 GENERATED_MARK = "harness_task"
 
 
-def select_samples(task: Task, seed: int = 0, limit: int | None = None, data: str | None = None) -> list[Sample]:
+def select_samples(task: Task, seed: int = 0, limit: int | None = None, data: str | None = None,
+                   instances: str | Path | None = None) -> list[Sample]:
+    """``instances``: the generated-instance cache file (harness.pipeline.instance_cache) a big
+    generated selection is read from and added to; None generates every instance."""
     if limit is not None and limit < 1:
         raise HarnessError(f"--limit must be >= 1, got {limit}")
     family = task.family
     if data is None and family.generate is not None and not _prefers_loader(task):
+        from harness.pipeline.instance_cache import cached_generated
+
         count = DEFAULT_GENERATED if limit is None else limit
-        return [family.generate(task.config, seed, index) for index in range(count)]
+        return cached_generated(task, seed, count, instances)
     source = data or (family.default_source(task.config) if family.default_source else None)
     if source is None:
         raise HarnessError(f"task '{task.name}' has no generator and no default data source; pass --data PATH")
