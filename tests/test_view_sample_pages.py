@@ -169,6 +169,8 @@ def test_nothing_outside_the_results_folder_is_paged(results, tmp_path):
                      "/runs/..%2Felsewhere%2Fprivate/samples", "/runs/../elsewhere/private/samples", "/runs/%2E%2E/samples"):
             status, page = get(base + path)
             assert status in (400, 404) and private_id not in page and 'data-line="' not in page, path
+        status, page = get(base + "/runs/run/samples", headers={"Host": "attacker.example"})  # DNS rebinding
+        assert status == 421 and 'data-line="' not in page
 
 
 def test_served_report_links_the_pages_and_the_file_is_unchanged(results):
