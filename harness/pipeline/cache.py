@@ -238,17 +238,23 @@ class ResponseCache:
             self.flush()
 
     def flush(self) -> None:
-        """Commit every answer held since the last commit, in one transaction."""
+        """Commit every answer held since the last commit, in one transaction of few statements:
+        SQLite gives up the GIL at every statement step, and with the backend's thread busy each
+        time costs a wait to get it back (executemany steps once per row)."""
         if not self._pending:
             return
-        self.check_still_there()  # per commit, not per answer: a stat gives the GIL to the backend's thread
-        answers = [(key, value) for key, (value, _) in self._pending.items()]
-        claims = [(key, _HOST, self.pid) for key in self._pending]
+        self.check_still_there()  # per commit, not per answer: a stat gives up the GIL too
+        keys = list(self._pending)
 
         def write() -> None:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", answers)
-                self._db.executemany("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?", claims)
+                for start in range(0, len(keys), 400):  # 800 variables: under SQLite's oldest limit (999)
+                    chunk = keys[start : start + 400]
+                    rows = [part for key in chunk for part in (key, self._pending[key][0])]
+                    self._db.execute("INSERT OR REPLACE INTO responses (key, value) VALUES "
+                                     + ",".join(["(?, ?)"] * len(chunk)), rows)
+                    self._db.execute(f"DELETE FROM claims WHERE host = ? AND pid = ? AND key IN ({','.join('?' * len(chunk))})",
+                                     (_HOST, self.pid, *chunk))
 
         self._use(write)
         self._pending.clear()
