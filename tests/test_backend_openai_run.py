@@ -17,7 +17,7 @@ import pytest
 
 from harness.backends import BackendOptions
 from harness.core.registry import get_task
-from harness.pipeline.cache import ResponseCache
+from harness.pipeline.cache import COMMIT_EVERY, ResponseCache
 from harness.pipeline.runner import GenerationOverrides, RunSpec, run
 from harness.pipeline.samples import select_samples, write_generated
 from tasks.countdown.solver import solve_countdown
@@ -111,15 +111,15 @@ def test_a_killed_run_resumes_without_re_asking(tmp_path, countdown_file):
         cache = ResponseCache(tmp_path / ".cache" / "responses.sqlite")
         cached = cache._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
         cache.close()
-        assert cached >= 50
+        assert cached > 0
 
         resumed = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         assert f"{cached} from cache, {200 - cached} to the model" in resumed.stdout
 
     answered_twice = [p for p, count in server.stats.prompts_answered.items() if count > 1]
-    # only requests in flight at the kill (answered, never cached) may be asked again
-    assert len(answered_twice) <= concurrency
+    # only requests in flight at the kill and the answers of the commit window still open may be asked again
+    assert len(answered_twice) <= concurrency + COMMIT_EVERY
     assert len(server.stats.prompts_answered) == 200
     lines = (tmp_path / "run" / "samples.jsonl").read_text().splitlines()
     assert len(lines) == 200 and all(json.loads(line)["error"] is None for line in lines)

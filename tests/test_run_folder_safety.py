@@ -145,7 +145,8 @@ def test_claims_hand_requests_over_when_their_claimer_is_gone(tmp_path):
     assert other.claim(["a", "c"]) == (["c"], ["a"])  # a: claimed by a live run; c: free
     assert other.live_claims(["a", "b"]) == {"a", "b"}
     assert cache.live_claims(["a", "b", "c"]) == set()  # its own claims, and c's claimer is dead
-    cache.put("a", Generation(texts=["x"], finish_reasons=["stop"]))  # an answer drops its claim
+    cache.put("a", Generation(texts=["x"], finish_reasons=["stop"]))
+    cache.flush()  # an answer drops its claim when it is committed
     assert other.live_claims(["a", "b"]) == {"b"}
     cache.release(["b"])  # a failed request is handed over
     assert other.live_claims(["a", "b"]) == set()

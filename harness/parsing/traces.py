@@ -15,7 +15,9 @@ Stream-of-Search lines) adds markers through its ``behaviour_markers`` hook.
 
 Counting unit: a *sentence* (text split at . ! ? and newlines). A behaviour's count is the number
 of sentences in which at least one of its patterns matches, so "let me verify ... verify again" in
-one sentence counts once. All patterns are linear-time (no nested quantifiers, bounded gaps); any
+one sentence counts once. Each behaviour's patterns run as one alternation, tried with only the
+patterns whose required words the text holds (harness/parsing/literal_prefilter.py: the same matches,
+about 2.5 times faster). All patterns are linear-time (no nested quantifiers, bounded gaps); any
 text is safe. This module knows no family and no backend: callers pass text and, for the
 first-correct position, the family's own scorer as a callable.
 """
@@ -26,6 +28,9 @@ import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from harness.parsing.literal_prefilter import PrefilteredAlternation, folded
 
 _I = re.IGNORECASE | re.MULTILINE
 _WE = r"\b(?:let me|let's|let us|i'll|i will|i should|we should|we'll|we can|i can|now)"
@@ -120,6 +125,15 @@ BEHAVIOUR_PATTERNS: Mapping[str, tuple[str, ...]] = {
 BEHAVIOURS: tuple[str, ...] = tuple(BEHAVIOUR_PATTERNS)
 
 _COMPILED = {name: re.compile("|".join(f"(?:{p})" for p in patterns), _I) for name, patterns in BEHAVIOUR_PATTERNS.items()}
+
+
+@lru_cache(maxsize=1)
+def _prefiltered() -> dict[str, PrefilteredAlternation]:
+    """Each behaviour's alternation (_COMPILED), tried with only the patterns whose required literals
+    a text holds: the same matches at a fraction of the cost (harness/parsing/literal_prefilter.py)."""
+    return {name: PrefilteredAlternation(tuple(patterns), _I) for name, patterns in BEHAVIOUR_PATTERNS.items()}
+
+
 _SENTENCE_END = re.compile(r"[.!?\n]+")
 MAX_TRACE_CHARS = 2_000_000  # longer texts are cut (behaviours past 2 MB are not counted)
 
@@ -136,7 +150,8 @@ def behaviour_sentences(text: str, format_markers: FormatMarkers | None = None) 
     if not isinstance(text, str):
         return found
     clipped = text[:MAX_TRACE_CHARS]
-    starts: dict[str, list[int]] = {name: [m.start() for m in pattern.finditer(clipped)] for name, pattern in _COMPILED.items()}
+    lowered = folded(clipped)
+    starts: dict[str, list[int]] = {name: alternation.starts(clipped, lowered) for name, alternation in _prefiltered().items()}
     for name, offsets in _format_offsets(clipped, format_markers).items():
         starts[name].extend(offsets)
     if not any(starts.values()):

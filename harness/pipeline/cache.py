@@ -6,9 +6,15 @@ identity is the model spec plus every backend option that can change an answer (
 ``KEY_VERSION`` orphans every older entry: old keys are never looked up again, so an entry made
 under another key scheme can never be misread as an answer to a new request.
 
-Each answer is committed to SQLite the moment it arrives (WAL journal), so Ctrl-C, kill -9 or a
-crash loses at most the requests in flight; re-running the same command asks the backend only for
-what is missing. Failed requests are never cached, so a re-run retries exactly those. Values are
+Answers are committed to SQLite in short windows (WAL journal): an answer is held in memory until
+``COMMIT_EVERY`` answers wait or ``COMMIT_WINDOW_S`` has passed since the oldest of them, then all
+are written in one transaction (one commit per answer cost more CPU than the HTTP exchange on a busy
+box). Every task's answers are committed when it ends, and on Ctrl-C, SIGTERM or an error (the
+``finally`` of execute, and close). So kill -9 or a crash loses at most the requests in flight plus
+the answers of one commit window, and never corrupts what was committed; re-running the same
+command asks the backend only for what is missing. No transaction stays open between commits, so
+other runs sharing the file never wait on the window. Failed requests are never cached, so a
+re-run retries exactly those. Values are
 pure-ASCII JSON (every non-ASCII character escaped), so any text a model sends (lone surrogates,
 NUL, bytes that were not UTF-8) is stored and read back exactly.
 
@@ -21,7 +27,7 @@ again, so a damaged file (not a database, or a damaged page found later) is move
 ``<name>.corrupt-<time>`` with a one-line warning and the run goes on with a fresh one. A cache that
 cannot be written (read-only, disk full) stops the run with a StorageError naming the file, and so
 does a cache file deleted during the run (``rm -r results/`` while it runs): every later answer would
-be paid for and then lost, so the run stops at the next answer instead of going on unnoticed.
+be paid for and then lost, so the run stops at the next commit instead of going on unnoticed.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,6 +54,8 @@ CACHE_HINT = "make it writable or free space, or give --cache PATH on other stor
 KEY_VERSION = 2  # 1: (backend name, request) with model/dtype/base_url only
 _HOST = socket.gethostname()
 CLAIM_TTL_S = 3600.0  # a claim from another host is trusted this long (its pid cannot be checked)
+COMMIT_EVERY = 64  # answers held before a commit: at most this many are asked again after kill -9
+COMMIT_WINDOW_S = 0.25  # the next answer after this long commits the window, however few it holds
 
 
 def request_key(identity: str, request: Request) -> str:
@@ -55,9 +63,14 @@ def request_key(identity: str, request: Request) -> str:
     return hashlib.sha256(payload.encode("ascii")).hexdigest()
 
 
+_GENERATION_FIELDS = tuple(f.name for f in fields(Generation))
+
+
 def encode_result(result: Generation | LoglikelihoodResult) -> str:
-    kind = "generation" if isinstance(result, Generation) else "loglikelihood"
-    return json.dumps({"kind": kind, "data": asdict(result)})  # ASCII: surrogates survive as escapes
+    if isinstance(result, Generation):  # flat fields: what asdict gives, without its deep copy (most of a put's CPU)
+        data = {name: getattr(result, name) for name in _GENERATION_FIELDS}
+        return json.dumps({"kind": "generation", "data": data})  # ASCII: surrogates survive as escapes
+    return json.dumps({"kind": "loglikelihood", "data": asdict(result)})
 
 
 def decode_result(text: str) -> Generation | LoglikelihoodResult | None:
@@ -93,6 +106,8 @@ class ResponseCache:
         except OSError as exc:
             raise storage_error(exc, CACHE_HINT, self.path.parent) or exc from None
         self.pid = os.getpid()
+        self._pending: dict[str, tuple[str, Generation | LoglikelihoodResult]] = {}  # key -> (value, result)
+        self._window_opened = 0.0
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -185,7 +200,7 @@ class ResponseCache:
         keys = list(dict.fromkeys(keys))
 
         def read() -> dict[str, Generation | LoglikelihoodResult]:
-            found: dict[str, Any] = {}
+            found: dict[str, Any] = {key: self._pending[key][1] for key in keys if key in self._pending}
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -203,7 +218,7 @@ class ResponseCache:
         keys = list(dict.fromkeys(keys))
 
         def read() -> set[str]:
-            found: set[str] = set()
+            found: set[str] = {key for key in keys if key in self._pending}  # held for the next commit
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -213,15 +228,30 @@ class ResponseCache:
         return self._use(read)
 
     def put(self, key: str, result: Generation | LoglikelihoodResult) -> None:
-        self.check_still_there()
-        value = encode_result(result)
+        """Cache an answer (and drop our claim on it) at the next commit: when ``COMMIT_EVERY``
+        answers wait or the window is ``COMMIT_WINDOW_S`` old; ``flush`` commits at once."""
+        now = time.monotonic()
+        if not self._pending:
+            self._window_opened = now
+        self._pending[key] = (encode_result(result), result)
+        if len(self._pending) >= COMMIT_EVERY or now - self._window_opened >= COMMIT_WINDOW_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit every answer held since the last commit, in one transaction."""
+        if not self._pending:
+            return
+        self.check_still_there()  # per commit, not per answer: a stat gives the GIL to the backend's thread
+        answers = [(key, value) for key, (value, _) in self._pending.items()]
+        claims = [(key, _HOST, self.pid) for key in self._pending]
 
         def write() -> None:
             with self._db:
-                self._db.execute("INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", (key, value))
-                self._db.execute("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?", (key, _HOST, self.pid))
+                self._db.executemany("INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", answers)
+                self._db.executemany("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?", claims)
 
         self._use(write)
+        self._pending.clear()
 
     # ---- history: what answers cost, for the estimate a run prints before it starts ---------
     def record_cost(self, identity: str, task: str, requests: int, tokens: int, seconds: float) -> None:
@@ -248,6 +278,7 @@ class ResponseCache:
         us, claimed by another live run or answered meanwhile). One write transaction, so an
         answer that lands while we claim can never be asked again."""
         keys = list(dict.fromkeys(keys))
+        self.flush()  # our own answers first: a key answered here is never claimed again
 
         def claim_them() -> tuple[list[str], list[str]]:
             mine, theirs = [], []
@@ -279,6 +310,7 @@ class ResponseCache:
     def release(self, keys: Iterable[str]) -> None:
         """Drop our claims (a request that failed, or a run that stops): others may ask them now."""
         rows = [(key, _HOST, self.pid) for key in keys]
+        self.flush()  # answers first: a claim is never dropped before its answer is committed
 
         def drop() -> None:
             with self._db:
@@ -307,6 +339,10 @@ class ResponseCache:
         return now - at < CLAIM_TTL_S
 
     def close(self) -> None:
+        try:
+            self.flush()
+        except StorageError as exc:  # closing must not mask the run's own outcome: say it, in one line
+            print(f"harness: warning: {exc}", file=sys.stderr)
         try:
             with self._db:
                 self._db.execute("DELETE FROM claims WHERE host = ? AND pid = ?", (_HOST, self.pid))

@@ -6,9 +6,11 @@ templates/report.html (autoescaped: harness/report/templating.py), so every numb
 the number in metrics.json and manifest.json; the sample browser is the only script, and it reads
 the compressed blob built by harness/report/sample_data.py. Families contribute through declared
 hooks only (``plots``, ``gold``, ``group_keys``, ``trace_markers``, ``behaviour_markers``); this module
-knows no family by name. The "Reasoning traces" section (keyword detector counts with its measured
-recall, and any behaviour judge's results) comes from harness/report/judge_page.py. The functions
-here prepare plain values for the templates; none of them writes markup.
+knows no family by name. The keyword detector's counts come from the run folder's cache when it
+matches (harness/report/behaviour_cache.py; counted, then cached, when not). The "Reasoning traces"
+section (keyword detector counts with its measured recall, and any behaviour judge's results) comes
+from harness/report/judge_page.py. The functions here prepare plain values for the templates; none
+of them writes markup.
 """
 
 from __future__ import annotations
@@ -87,7 +89,12 @@ def render_report(run_dir: Path) -> str:
     table_primaries: dict[str, str] = {}
     for row in rows:
         table_primaries.setdefault(row["task"], row["primary_metric"])
-    scan = scan_samples(samples_path, primaries, table_primaries, lambda task, line: _behaviours(families.get(task), line))
+    from harness.report.behaviour_cache import BehaviourCounts, count_line
+
+    verified = (manifest.get("files") or {}).get("samples.jsonl")  # read_metrics has just checked it against the file
+    counts = BehaviourCounts(run_dir, families, verified if isinstance(verified, str) else None)
+    scan = scan_samples(samples_path, primaries, table_primaries, counts)
+    counts.save()  # the detector's counts, kept for the next report (behaviour_cache.py); a no-op when they came from it
     task_names = list(dict.fromkeys([r["task"] for r in rows] + scan.tasks))
     limit, per_kind = page_limits(len(scan.outcomes), scan.completions)
     positions, selection = select_positions(scan.outcomes, limit, per_kind)
@@ -99,8 +106,8 @@ def render_report(run_dir: Path) -> str:
             yield number, line
 
     def behaviours_of(task: str, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
-        counts = recorded.pop(id(line), None)
-        return counts if counts is not None else _behaviours(families.get(task), line)
+        found = recorded.pop(id(line), None)
+        return found if found is not None else count_line(families.get(task), line)
 
     data = build_sample_data(
         shown(), task_names, primaries,
@@ -157,24 +164,6 @@ def _gold(family: Any, line: Mapping[str, Any]) -> Any:
         return hook(line["sample"])
     except Exception:  # noqa: BLE001 - shown as absent rather than breaking the page
         return None
-
-
-def _reads_traces(family: Any) -> bool:
-    """Families whose completions are searches worth reading for behaviours (they declare answer
-    markers inside traces, or trace-format markers)."""
-    return family is not None and bool(family.trace_markers or family.behaviour_markers)
-
-
-def _behaviours(family: Any, line: Mapping[str, Any]) -> list[dict[str, int]] | None:
-    """Reasoning behaviours per response (keyword detector), for search families."""
-    if not _reads_traces(family) or "responses" not in line:
-        return None
-    from harness.parsing.traces import count_behaviours, model_written
-
-    info = line.get("strategy_info")
-    inserted = (info.get("inserted") if isinstance(info, dict) else None) or ()  # a strategy's own words (budget forcing) in the first response
-    return [count_behaviours(model_written(text or "", inserted if index == 0 else ()), family.behaviour_markers)
-            for index, text in enumerate(line.get("responses") or [])]
 
 
 # -- header ------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ def find_run_dirs(paths: list[str], skipped: list[str] | None = None, verify: bo
     found: list[Path] = []
     for path in map(Path, paths):
         found.extend(_run_folders_under(path, depth=MAX_NESTING))
+    found = list(dict.fromkeys(found))  # a folder named twice (results and results/run) is checked once
     if not verify:
         return found
     complete = []

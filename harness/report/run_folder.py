@@ -7,6 +7,12 @@ commit) is refused by `harness report` and skipped by `harness leaderboard`, nev
 of two runs. Re-running the same command rewrites it whole; a re-run which asked the model nothing
 and produced the same files keeps the committed run's start and end times (its wall time).
 
+The manifest also records each file's (size, mtime_ns) as it was hashed ("file_stats"). A check
+trusts a file whose size and mtime still match and hashes only the others: a leaderboard over
+hundreds of big runs reads no samples.jsonl, while a file rewritten (any write sets a new mtime),
+truncated, or left by a kill between two renames (a new file, written later) is still hashed and
+refused. Folders without "file_stats" (older versions) are hashed as before.
+
 Text is written with ``harness.core.jsontext.dumps``: any string (lone surrogates, NUL, bytes that
 were not UTF-8) is stored as valid UTF-8 JSON and read back exactly.
 """
@@ -18,6 +24,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from harness.core.errors import HarnessError, storage_error
@@ -96,12 +103,32 @@ def commit_run_folder(run_dir: Path, lines: Iterable[dict[str, Any]] | StagedSam
         staged.discard()
         raise storage_error(exc, path=run_dir / "samples.jsonl") or exc from None
     write_metrics(run_dir, rows, metric_info)
+    stats = {name: file_stat(run_dir / name) for name in COMMITTED_FILES}  # before hashing: a later write shows
     files = {name: file_sha256(run_dir / name) for name in COMMITTED_FILES}
     if keep_if_unchanged and (run_dir / "manifest.json").is_file():
         before = read_manifest(run_dir)
         if before.get("files") == files and before.get("started_at") and before.get("finished_at"):
             manifest = {**manifest, "started_at": before["started_at"], "finished_at": before["finished_at"]}
-    write_json(run_dir / "manifest.json", {**manifest, "format_version": RUN_FOLDER_FORMAT, "files": files})
+    write_json(run_dir / "manifest.json", {**manifest, "format_version": RUN_FOLDER_FORMAT, "files": files,
+                                           "file_stats": stats})
+
+
+def file_stat(path: Path) -> list[int] | None:
+    """[size, mtime_ns] of a regular file (None: missing or not a file), as manifest.json records it."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns] if S_ISREG(stat.st_mode) else None
+
+
+def file_matches(path: Path, digest: str, recorded_stat: Any) -> bool:
+    """Whether ``path`` holds the bytes whose sha256 is ``digest``: trusted without reading when its
+    [size, mtime_ns] equal the ones recorded when it was hashed, else hashed."""
+    stat = file_stat(path)
+    if stat is None:
+        return False
+    return stat == recorded_stat or file_sha256(path) == digest
 
 
 def check_run_folder(run_dir: Path) -> None:
@@ -119,9 +146,10 @@ def check_run_folder(run_dir: Path) -> None:
     if not isinstance(files, dict):
         raise HarnessError(f"{run_dir} is incomplete (no committed manifest.json: the run that wrote it was"
                            f" interrupted, or made by an older version); {finish}")
+    stats = manifest.get("file_stats")
+    stats = stats if isinstance(stats, dict) else {}
     for name, digest in files.items():
-        path = run_dir / name
-        if not path.is_file() or file_sha256(path) != digest:
+        if not file_matches(run_dir / name, digest, stats.get(name)):
             raise HarnessError(f"{run_dir} is incomplete ({name} does not match manifest.json: a run was"
                                f" interrupted while writing it); {finish}")
 
