@@ -132,3 +132,58 @@ def test_request_without_cache_entry_is_never_reported_as_in_cache(tmp_path):
         assert session.cache.has_many([]) == set()
         session.ask([Request(kind="generate", prompt="x")], "other")
         assert len(session.cache.has_many(session.look_up([Request(kind="generate", prompt="x")]).keys)) == 1
+
+
+# ---- request keys: the look-up of many requests builds each key without asdict's deep copy ------
+
+def reference_to_json(request):
+    """Request.to_json as it was written with dataclasses.asdict (the cache keys it must keep)."""
+    import dataclasses
+
+    data = dataclasses.asdict(request)
+    if not request.assistant_prefill:
+        del data["assistant_prefill"]
+    data["settings"]["stop"] = list(request.settings.stop)
+    data["continuations"] = list(request.continuations)
+    if request.messages is not None:
+        data["messages"] = [dict(m) for m in request.messages]
+    return data
+
+
+def test_request_keys_are_the_keys_of_before():
+    from harness.core.types import GenerationSettings
+    from harness.pipeline.cache import request_key
+
+    chat = Request(kind="generate", prompt="p\u00e9\ud800", messages=({"role": "system", "content": "s"},
+                                                                   {"role": "user", "content": "u"}),
+                   settings=GenerationSettings(max_tokens=64, temperature=0.7, stop=("a", "</answer>"), n=4, seed=3))
+    scored = Request(kind="loglikelihood", prompt="x", continuations=(" a", " b"), assistant_prefill="<think>")
+    # digests computed with the asdict version (before this change)
+    assert request_key("local", chat) == "b4c36facbc4198f058afe8415e36f820847b39442a0a8cfe5eb2cc8d1ab4e5c1"
+    assert request_key("openai:m", scored) == "093e1570f081a102d3b20c07f46dbcd69bc947c57533b636d2366bd70d31f013"
+
+
+def test_request_to_json_equals_the_asdict_version_on_random_requests():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from harness.core.types import GenerationSettings
+
+    text = st.text(max_size=20)
+    messages = st.none() | st.lists(st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant"]),
+                                                           "content": text}), max_size=3).map(tuple)
+    requests = st.builds(
+        Request, kind=st.sampled_from(["generate", "loglikelihood"]), prompt=text, messages=messages,
+        continuations=st.lists(text, max_size=3).map(tuple), assistant_prefill=text,
+        settings=st.builds(GenerationSettings, max_tokens=st.integers(1, 10**6), temperature=st.floats(0, 10),
+                           top_p=st.floats(0.01, 1), stop=st.lists(text, max_size=3).map(tuple),
+                           n=st.integers(1, 1000), seed=st.integers(-(2**40), 2**40)))
+
+    @settings(max_examples=300, deadline=None)
+    @given(requests)
+    def check(request):
+        new, old = request.to_json(), reference_to_json(request)
+        assert new == old and list(new) == list(old)
+        assert json.dumps(new, sort_keys=True) == json.dumps(old, sort_keys=True)
+
+    check()

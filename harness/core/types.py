@@ -9,7 +9,7 @@ A family turns a sample into one `Request`; a backend turns requests into `Gener
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Sample = dict[str, Any]
@@ -38,6 +38,9 @@ class GenerationSettings:
             raise ValueError(f"n (samples per prompt) must be >= 1, got {self.n}")
 
 
+_SETTINGS_FIELDS = tuple(f.name for f in fields(GenerationSettings))
+
+
 @dataclass(frozen=True)
 class Request:
     """One question to a model, in both chat and plain-text form.
@@ -62,13 +65,20 @@ class Request:
     assistant_prefill: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        if not self.assistant_prefill:
-            del data["assistant_prefill"]  # requests without a prefill keep their old cache keys
-        data["settings"]["stop"] = list(self.settings.stop)
-        data["continuations"] = list(self.continuations)
-        if self.messages is not None:
-            data["messages"] = [dict(m) for m in self.messages]
+        """The request as JSON values, fields in order: what its cache key hashes. Built field by
+        field (what ``dataclasses.asdict`` gave, without its deep copy: that was most of the cost of
+        a cache look-up of many requests); tests compare it with asdict's on random requests."""
+        settings = {name: getattr(self.settings, name) for name in _SETTINGS_FIELDS}
+        settings["stop"] = list(self.settings.stop)
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "messages": None if self.messages is None else [dict(m) for m in self.messages],
+            "continuations": list(self.continuations),
+            "settings": settings,
+        }
+        if self.assistant_prefill:  # requests without a prefill keep their old cache keys
+            data["assistant_prefill"] = self.assistant_prefill
         return data
 
 
