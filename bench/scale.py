@@ -46,6 +46,31 @@ TRACE = ("<think>Let me try combining the largest numbers first, then adjust wit
          "Checking the arithmetic step by step before writing the final expression down.</think>\n")
 
 
+def family_completions(task: str, sample: dict, count: int, offset: int) -> list[str]:
+    """``count`` responses to one sample of ``task`` (--task), cycling through answer kinds: Countdown's
+    (below); sudoku: the solution grid, the grid with one cell changed, no grid; lr2bench-generated:
+    the gold answer in the subtask's answer block, the block holding no literal, no block at all."""
+    if task == "countdown":
+        return completions(sample, count, offset)
+    if task.startswith("sudoku"):
+        grid = sample["solution"]
+        wrong = [list(row) for row in grid]
+        wrong[0][0] = wrong[0][0] % len(grid) + 1
+        def text(g: list) -> str:
+            return "\n".join(" ".join(str(cell) for cell in row) for row in g)
+        kinds = (text(grid), text(wrong), "I could not complete the grid without breaking a rule.")
+    elif task == "lr2bench-generated":
+        from tasks.lr2bench.spec import TASK_SPECS
+
+        tag = TASK_SPECS[sample["task"]].answer_tag
+        gold = sample["gold"]["answer"] if sample["task"] == "sudoku" else sample["gold"]  # the filled grid
+        kinds = (f"<{tag}>{gold}</{tag}>", f"<{tag}>no literal here</{tag}>",
+                 "The constraints took too long to resolve; no final answer.")
+    else:
+        raise SystemExit(f"--task {task}: scale.py makes completions for countdown, sudoku(-NxN) and lr2bench-generated")
+    return [TRACE + kinds[(offset + j) % len(kinds)] for j in range(count)]
+
+
 def completions(sample: dict, count: int, offset: int) -> list[str]:
     """``count`` responses to one Countdown sample: right, wrong, unparseable and a reused number, cycled."""
     nums = sample["nums"]
@@ -96,15 +121,15 @@ def one_size(n: int, problems: int, work: Path, args: argparse.Namespace) -> lis
     n = per * problems
     samples_file, predictions = work / "samples.jsonl", work / "predictions.jsonl"
     rows: list[tuple[str, dict]] = []
-    generated = run_phase([*HARNESS, "generate", "countdown", "--n", str(problems), "--out", str(samples_file)],
+    generated = run_phase([*HARNESS, "generate", args.task, "--n", str(problems), "--out", str(samples_file)],
                           args.timeout, args.max_rss_gb, REPO_ROOT)
     rows.append(("generate", {**generated, "bytes": folder_bytes(samples_file), "n": n}))
     with samples_file.open(encoding="utf-8") as source, predictions.open("w", encoding="utf-8") as out:
         for index, line in enumerate(source):
             sample = json.loads(line)
-            out.write(json.dumps({"id": sample["id"], "responses": completions(sample, per, index)}) + "\n")
+            out.write(json.dumps({"id": sample["id"], "responses": family_completions(args.task, sample, per, index)}) + "\n")
     run_dir = work / "run"
-    scored = run_phase([*HARNESS, "score", "countdown", "--predictions", str(predictions), "--limit", str(problems),
+    scored = run_phase([*HARNESS, "score", args.task, "--predictions", str(predictions), "--limit", str(problems),
                         "--out", str(run_dir)], args.timeout, args.max_rss_gb, REPO_ROOT)
     rows.append(("score", {**scored, "bytes": folder_bytes(run_dir) if run_dir.exists() else 0, "n": n}))
     if scored["outcome"] != "ok":
@@ -228,6 +253,8 @@ def main() -> None:
                                                                " the issue's table: 1000,10000,100000,1000000)")
     parser.add_argument("--problems", type=int, default=1000, help="Countdown problems; each gets N/problems responses"
                         " (0: N problems of one response each, a line per completion; default: %(default)s)")
+    parser.add_argument("--task", default="countdown", help="the family scored (not with --api): countdown, sudoku"
+                        " (or sudoku-4x4, ...) or lr2bench-generated (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per phase before it is killed")
     parser.add_argument("--max-rss-gb", type=float, default=12.0, help="address-space cap per phase (GB)")
     parser.add_argument("--keep", help="write the run folders under this folder and keep them")
@@ -237,7 +264,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="--api: concurrent requests")
     args = parser.parse_args()
     shape = f"{args.problems} problems" if args.problems > 0 else "one problem per completion"
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; Countdown, {shape}")
+    if args.api and args.task != "countdown":
+        parser.error("--api runs Countdown through the fake server; drop --task")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {args.task}, {shape}")
     print(f"{'N':>9} {'phase':<14} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} {'written MB':>11}"
           f" {'CPU us/compl':>13}  outcome")
     peaks: dict[str, list[tuple[int, float]]] = {}
