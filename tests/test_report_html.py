@@ -207,6 +207,32 @@ def test_figures_are_deterministic_and_distinct():
     assert table.count("<td") == 4 and "#fde725" in table and "#440154" in table and "0.50" in table
 
 
+def test_figures_do_not_depend_on_the_day_they_are_drawn(monkeypatch):
+    """pygal writes "Generated with pygal ... on <today>" into every SVG: left in, the same run's
+    report.html changed bytes each day (the pinned digests of tests/test_streaming_outputs.py broke
+    at midnight)."""
+    import datetime
+
+    import pygal.svg
+
+    from harness.report.metrics import mean_with_ci
+    from harness.report.plots import bar_chart, line_chart
+
+    def drawn_on(day):
+        class Day(datetime.date):
+            @classmethod
+            def today(cls):
+                return day
+
+        monkeypatch.setattr(pygal.svg, "date", Day)
+        return (bar_chart({"accuracy": [mean_with_ci([1, 0, 1], "binary")]}, ["3 numbers"]),
+                line_chart({"basic": [(2, mean_with_ci([1, 0], "binary"))]}))
+
+    early, late = drawn_on(datetime.date(2026, 1, 1)), drawn_on(datetime.date(2031, 12, 31))
+    assert early == late
+    assert "Generated with pygal" in early[0] and "2026-01-01" not in early[0] and "2031-12-31" not in late[1]
+
+
 def test_unbounded_bars_keep_every_whisker_inside_the_axis():
     from harness.report.plots import _value_axis
 

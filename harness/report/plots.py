@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,7 +78,16 @@ def _render(chart: Any, key: Any) -> str:
     """The chart's SVG with a deterministic id (pygal draws a random uuid per chart, and scopes the
     chart's CSS under it, so ids must differ between figures of one page yet repeat between runs)."""
     chart.uuid = "fig-" + hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:16]
-    return _without_script(str(chart.render(is_unicode=True)))
+    return _without_script(_undated(str(chart.render(is_unicode=True))))
+
+
+_PYGAL_DATE = re.compile(r"(<!--Generated with pygal[^<>]*?) on \d{4}-\d{2}-\d{2}-->")
+
+
+def _undated(svg: str) -> str:
+    """The SVG less the date pygal writes into its "Generated with pygal ... on <today>" comment: with
+    it, the same run's report.html changed bytes every day."""
+    return _PYGAL_DATE.sub(r"\1-->", svg, count=1)
 
 
 def _without_script(svg: str) -> str:
