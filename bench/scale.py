@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import REPO_ROOT
 
@@ -81,6 +82,20 @@ def completions(sample: dict, count: int, offset: int) -> list[str]:
     return [TRACE + kinds[(offset + j) % len(kinds)] for j in range(count)]
 
 
+def reap(proc: subprocess.Popen, deadline: float) -> tuple[int, Any]:
+    """Wait for ``proc`` until ``deadline`` (perf_counter), killing it then: its wait status and
+    rusage (wait4's, that child alone)."""
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            return status, usage
+        if time.perf_counter() > deadline:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            return status, usage
+        time.sleep(0.05)
+
+
 def run_phase(command: list[str], timeout: float, max_rss_gb: float, cwd: Path) -> dict:
     """One process: its wall, CPU and peak RSS (wait4's rusage of that child alone)."""
     def limit() -> None:
@@ -91,17 +106,7 @@ def run_phase(command: list[str], timeout: float, max_rss_gb: float, cwd: Path) 
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             preexec_fn=limit)
-    deadline = start + timeout
-    status, usage = 0, None
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            proc.kill()
-            _, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.05)
+    status, usage = reap(proc, start + timeout)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace").strip().splitlines() if proc.stderr else []
     code = os.waitstatus_to_exitcode(status)
@@ -233,16 +238,7 @@ def view_phase(results: Path, run: str, lines: int, args: argparse.Namespace) ->
         outcome = f"failed: {str(exc)[:120]}"
     finally:
         proc.send_signal(signal.SIGINT)  # harness view stops on Ctrl-C
-        deadline = time.perf_counter() + 30
-        while True:
-            pid, _, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                _, _, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
+        _, usage = reap(proc, time.perf_counter() + 30)
     return {"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
             "outcome": outcome, "bytes": fetched}
 
